@@ -1,0 +1,25 @@
+# Airlock's image: one package, run as `api`, `worker` or `all` (AIRLOCK_ROLE). TypeScript runs
+# under tsx (a runtime dependency), as `npm start` does; no build step. Used by
+# docker-compose.temporal.yml for the airlock-api and airlock-worker services.
+FROM node:20.19-bookworm-slim
+
+ENV NODE_ENV=production \
+    PORT=8080 \
+    AIRLOCK_ROLE=all \
+    AIRLOCK_DATA_DIR=/var/lib/airlock
+WORKDIR /app
+
+# `npm install` with the lockfile (see .ci/run for why not `npm ci`); no install scripts.
+COPY package.json package-lock.json ./
+RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+COPY . .
+RUN mkdir -p /var/lib/airlock && chown node:node /var/lib/airlock
+USER node
+
+# 8080: API (and /metrics); 9464: worker-only /metrics (METRICS_PORT); 9465: the Temporal SDK's
+# own worker metrics (TEMPORAL_METRICS_ADDRESS).
+EXPOSE 8080 9464 9465
+# SIGTERM reaches node directly (exec form): the worker drains, in-flight HTTP completes.
+STOPSIGNAL SIGTERM
+CMD ["node", "--import", "tsx", "main.ts"]

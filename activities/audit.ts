@@ -1,0 +1,20 @@
+// Audit activities: append one event to the hash chain (idempotent by event key, so a retried
+// activity never doubles it) and keep the request index used by enrichment and listings.
+import type { AuditEventInput, RequestIndexRow } from '../audit/types.js';
+import type { ActivityDeps } from './deps.js';
+
+export function createAuditActivities({ audit }: ActivityDeps) {
+  return {
+    async recordAudit(event: AuditEventInput): Promise<void> {
+      await audit.append({ ...event, data: dropUndefined(event.data) });
+    },
+    async indexRequest(row: RequestIndexRow): Promise<void> {
+      await audit.upsertRequestIndex(row);
+    },
+  };
+}
+
+/** JSON round trip: the workflow's payloads may carry `undefined` members the chain must not see. */
+function dropUndefined(data: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(data)) as Record<string, unknown>;
+}

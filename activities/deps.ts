@@ -1,0 +1,32 @@
+// What the activities need from the outside world, injected by the composition root (real
+// clients) or by tests (fakes of Teams, Slack and executor targets only).
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { SigningKey } from '../audit/keys.js';
+import type { AuditStore } from '../audit/store.js';
+import type { ChannelRouter } from '../bots/channel.js';
+import type { ServiceConfig } from '../config/types.js';
+import type { ExecutorRegistry } from '../executors/registry.js';
+import type { LoadedPolicy } from '../policy/load.js';
+
+export interface ActivityDeps {
+  policy: { current(): LoadedPolicy };
+  audit: AuditStore;
+  channels: ChannelRouter;
+  executors: ExecutorRegistry;
+  config: ServiceConfig;
+  /** Derives grant passwords, gate tokens and the callback signing key; never leaves the server. */
+  masterKey: Buffer;
+  logger: Logger;
+  /** What the history archiver needs. */
+  evidence: EvidenceDeps;
+}
+
+export interface EvidenceDeps {
+  /** A client with the payload codec; histories are fetched raw (ciphertext) all the same. */
+  client: Client;
+  /** Only request workflows of this task queue (this deployment) are archived. */
+  taskQueue: string;
+  /** Signs the periodic chain checkpoints. */
+  signing: SigningKey;
+}

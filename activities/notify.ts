@@ -1,0 +1,55 @@
+// Card activities: post the stage's cards to its policy channels and keep every posted card
+// in step with the request's state. Partial failure is reported, not thrown.
+import { buildApprovalCard } from '../bots/card.js';
+import type { ChannelDestination } from '../policy/types.js';
+import type { ActionState, PostedCard } from '../workflows/types.js';
+import type { ActivityDeps } from './deps.js';
+
+export function createNotifyActivities({ channels, policy, logger }: ActivityDeps) {
+  const destinations = (names: string[]): { found: ChannelDestination[]; unknown: string[] } => {
+    const all = policy.current().policy.channels ?? {};
+    const found: ChannelDestination[] = [];
+    const unknown: string[] = [];
+    for (const name of names) {
+      const dest = all[name];
+      if (dest) found.push({ name, ...dest });
+      else unknown.push(name);
+    }
+    return { found, unknown };
+  };
+
+  return {
+    async postCards({
+      state,
+      stage,
+    }: {
+      state: ActionState;
+      stage: number;
+    }): Promise<{ cards: PostedCard[]; errors: string[] }> {
+      const names = state.policy?.stages[stage]?.notify ?? [];
+      const { found, unknown } = destinations(names);
+      const result = await channels.post(found, buildApprovalCard(state), stage);
+      const errors = [
+        ...unknown.map((n) => `channel ${n} is not defined in the current policy`),
+        ...result.errors,
+      ];
+      if (errors.length) logger.warn({ requestId: state.requestId, errors }, 'some cards were not posted');
+      return { cards: result.cards, errors };
+    },
+    async updateCards({ state, note }: { state: ActionState; note?: string }): Promise<{ errors: string[] }> {
+      const errors = await channels.update(state.cards, buildApprovalCard(state, note), note);
+      if (errors.length) logger.warn({ requestId: state.requestId, errors }, 'some cards were not updated');
+      return { errors };
+    },
+    async remind({ state, stage }: { state: ActionState; stage: number }): Promise<{ errors: string[] }> {
+      const deadline = state.stageDeadline ?? 'soon';
+      const text = `Reminder: this request needs a decision before ${deadline} or it escalates.`;
+      return {
+        errors: await channels.reply(
+          state.cards.filter((c) => c.stage === stage),
+          text,
+        ),
+      };
+    },
+  };
+}

@@ -1,0 +1,343 @@
+// The /v1/actions routes (SPEC 6): submit, read, list, decide, cancel, redeem, complete, and the
+// per-request audit trail and card. Business refusals come back from the workflow as typed
+// ActionErrors and leave here as RFC 9457 problems.
+import { type Request, type Response, Router } from 'express';
+import { buildApprovalCard } from '../bots/card.js';
+import { verifyGateToken } from '../executors/gate-token.js';
+import { evaluatePolicy } from '../policy/evaluate.js';
+import { matchesGlob } from '../policy/glob.js';
+import { ActionError } from '../temporal/action-client.js';
+import { REFUSAL_HTTP_STATUS } from '../workflows/messages.js';
+import type { ActionRequestBody, ActionRequestInput, ActionState } from '../workflows/types.js';
+import { requireRole } from './auth.js';
+import { openCursor, signCursor } from './cursor.js';
+import type { ApiDeps } from './deps.js';
+import { hashOf, requestIdFor } from './ids.js';
+import { linksFor, presentAction } from './present.js';
+import { PROBLEM, ProblemError } from './problem.js';
+import {
+  actionRequestSchema,
+  cancelSchema,
+  completeSchema,
+  decisionSchema,
+  idParamSchema,
+  listQuerySchema,
+  redeemSchema,
+  waitQuerySchema,
+} from './schemas.js';
+
+export function actionsRouter(deps: ApiDeps): Router {
+  const router = Router();
+  const { actions } = deps;
+
+  router.post('/v1/actions', requireRole('requester'), async (req, res) => {
+    const { wait } = waitQuerySchema.parse(req.query);
+    const body = actionRequestSchema.parse(req.body) as ActionRequestBody;
+    const principal = req.principal!;
+    const headerKey = req.get('idempotency-key');
+    if (headerKey && body.idempotencyKey && headerKey !== body.idempotencyKey) {
+      throw new ProblemError({
+        status: 400,
+        type: PROBLEM.invalidBody,
+        title: 'Conflicting idempotency keys',
+        detail: 'the Idempotency-Key header and the idempotencyKey field differ',
+        field: 'idempotencyKey',
+      });
+    }
+    const idempotencyKey = headerKey ?? body.idempotencyKey;
+    if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
+      throw invalid('idempotencyKey', 'must be 1 to 255 characters');
+    }
+    const execution = resolveExecution(deps, body);
+    checkCallback(deps, body);
+    checkJustification(deps, body, principal.id);
+
+    const { idempotencyKey: _ignored, ...bodyWithoutKey } = body;
+    const requestId = requestIdFor(principal.id, idempotencyKey);
+    res.locals.requestId = requestId; // for the request log line (api/app.ts)
+    const input: ActionRequestInput = {
+      requestId,
+      requester: principal.id,
+      request: { ...bodyWithoutKey, ...(idempotencyKey ? { idempotencyKey } : {}) },
+      parametersHash: hashOf(body.parameters),
+      bodyHash: hashOf(bodyWithoutKey),
+      submittedAt: new Date().toISOString(),
+      execution,
+      links: {
+        api: `${deps.publicUrl}/v1/actions/${requestId}`,
+        temporalUi: deps.temporalUiUrl
+          ? `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/action-${requestId}`
+          : undefined,
+      },
+    };
+    const { created } = await call(() => actions.start(input));
+    deps.metrics?.submitted(body.action, body.environment);
+    const status = created ? 202 : 200;
+    if (wait) {
+      const state = await call(() => actions.waitForSettled(requestId, wait * 1000));
+      res.status(status).json(presentAction(state, { id: principal.id, isRequester: true }, deps.masterKey));
+      return;
+    }
+    res
+      .status(status)
+      .json({ id: requestId, status: created ? 'evaluating' : undefined, links: linksFor(input) });
+  });
+
+  router.get('/v1/actions', requireRole('requester', 'approver', 'auditor'), async (req, res) => {
+    const q = listQuerySchema.parse(req.query);
+    const principal = req.principal!;
+    const seesAll = principal.roles.some((r) => r !== 'requester');
+    if (!seesAll && q.requester && q.requester !== principal.id) {
+      throw new ProblemError({
+        status: 403,
+        type: PROBLEM.forbidden,
+        title: 'Forbidden',
+        detail: 'requesters list only their own requests',
+      });
+    }
+    const cursor = q.cursor === undefined ? undefined : openCursor(deps.masterKey, q.cursor);
+    if (q.cursor !== undefined && cursor === undefined) {
+      throw invalid('cursor', 'is not a cursor this service issued; pass nextCursor from a previous page');
+    }
+    const page = await call(() =>
+      actions.list({ ...q, cursor, requester: seesAll ? q.requester : principal.id }),
+    );
+    res.json({ items: page.items, nextCursor: signCursor(deps.masterKey, page.nextCursor) });
+  });
+
+  router.get('/v1/actions/:id', requireRole('requester', 'approver', 'auditor'), async (req, res) => {
+    const state = await readable(req);
+    res.json(presentAction(state, viewerOf(req, state), deps.masterKey));
+  });
+
+  router.get('/v1/actions/:id/card', requireRole('requester', 'approver', 'auditor'), async (req, res) => {
+    const state = await readable(req);
+    res.json(buildApprovalCard(state));
+  });
+
+  router.get('/v1/actions/:id/audit', requireRole('auditor'), async (req, res) => {
+    const { id } = idParamSchema.parse(req.params);
+    const events = await deps.audit.eventsFor(id);
+    if (events.length === 0) throw notFound();
+    const verification = await deps.audit.verifyRequest(id);
+    res.json({ id, events, verification });
+  });
+
+  router.post('/v1/actions/:id/decisions', requireRole('approver'), async (req, res) => {
+    const { id } = idParamSchema.parse(req.params);
+    const body = decisionSchema.parse(req.body);
+    const principal = req.principal!;
+    const approver = { id: principal.id, channel: 'api' as const };
+    try {
+      const answer = await call(() =>
+        actions.decide(id, { decision: body.decision, reason: body.reason, approver }),
+      );
+      res.json({ id, ...answer });
+    } catch (err) {
+      if (err instanceof ProblemError && err.extra?.code === 'request_closed') {
+        await recordLateAttempt(deps, id, principal.id, body.decision);
+      }
+      throw err;
+    }
+  });
+
+  router.post('/v1/actions/:id/cancel', requireRole('requester', 'admin'), async (req, res) => {
+    const { id } = idParamSchema.parse(req.params);
+    const body = cancelSchema.parse(req.body ?? {});
+    const principal = req.principal!;
+    const state = await call(() =>
+      actions.cancel(id, {
+        by: principal.id,
+        isAdmin: principal.roles.includes('admin'),
+        reason: body.reason,
+      }),
+    );
+    res.json(presentAction(state, viewerOf(req, state), deps.masterKey));
+  });
+
+  router.post('/v1/actions/:id/redeem', requireRole('requester'), async (req, res) => {
+    const { id } = idParamSchema.parse(req.params);
+    const body = redeemSchema.parse(req.body);
+    const principal = req.principal!;
+    const state = await call(() => actions.state(id));
+    const check = verifyGateToken({
+      masterKey: deps.masterKey,
+      token: body.token,
+      requestId: id,
+      parametersHash: state.parametersHash,
+      now: new Date(),
+    });
+    if (!check.ok) {
+      throw new ProblemError({
+        status: 401,
+        type: PROBLEM.invalidToken,
+        title: 'Invalid approval token',
+        detail: `the token is not valid for this request (${check.reason})`,
+      });
+    }
+    if (state.requester.toLowerCase() !== principal.id.toLowerCase()) {
+      throw new ProblemError({
+        status: 403,
+        type: PROBLEM.forbidden,
+        title: 'Forbidden',
+        detail: 'only the requester can redeem its token',
+      });
+    }
+    const after = await call(() => actions.redeem(id, { tokenId: check.tokenId, by: principal.id }));
+    res.json(presentAction(after, viewerOf(req, after), deps.masterKey));
+  });
+
+  router.post('/v1/actions/:id/complete', requireRole('requester'), async (req, res) => {
+    const { id } = idParamSchema.parse(req.params);
+    const body = completeSchema.parse(req.body ?? {});
+    const principal = req.principal!;
+    const state = await call(() =>
+      actions.complete(id, { by: principal.id, outcome: body.outcome ?? 'succeeded', details: body.details }),
+    );
+    res.json(presentAction(state, viewerOf(req, state), deps.masterKey));
+  });
+
+  /** Reads a request, hiding other people's requests from a plain requester (404, not 403). */
+  async function readable(req: Request): Promise<ActionState> {
+    const { id } = idParamSchema.parse(req.params);
+    const state = await call(() => actions.state(id));
+    const principal = req.principal!;
+    const seesAll = principal.roles.some((r) => r !== 'requester');
+    if (!seesAll && !viewerOf(req, state).isRequester) throw notFound();
+    return state;
+  }
+
+  return router;
+}
+
+function viewerOf(req: Request, state: ActionState) {
+  const id = req.principal!.id;
+  return { id, isRequester: id.toLowerCase() === state.requester.toLowerCase() };
+}
+
+function resolveExecution(deps: ApiDeps, body: ActionRequestBody) {
+  const resolved = deps.executors.resolve(body.action, deps.config.actions);
+  if (!resolved) {
+    throw new ProblemError({
+      status: 400,
+      type: PROBLEM.unknownAction,
+      title: 'Unknown action type',
+      detail: `no executor is configured for action type ${body.action}`,
+      field: 'action',
+    });
+  }
+  const problems = resolved.executor.validate?.(body.parameters) ?? [];
+  if (problems.length > 0) {
+    throw new ProblemError({
+      status: 400,
+      type: PROBLEM.invalidBody,
+      title: 'Invalid parameters',
+      detail: `parameters are not valid for ${resolved.executor.name}: ${problems.join('; ')}`,
+      field: 'parameters',
+      errors: problems.map((p) => ({ field: 'parameters', detail: p })),
+    });
+  }
+  return { executor: resolved.executor.name, target: resolved.target };
+}
+
+function checkCallback(deps: ApiDeps, body: ActionRequestBody): void {
+  if (body.callbackUrl && !deps.config.callbacks.allow.some((g) => matchesGlob(g, body.callbackUrl!))) {
+    throw invalid('callbackUrl', 'this callback URL is not allowed by the service configuration');
+  }
+}
+
+/** Fails fast with a 400 instead of a policy denial when the matching rule wants a longer justification. */
+function checkJustification(deps: ApiDeps, body: ActionRequestBody, requester: string): void {
+  const decision = evaluatePolicy(deps.policy.current(), {
+    action: body.action,
+    resource: body.resource,
+    environment: body.environment,
+    parameters: body.parameters,
+    agent: body.agent,
+    labels: body.labels,
+    justification: body.justification,
+    requester,
+    now: new Date().toISOString(),
+  });
+  const min = decision.requireJustification?.minLength ?? 0;
+  if (decision.effect !== 'deny' && (body.justification?.trim().length ?? 0) < min) {
+    throw invalid(
+      'justification',
+      `policy rule ${decision.rule} requires a justification of at least ${min} characters`,
+    );
+  }
+}
+
+async function recordLateAttempt(
+  deps: ApiDeps,
+  requestId: string,
+  actor: string,
+  what: string,
+): Promise<void> {
+  const at = new Date().toISOString();
+  await deps.audit
+    .append({
+      requestId,
+      eventKey: `api:late:${actor}:${at}`,
+      type: 'attempt.refused',
+      actor,
+      at,
+      data: { code: 'request_ended', what, channel: 'api', detail: 'decision after the request ended' },
+    })
+    .catch((err: unknown) =>
+      deps.logger.warn({ requestId, err: String(err) }, 'could not record a late attempt'),
+    );
+}
+
+const invalid = (field: string, detail: string) =>
+  new ProblemError({
+    status: 400,
+    type: PROBLEM.invalidBody,
+    title: 'Invalid request',
+    detail: `${field}: ${detail}`,
+    field,
+  });
+
+const notFound = () =>
+  new ProblemError({ status: 404, type: PROBLEM.notFound, title: 'Not found', detail: 'no such request' });
+
+/** Runs a call to Temporal and turns typed refusals into problems. */
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (!(err instanceof ActionError)) throw err;
+    throw problemFor(err);
+  }
+}
+
+function problemFor(err: ActionError): ProblemError {
+  if (err.code === 'not_found') return notFound();
+  if (err.code === 'unavailable') {
+    return new ProblemError({
+      status: 503,
+      type: PROBLEM.unavailable,
+      title: 'Unavailable',
+      detail: 'Temporal did not answer; retry later',
+    });
+  }
+  if (err.code === 'idempotency_conflict') {
+    return new ProblemError({
+      status: 409,
+      type: PROBLEM.idempotencyConflict,
+      title: 'Idempotency key reused',
+      detail: err.message,
+    });
+  }
+  const status = REFUSAL_HTTP_STATUS[err.code] ?? 409;
+  const slug = err.code === 'request_closed' ? 'request-ended' : err.code.replaceAll('_', '-');
+  return new ProblemError({
+    status,
+    type: `urn:airlock:problem:${slug}`,
+    title: status === 403 ? 'Refused' : 'Conflict',
+    detail: err.message,
+    extra: { code: err.code },
+  });
+}
+
+export type { Response };

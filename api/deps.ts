@@ -1,0 +1,47 @@
+// What the HTTP API needs, wired by the composition root (main.ts) or by tests.
+import type { PayloadCodec } from '@temporalio/common';
+import type { Logger } from 'pino';
+import type { SigningKey } from '../audit/keys.js';
+import type { AuditStore } from '../audit/store.js';
+import type { ServiceConfig } from '../config/types.js';
+import type { ExecutorRegistry } from '../executors/registry.js';
+import type { LoadedPolicy } from '../policy/load.js';
+import type { ActionClient } from '../temporal/action-client.js';
+import type { Authenticator } from './auth.js';
+
+export interface ApiMetrics {
+  submitted(action: string, environment: string): void;
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+export interface ApiDeps {
+  actions: ActionClient;
+  policy: { current(): LoadedPolicy };
+  config: ServiceConfig;
+  audit: AuditStore;
+  executors: ExecutorRegistry;
+  authenticate: Authenticator;
+  masterKey: Buffer;
+  publicUrl: string;
+  temporalUiUrl?: string;
+  namespace: string;
+  logger: Logger;
+  metrics?: ApiMetrics;
+  /** Readiness probes: each resolves when its dependency answers. */
+  readiness: Record<string, () => Promise<void>>;
+  /** Extra routers (the Teams and Slack endpoints, the demo echo target). */
+  extraRouters?: import('express').Router[];
+  /** Audit evidence: export, verify, archived histories, the codec server, the public keys. */
+  evidence?: ApiEvidenceDeps;
+}
+
+export interface ApiEvidenceDeps {
+  /** Signs export checkpoints and pack seals. */
+  signing: SigningKey;
+  /** Published at /.well-known/airlock-audit-keys.json, current first. */
+  publishedKeys: SigningKey[];
+  /** The payload codec (current key encrypts, old keys still decrypt). */
+  codec: PayloadCodec;
+  /** Browser origins allowed to call /codec (the Temporal Web UI). */
+  codecOrigins: string[];
+}

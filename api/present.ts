@@ -1,0 +1,73 @@
+// How a request's state is shown over the API: the workflow state without internals, plus the
+// secrets only its requester may see (a gate token, a JIT grant password), derived on demand.
+import { requesterSecrets } from '../executors/requester-secrets.js';
+import type { ActionState } from '../workflows/types.js';
+
+export interface Viewer {
+  id: string;
+  isRequester: boolean;
+}
+
+export function presentAction(
+  state: ActionState,
+  viewer: Viewer,
+  masterKey: Buffer,
+): Record<string, unknown> {
+  const stage = state.policy?.stages[state.stageIndex];
+  const body: Record<string, unknown> = {
+    id: state.requestId,
+    status: state.status,
+    requester: state.requester,
+    request: state.request,
+    parametersHash: state.parametersHash,
+    executor: state.execution.executor,
+    risk: state.risk,
+    policy: state.policy
+      ? {
+          effect: state.policy.effect,
+          rule: state.policy.rule,
+          version: state.policy.policyVersion,
+          reason: state.policy.reason,
+        }
+      : undefined,
+    stage:
+      stage && state.status === 'pending_approval'
+        ? {
+            number: state.stageIndex + 1,
+            of: state.policy?.stages.length,
+            approvers: stage.approvers,
+            minApprovals: stage.minApprovals,
+            deadline: state.stageDeadline,
+          }
+        : undefined,
+    decidedBy: state.decidedBy,
+    reason: state.outcomeReason,
+    decisions: state.decisions,
+    refusedAttempts: state.refusals,
+    enrichment: state.enrichment,
+    result: state.result,
+    grant: state.grant,
+    gate: state.gate ? { expiresAt: state.gate.expiresAt, redeemedAt: state.gate.redeemedAt } : undefined,
+    submittedAt: state.submittedAt,
+    decidedAt: state.decidedAt,
+    executedAt: state.executedAt,
+    endedAt: state.endedAt,
+    updatedAt: state.updatedAt,
+    links: linksFor(state),
+  };
+  if (viewer.isRequester) {
+    const secrets = requesterSecrets(state, masterKey);
+    if (secrets.approvalToken) body.approvalToken = secrets.approvalToken;
+    if (secrets.grant) body.grant = secrets.grant;
+  }
+  return body;
+}
+
+export function linksFor(state: Pick<ActionState, 'links'>): Record<string, string | undefined> {
+  return {
+    self: state.links.api,
+    audit: `${state.links.api}/audit`,
+    card: `${state.links.api}/card`,
+    temporalUi: state.links.temporalUi,
+  };
+}

@@ -1,0 +1,152 @@
+// The zod schemas that validate every API input; the OpenAPI document is generated from the
+// same schemas, so the docs cannot drift from what the server accepts.
+import { z } from 'zod';
+
+const MAX_DEPTH = 16;
+const MAX_STRING = 64 * 1024;
+
+/** JSON value with bounded nesting and string length (SPEC 1: "strings and nesting bounded"). */
+export const boundedJson = z.unknown().superRefine((value, ctx) => {
+  const problem = checkBounds(value, 0);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+function checkBounds(value: unknown, depth: number): string | undefined {
+  if (depth > MAX_DEPTH) return `nested deeper than ${MAX_DEPTH} levels`;
+  if (typeof value === 'string')
+    return value.length > MAX_STRING ? `a string is longer than ${MAX_STRING} characters` : undefined;
+  if (Array.isArray(value)) {
+    for (const v of value) {
+      const p = checkBounds(v, depth + 1);
+      if (p) return p;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.length > 256) return 'a key is longer than 256 characters';
+      const p = checkBounds(v, depth + 1);
+      if (p) return p;
+    }
+  }
+  return undefined;
+}
+
+const dotted = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$/, 'must be dotted lower-case words, e.g. db.export');
+
+/** A value safe to put in a Temporal visibility query and a search attribute. */
+const keyword = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[A-Za-z0-9@._:+/-]+$/, 'may contain only letters, digits and @ . _ : + / -');
+
+export const agentSchema = z.strictObject({
+  name: z.string().min(1).max(200).optional(),
+  model: z.string().min(1).max(200).optional(),
+  session: z.string().min(1).max(200).optional(),
+  onBehalfOf: z.string().min(1).max(320).optional(),
+});
+
+export const diffSchema = z.union([
+  z.strictObject({ before: z.string().max(MAX_STRING), after: z.string().max(MAX_STRING) }),
+  z.strictObject({ unified: z.string().max(MAX_STRING) }),
+]);
+
+export const actionRequestSchema = z
+  .strictObject({
+    action: dotted.describe('Action type, dotted: db.export, db.schema.migrate, http.request'),
+    resource: z.string().min(1).max(1024).describe('What the action touches'),
+    environment: keyword.describe('production, staging, dev, ...'),
+    parameters: z
+      .record(z.string(), boundedJson)
+      .describe('The exact parameters that will run; the approval is bound to their hash'),
+    justification: z.string().max(4000).optional(),
+    agent: agentSchema.optional(),
+    diff: diffSchema.optional(),
+    labels: z.record(z.string().max(64), z.string().max(1024)).optional(),
+    callbackUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
+    idempotencyKey: z.string().min(1).max(255).optional(),
+  })
+  .refine((b) => !b.labels || Object.keys(b.labels).length <= 32, {
+    message: 'at most 32 labels',
+    path: ['labels'],
+  });
+
+export type ActionRequestPayload = z.infer<typeof actionRequestSchema>;
+
+export const decisionSchema = z.strictObject({
+  decision: z.enum(['approve', 'deny']),
+  reason: z.string().max(2000).optional(),
+});
+
+export const cancelSchema = z.strictObject({ reason: z.string().max(2000).optional() });
+
+export const redeemSchema = z.strictObject({ token: z.string().min(1).max(4096) });
+
+export const completeSchema = z.strictObject({
+  outcome: z.enum(['succeeded', 'failed']).optional(),
+  details: z.record(z.string(), boundedJson).optional(),
+});
+
+export const waitQuerySchema = z.strictObject({
+  wait: z.coerce.number().int().min(0).max(60).optional(),
+});
+
+export const listQuerySchema = z.strictObject({
+  status: keyword.optional(),
+  requester: keyword.optional(),
+  action: keyword.optional(),
+  environment: keyword.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(4096).optional(),
+});
+
+export const evaluateSchema = z.strictObject({
+  action: dotted,
+  resource: z.string().min(1).max(1024),
+  environment: keyword,
+  parameters: z.record(z.string(), boundedJson).default({}),
+  justification: z.string().max(4000).optional(),
+  agent: agentSchema.optional(),
+  labels: z.record(z.string().max(64), z.string().max(1024)).optional(),
+  requester: z.string().min(1).max(320).optional(),
+});
+
+export const idParamSchema = z.strictObject({
+  id: z.string().regex(/^[0-9a-f-]{36}$/, 'is not a request id'),
+});
+
+/** An instant: any ISO-8601 date or date-time, normalized to UTC `...Z`. */
+const instant = z
+  .string()
+  .max(64)
+  .refine(
+    (s) => /^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s)),
+    'must be an ISO-8601 date or time',
+  )
+  .transform((s) => new Date(s).toISOString());
+
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const exportQuerySchema = z
+  .strictObject({
+    from: instant.optional().describe('Start (inclusive) of the period, on the time events were recorded'),
+    to: instant.optional().describe('End (exclusive); default now'),
+    format: z.enum(['jsonl', 'csv']).default('jsonl'),
+    decrypt: flag
+      .optional()
+      .describe('Include each archived history with its payloads decrypted (auditor or admin)'),
+  })
+  .refine((q) => !q.from || !q.to || q.from < q.to, { message: 'must be after from', path: ['to'] });
+
+export const historyQuerySchema = z.strictObject({
+  decrypt: flag
+    .optional()
+    .describe('Decrypt the payloads (auditor or admin); the SHA-256 headers then do not apply'),
+});

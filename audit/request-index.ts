@@ -1,0 +1,65 @@
+// request_index: a mutable one-row-per-request projection for fast enrichment ("recent history").
+// It is rebuilt from the chain if ever in doubt; the chain stays the source of truth.
+import type { SqlExecutor } from './db.js';
+import type { HistoryCounts, HistoryQuery, HistorySummary, RequestIndexRow } from './types.js';
+
+const COLUMNS = {
+  requester: 'requester',
+  onBehalfOf: 'on_behalf_of',
+  action: 'action',
+  resource: 'resource',
+  environment: 'environment',
+  status: 'status',
+  submittedAt: 'submitted_at',
+  endedAt: 'ended_at',
+} as const satisfies Record<Exclude<keyof RequestIndexRow, 'requestId'>, string>;
+
+/** Inserts or updates one request; fields left undefined keep their stored value (null clears). */
+export async function upsertRequestIndex(db: SqlExecutor, row: RequestIndexRow): Promise<void> {
+  const names = ['request_id'];
+  const values: unknown[] = [row.requestId];
+  for (const [key, column] of Object.entries(COLUMNS) as [keyof typeof COLUMNS, string][]) {
+    const v = row[key];
+    if (v === undefined) continue;
+    names.push(column);
+    values.push(v instanceof Date ? v.toISOString() : v);
+  }
+  const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
+  const updates = names.slice(1).map((c) => `${c} = EXCLUDED.${c}`);
+  await db.query(
+    `INSERT INTO request_index (${names.join(', ')}) VALUES (${placeholders})
+     ON CONFLICT (request_id) DO ${updates.length > 0 ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
+    values,
+  );
+}
+
+interface CountRow {
+  scope: 'requester' | 'resource';
+  outcome: string;
+  n: number | string;
+}
+
+/** Requests by `requester` and on `resource` submitted in the last `sinceDays` days, by status. */
+export async function historyFor(db: SqlExecutor, q: HistoryQuery): Promise<HistorySummary> {
+  const now = q.now === undefined ? new Date() : new Date(q.now);
+  const since = new Date(now.getTime() - q.sinceDays * 86_400_000).toISOString();
+  const { rows } = await db.query<CountRow>(
+    `SELECT scope, COALESCE(status, 'unknown') AS outcome, count(*)::int AS n FROM (
+       SELECT 'requester' AS scope, status, request_id, submitted_at FROM request_index WHERE requester = $1
+       UNION ALL
+       SELECT 'resource' AS scope, status, request_id, submitted_at FROM request_index WHERE resource = $2
+     ) r
+     WHERE submitted_at >= $3 AND submitted_at <= $4 AND request_id IS DISTINCT FROM $5
+     GROUP BY scope, COALESCE(status, 'unknown')`,
+    [q.requester, q.resource, since, now.toISOString(), q.excludeRequestId ?? null],
+  );
+  const empty = (): HistoryCounts => ({ total: 0, byOutcome: {} });
+  const out: HistorySummary = { byRequester: empty(), onResource: empty(), windowDays: q.sinceDays };
+  for (const r of rows) {
+    const counts = r.scope === 'requester' ? out.byRequester : out.onResource;
+    const n = Number(r.n);
+    counts.byOutcome[r.outcome] = n;
+    counts.total += n;
+  }
+  return out;
+}

@@ -1,0 +1,589 @@
+// `npm run bench [-- --quick]`: Airlock against bare Temporal, measured in one run on one fresh
+// local Temporal dev server and one fresh PostgreSQL database, so the ratios hold on a noisy
+// machine. Writes bench/results/latest.json and latest.md (the README's performance section is
+// generated from the markdown, never typed).
+//
+// Airlock runs as two real processes (main.ts with AIRLOCK_ROLE=worker and =api), the baseline
+// worker as a third; this process only generates load. startAirlock has no hook for a custom
+// executor registry, so the "no-op executor" is the built-in http.request executor against a
+// local fake target that answers 200 at once (test/fakes/http-target.ts).
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { openPostgres } from '../audit/db-postgres.js';
+import { migrate } from '../audit/migrate.js';
+import { AuditStore } from '../audit/store.js';
+import type { AuditEventInput } from '../audit/types.js';
+import { generateApiKey, hashApiKey } from '../config/api-keys.js';
+import { ensureTemporalCli } from '../scripts/ensure-temporal.mjs';
+import { freePort, startDevServer } from '../temporal/dev-server.js';
+import { startHttpTarget } from '../test/fakes/http-target.js';
+import { createTestDatabase } from '../test/support/postgres.js';
+
+import {
+  cpuMs,
+  type LatencySummary,
+  pool,
+  round,
+  rssMb,
+  spawnService,
+  stopChild,
+  summarize,
+  waitFor,
+} from './lib.js';
+import { renderMarkdown, updateReadme } from './report.js';
+
+const quick = process.argv.includes('--quick');
+// --sqlite: the dev server on a SQLite file (as `npm start` runs it) instead of in memory.
+const sqlite = process.argv.includes('--sqlite');
+const SIZES = quick
+  ? { latency: 30, throughput: 120, concurrency: 16, approvals: 30, pending: 500, audit: 5_000 }
+  : { latency: 300, throughput: 2_000, concurrency: 16, approvals: 300, pending: 10_000, audit: 50_000 };
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const MAIN = join(root, 'main.ts');
+const BASELINE_WORKER = join(root, 'bench/baseline/worker.ts');
+const RESULTS = join(root, 'bench/results');
+
+const POLICY = `version: 1
+groups:
+  approvers: [approver@example.com]
+rules:
+  - name: auto
+    match: { action: "http.auto" }
+    effect: allow
+  - name: approval
+    match: { action: "http.approve" }
+    effect: require_approval
+    stages:
+      - { approvers: [approvers], timeout: 2h }
+default: { effect: deny }
+`;
+
+const workerRunning = (output: string) => output.includes('"msg":"worker running"');
+const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const cliPath = ensureTemporalCli();
+  if (!cliPath) throw new Error('the benchmark needs the Temporal CLI: install Go or set TEMPORAL_CLI_PATH');
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch((e: unknown) => log(`cleanup: ${String(e)}`));
+  };
+  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  try {
+    log(`mode ${quick ? 'quick' : 'full'}: ${JSON.stringify(SIZES)}`);
+    const dev = await startDevServer({
+      cliPath,
+      headless: true,
+      ...(sqlite ? { dbFilename: join(dir, 'temporal.sqlite') } : {}),
+    });
+    cleanups.push(() => dev.stop());
+    const db = await createTestDatabase('airlock_bench');
+    cleanups.push(() => db.drop());
+    const target = await startHttpTarget();
+    cleanups.push(() => target.close());
+    const connection = await Connection.connect({ address: dev.address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection });
+    log(
+      `Temporal dev server ${dev.address} (${sqlite ? 'SQLite file' : 'in memory'}), PostgreSQL database ${db.name}`,
+    );
+
+    // --- baseline ---------------------------------------------------------------------------
+    const baselineQueue = `bench-baseline-${randomBytes(4).toString('hex')}`;
+    const baseWorker = await spawnService(
+      BASELINE_WORKER,
+      { ...process.env, TEMPORAL_ADDRESS: dev.address, TEMPORAL_TASK_QUEUE: baselineQueue },
+      workerRunning,
+    );
+    cleanups.push(() => stopChild(baseWorker));
+    const runBaseline = () =>
+      client.workflow.execute('baseline', {
+        taskQueue: baselineQueue,
+        workflowId: `baseline-${randomBytes(8).toString('hex')}`,
+      });
+    await pool('baseline warm-up', 10, 4, runBaseline);
+    const baseline = await measure('baseline', runBaseline, {
+      worker: baseWorker.pid,
+      temporal: dev.process?.pid,
+    });
+    const baselineRss = rssMb(baseWorker.pid);
+    const baselineHistory = await historyProfile(client, await lastBaselineId(client, baselineQueue));
+    await stopChild(baseWorker);
+
+    // --- Airlock (worker and API as separate processes) ---------------------------------------
+    const keys = { requester: generateApiKey('bench'), approver: generateApiKey('bench') };
+    writeFileSync(join(dir, 'policy.yaml'), POLICY);
+    writeFileSync(
+      join(dir, 'airlock.yaml'),
+      `apiKeys:
+  - { principal: ci@example.com, roles: [requester], sha256: ${hashApiKey(keys.requester)} }
+  - { principal: approver@example.com, roles: [approver], sha256: ${hashApiKey(keys.approver)} }
+targets:
+  noop: { type: http, baseUrl: "${target.url}" }
+actions:
+  - { match: "http.*", executor: http.request, target: noop }
+`,
+    );
+    const apiPort = await freePort();
+    const airlockEnv: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      AIRLOCK_CONFIG: join(dir, 'airlock.yaml'),
+      AIRLOCK_POLICY: join(dir, 'policy.yaml'),
+      AIRLOCK_DATA_DIR: join(dir, 'data'),
+      AIRLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      DATABASE_URL: db.url,
+      TEMPORAL_ADDRESS: dev.address,
+      TEMPORAL_TASK_QUEUE: `bench-airlock-${randomBytes(4).toString('hex')}`,
+      LOG_LEVEL: 'info',
+    };
+    log('starting the Airlock worker (bundles the workflow) and API');
+    const worker = await spawnService(MAIN, { ...airlockEnv, AIRLOCK_ROLE: 'worker' }, workerRunning);
+    cleanups.push(() => stopChild(worker));
+    const api = await spawnService(MAIN, { ...airlockEnv, AIRLOCK_ROLE: 'api', PORT: String(apiPort) });
+    cleanups.push(() => stopChild(api));
+    const url = `http://127.0.0.1:${apiPort}`;
+    await waitFor(
+      'API health',
+      // A timeout on each probe: main.ts listens before it attaches the app, and a request that
+      // arrives in between is never answered.
+      async () =>
+        (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined))?.ok
+          ? true
+          : undefined,
+      120_000,
+      200,
+    );
+    const http = apiClient(url, keys);
+
+    let seq = 0;
+    const autoBody = () => ({
+      action: 'http.auto',
+      resource: 'bench:/noop',
+      environment: 'bench',
+      parameters: { method: 'POST', path: '/noop', body: { n: ++seq } },
+    });
+    const submitAuto = async () => {
+      const res = await http.post('requester', '/v1/actions?wait=60', autoBody());
+      if (res.status !== 202 || res.body.status !== 'succeeded')
+        throw new Error(`auto-allow: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+      return res.body.id as string;
+    };
+    await pool('auto-allow warm-up', 10, 4, submitAuto);
+    const effectsBefore = target.sideEffects();
+    const autoIds: string[] = [];
+    const autoAllow = await measure(
+      'auto-allow',
+      async () => {
+        autoIds.push(await submitAuto());
+      },
+      { worker: worker.pid, api: api.pid, temporal: dev.process?.pid },
+    );
+    const executedExactlyOnce = target.sideEffects() - effectsBefore === autoIds.length;
+    const autoProfile = await averageProfiles(
+      client,
+      autoIds.slice(0, 20).map((id) => `action-${id}`),
+    );
+
+    // --- approval path --------------------------------------------------------------------------
+    const submitPending = async (tag: string) => {
+      const res = await http.post('requester', '/v1/actions', {
+        action: 'http.approve',
+        resource: 'bench:/noop',
+        environment: 'bench',
+        parameters: { method: 'POST', path: '/approve', body: { tag, n: ++seq } },
+      });
+      if (res.status !== 202)
+        throw new Error(`submit: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+      return res.body.id as string;
+    };
+    const pendingOf = async (id: string) => {
+      const r = await http.get('approver', `/v1/actions/${id}`);
+      return r.body.status === 'pending_approval' ? true : undefined;
+    };
+    const approvalIds = await pool('approval: submit', SIZES.approvals, 8, () => submitPending('approval'));
+    await pool('approval: wait pending', approvalIds.length, 8, (i) =>
+      waitFor('pending', () => pendingOf(approvalIds[i]!), 60_000),
+    );
+    const decisionAnswer: number[] = [];
+    const answerToExecuted: number[] = [];
+    const answerToSettled: number[] = [];
+    await pool('approval: decide', approvalIds.length, 1, async (i) => {
+      const id = approvalIds[i]!;
+      const t0 = Date.now();
+      const res = await http.post('approver', `/v1/actions/${id}/decisions`, { decision: 'approve' });
+      const answered = Date.now();
+      if (res.status !== 200)
+        throw new Error(`decide: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+      decisionAnswer.push(answered - t0);
+      const done = await waitFor(
+        'succeeded',
+        async () => {
+          const s = (await http.get('approver', `/v1/actions/${id}`)).body;
+          return s.status === 'succeeded' ? s : undefined;
+        },
+        60_000,
+        5,
+      );
+      answerToSettled.push(Date.now() - answered);
+      answerToExecuted.push(Date.parse(done.executedAt) - answered);
+    });
+    const approvedProfile = await averageProfiles(
+      client,
+      approvalIds.slice(0, 20).map((id) => `action-${id}`),
+    );
+
+    // --- many pending ---------------------------------------------------------------------------
+    const n = SIZES.pending;
+    const memBefore = { worker: rssMb(worker.pid), api: rssMb(api.pid) };
+    const t0 = Date.now();
+    const pendingIds = await pool(`${n} pending: submit`, n, 32, () => submitPending('pending'));
+    const submitSeconds = (Date.now() - t0) / 1000;
+    let polls = 0;
+    // Visibility is eventually consistent; the list by status says when all are waiting.
+    await waitFor(
+      'all pending',
+      async () => {
+        const counts = await client.workflow.count(
+          `TaskQueue = '${airlockEnv.TEMPORAL_TASK_QUEUE}' AND AirlockStatus = 'pending_approval'`,
+        );
+        if (process.stderr.isTTY) process.stderr.write(`\r  pending in visibility: ${counts.count}/${n}   `);
+        else if (++polls % 5 === 0) process.stderr.write(`  pending in visibility: ${counts.count}/${n}\n`);
+        return counts.count >= n ? true : undefined;
+      },
+      30 * 60_000,
+      1000,
+    );
+    process.stderr.write('\n');
+    const memPending = { worker: rssMb(worker.pid), api: rssMb(api.pid) };
+    const getLat: number[] = [];
+    const listLat: number[] = [];
+    const probes = quick ? 100 : 1000;
+    await pool('GET while pending', probes, 8, async () => {
+      const id = pendingIds[Math.floor(Math.random() * pendingIds.length)]!;
+      const s = Date.now();
+      const r = await http.get('approver', `/v1/actions/${id}`);
+      getLat.push(Date.now() - s);
+      if (r.status !== 200) throw new Error(`GET ${r.status}`);
+    });
+    await pool('list while pending', quick ? 50 : 300, 4, async () => {
+      const s = Date.now();
+      const r = await http.get('approver', '/v1/actions?status=pending_approval&limit=50');
+      listLat.push(Date.now() - s);
+      if (r.status !== 200) throw new Error(`list ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+    });
+    const drainBase = target.sideEffects();
+    const d0 = Date.now();
+    await pool(`${n} pending: approve`, n, 32, async (i) => {
+      const r = await http.post('approver', `/v1/actions/${pendingIds[i]}/decisions`, {
+        decision: 'approve',
+      });
+      if (r.status !== 200) throw new Error(`decide ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+    });
+    const decideSeconds = (Date.now() - d0) / 1000;
+    await waitFor('drain', () => (target.sideEffects() - drainBase >= n ? true : undefined), 30 * 60_000, 50);
+    const drainSeconds = (Date.now() - d0) / 1000;
+    const memAfter = { worker: rssMb(worker.pid), api: rssMb(api.pid) };
+    await stopChild(api);
+    await stopChild(worker);
+
+    // --- audit trail ----------------------------------------------------------------------------
+    const auditDb = await createTestDatabase('airlock_bench_audit');
+    cleanups.push(() => auditDb.drop());
+    const sql = await openPostgres(auditDb.url);
+    cleanups.push(() => sql.close());
+    await migrate(sql);
+    const store = new AuditStore(sql);
+    const event = (i: number, kind: string): AuditEventInput => ({
+      requestId: `bench-${kind}-${Math.floor(i / 10)}`,
+      eventKey: `wf:${i % 10}`,
+      type: 'bench.event',
+      actor: 'bench@example.com',
+      at: new Date().toISOString(),
+      data: { i, parametersHash: 'a'.repeat(64), note: 'an ordinary event of a few hundred bytes'.repeat(3) },
+    });
+    const singles = Math.min(SIZES.audit, quick ? 3_000 : 20_000);
+    let s = Date.now();
+    await pool('audit append (one event per call, 10 in flight)', singles, 10, (i) =>
+      store.append(event(i, 'one')),
+    );
+    const appendOneRate = singles / ((Date.now() - s) / 1000);
+    const batch = 100;
+    s = Date.now();
+    await pool('audit appendMany (100 per call, 4 in flight)', SIZES.audit / batch, 4, (b) =>
+      store.appendMany(Array.from({ length: batch }, (_, k) => event(b * batch + k, 'many'))),
+    );
+    const appendManyRate = SIZES.audit / ((Date.now() - s) / 1000);
+    const totalEvents = Number(
+      (await sql.query<{ n: string }>('SELECT count(*)::text AS n FROM audit_events')).rows[0]?.n ?? 0,
+    );
+    s = Date.now();
+    const verified = await store.verify();
+    const verifyRate = totalEvents / ((Date.now() - s) / 1000);
+
+    // --- results --------------------------------------------------------------------------------
+    const ratio = (a: number, b: number) => round(a / b, 2);
+    const results = {
+      generatedBy: 'bench/run.ts',
+      mode: quick ? 'quick' : 'full',
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model,
+        memoryGb: round(totalmem() / 2 ** 30),
+        node: process.version,
+      },
+      sizes: SIZES,
+      setup: {
+        temporal: `local dev server (temporal CLI start-dev, ${sqlite ? 'SQLite file' : 'in memory'}), fresh per run`,
+        database: 'fresh PostgreSQL database per run',
+        airlock: 'main.ts as two processes: AIRLOCK_ROLE=worker and AIRLOCK_ROLE=api',
+        executor:
+          'http.request against a local fake target answering 200 at once (no custom executor hook in startAirlock)',
+        baseline: 'bench/baseline: one workflow, one no-op activity, default Worker options, own process',
+        load: `latency: one request at a time; throughput: ${SIZES.concurrency} in flight`,
+      },
+      scenarios: {
+        baseline: {
+          ...baseline,
+          workerRssMb: baselineRss,
+          historyEvents: baselineHistory.events,
+          activities: baselineHistory.activities,
+        },
+        autoAllow: {
+          ...autoAllow,
+          latencyRatioP50: ratio(autoAllow.latency.p50Ms, baseline.latency.p50Ms),
+          latencyRatioP99: ratio(autoAllow.latency.p99Ms, baseline.latency.p99Ms),
+          throughputRatio: ratio(autoAllow.throughputPerSecond, baseline.throughputPerSecond),
+          executedExactlyOnce,
+          goals: {
+            latencyRatioP50: { max: 1.5, met: autoAllow.latency.p50Ms / baseline.latency.p50Ms <= 1.5 },
+            throughputRatio: {
+              min: 0.6,
+              met: autoAllow.throughputPerSecond / baseline.throughputPerSecond >= 0.6,
+            },
+          },
+          profile: autoProfile,
+        },
+        approvalPath: {
+          requests: approvalIds.length,
+          decisionAnswer: summarize(decisionAnswer),
+          answerToExecutionFinished: summarize(answerToExecuted),
+          answerToStatusSucceededSeenByPolling: summarize(answerToSettled),
+          goals: {
+            p50Ms: { max: 50, met: summarize(answerToExecuted).p50Ms <= 50 },
+            p99Ms: { max: 250, met: summarize(answerToExecuted).p99Ms <= 250 },
+          },
+          profile: approvedProfile,
+        },
+        manyPending: {
+          pending: n,
+          submitPerSecond: round(n / submitSeconds),
+          rssMb: { idle: memBefore, whilePending: memPending, afterDrain: memAfter },
+          getWhilePending: summarize(getLat),
+          listWhilePending: summarize(listLat),
+          decisionsPerSecond: round(n / decideSeconds),
+          drainPerSecond: round(n / drainSeconds),
+          goals: {
+            rssMbPerProcess: {
+              max: 400,
+              met:
+                Math.max(
+                  memPending.worker?.rssMb ?? 0,
+                  memPending.api?.rssMb ?? 0,
+                  memAfter.worker?.peakRssMb ?? 0,
+                  memAfter.api?.peakRssMb ?? 0,
+                ) <= 400,
+            },
+            getP99Ms: { max: 100, met: summarize(getLat).p99Ms <= 100 },
+            listP99Ms: { max: 100, met: summarize(listLat).p99Ms <= 100 },
+          },
+        },
+        audit: {
+          appendOnePerCallPerSecond: round(appendOneRate),
+          appendManyPerSecond: round(appendManyRate),
+          verifyPerSecond: round(verifyRate),
+          verifiedEvents: totalEvents,
+          verifyOk: verified.ok,
+          goals: {
+            appendPerSecond: {
+              min: 5_000,
+              met: appendOneRate >= 5_000,
+              metWithBatching: appendManyRate >= 5_000,
+            },
+            verifyPerSecond: { min: 100_000, met: verifyRate >= 100_000 },
+          },
+        },
+      },
+    };
+    mkdirSync(RESULTS, { recursive: true });
+    writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+    const md = renderMarkdown(results);
+    writeFileSync(join(RESULTS, 'latest.md'), md);
+    process.stdout.write(md);
+    if (updateReadme(join(root, 'README.md'), md)) log('updated the performance section of README.md');
+    log(`wrote ${join(RESULTS, 'latest.json')} and latest.md`);
+  } finally {
+    await cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface Measured {
+  /** CPU time each process spent per request during the throughput phase. */
+  cpuMsPerRequest: Record<string, number>;
+  latency: LatencySummary;
+  throughputPerSecond: number;
+  throughputLatency: LatencySummary;
+}
+
+/** Latency one at a time, then throughput (and the latency under that load) with N in flight. */
+async function measure(
+  label: string,
+  run: () => Promise<unknown>,
+  pids: Record<string, number | undefined> = {},
+): Promise<Measured> {
+  const serial: number[] = [];
+  await pool(`${label}: latency`, SIZES.latency, 1, async () => {
+    const s = performance.now();
+    await run();
+    serial.push(performance.now() - s);
+  });
+  const loaded: number[] = [];
+  const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
+  const s = performance.now();
+  await pool(`${label}: throughput`, SIZES.throughput, SIZES.concurrency, async () => {
+    const t = performance.now();
+    await run();
+    loaded.push(performance.now() - t);
+  });
+  const seconds = (performance.now() - s) / 1000;
+  const cpuMsPerRequest = Object.fromEntries(
+    Object.entries(pids).map(([k, pid]) => [k, round((cpuMs(pid) - cpuBefore[k]!) / SIZES.throughput)]),
+  );
+  return {
+    cpuMsPerRequest,
+    latency: summarize(serial),
+    throughputPerSecond: round(SIZES.throughput / seconds),
+    throughputLatency: summarize(loaded),
+  };
+}
+
+async function lastBaselineId(client: Client, queue: string): Promise<string> {
+  for await (const wf of client.workflow.list({ query: `TaskQueue = '${queue}'`, pageSize: 1 })) {
+    return wf.workflowId;
+  }
+  throw new Error('no baseline workflow found');
+}
+
+interface HistoryProfile {
+  events: number;
+  workflowTasks: number;
+  activities: Record<string, { count: number; meanMs: number }>;
+  wallMs: number;
+}
+
+/** History events, workflow tasks and per-activity time (scheduled -> completed) of one workflow. */
+async function historyProfile(client: Client, workflowId: string): Promise<HistoryProfile> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const events = history.events ?? [];
+  const ms = (t: unknown) => {
+    const ts = t as { seconds?: { toNumber(): number } | number; nanos?: number } | null | undefined;
+    if (!ts) return 0;
+    const sec = typeof ts.seconds === 'number' ? ts.seconds : (ts.seconds?.toNumber() ?? 0);
+    return sec * 1000 + (ts.nanos ?? 0) / 1e6;
+  };
+  const scheduled = new Map<string, { type: string; at: number }>();
+  const acc: Record<string, { count: number; totalMs: number }> = {};
+  let workflowTasks = 0;
+  for (const e of events) {
+    if (e.workflowTaskCompletedEventAttributes) workflowTasks++;
+    const sch = e.activityTaskScheduledEventAttributes;
+    if (sch) scheduled.set(String(e.eventId), { type: sch.activityType?.name ?? '?', at: ms(e.eventTime) });
+    const done = e.activityTaskCompletedEventAttributes;
+    if (done) {
+      const s = scheduled.get(String(done.scheduledEventId));
+      if (s) {
+        const a = acc[s.type] ?? { count: 0, totalMs: 0 };
+        acc[s.type] = a;
+        a.count++;
+        a.totalMs += ms(e.eventTime) - s.at;
+      }
+    }
+  }
+  const activities = Object.fromEntries(
+    Object.entries(acc).map(([k, v]) => [k, { count: v.count, meanMs: round(v.totalMs / v.count) }]),
+  );
+  return {
+    events: events.length,
+    workflowTasks,
+    activities,
+    wallMs: round(ms(events[events.length - 1]?.eventTime) - ms(events[0]?.eventTime)),
+  };
+}
+
+/** The mean of historyProfile over several workflows (activity times are noisy one by one). */
+async function averageProfiles(client: Client, workflowIds: string[]) {
+  const profiles = await Promise.all(workflowIds.map((id) => historyProfile(client, id)));
+  const mean = (f: (p: HistoryProfile) => number) =>
+    round(profiles.reduce((a, p) => a + f(p), 0) / profiles.length);
+  const types = new Set(profiles.flatMap((p) => Object.keys(p.activities)));
+  const activities: Record<string, { perRequest: number; meanMs: number }> = {};
+  for (const t of types) {
+    const withIt = profiles.filter((p) => p.activities[t]);
+    activities[t] = {
+      perRequest: round(withIt.reduce((a, p) => a + p.activities[t]!.count, 0) / profiles.length),
+      meanMs: round(withIt.reduce((a, p) => a + p.activities[t]!.meanMs, 0) / withIt.length),
+    };
+  }
+  return {
+    sampled: profiles.length,
+    historyEvents: mean((p) => p.events),
+    workflowTasks: mean((p) => p.workflowTasks),
+    activitiesPerRequest: round(Object.values(activities).reduce((a, v) => a + v.perRequest, 0)),
+    workflowWallMs: mean((p) => p.wallMs),
+    activities,
+  };
+}
+
+function apiClient(url: string, keys: { requester: string; approver: string }) {
+  const call = async (who: keyof typeof keys, method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${keys[who]}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    // biome-ignore lint/suspicious/noExplicitAny: the bench reads a few fields of the answers
+    let parsed: any = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, body: parsed };
+  };
+  return {
+    get: (who: keyof typeof keys, path: string) => call(who, 'GET', path),
+    post: (who: keyof typeof keys, path: string, body: unknown) => call(who, 'POST', path, body),
+  };
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  },
+);

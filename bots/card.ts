@@ -1,0 +1,160 @@
+// The approval card, built once from the request state as plain, bounded text. Channel
+// renderers (Adaptive Card, Block Kit) only lay it out and escape it for their markup.
+import type { ActionState } from '../workflows/types.js';
+
+export interface CardField {
+  label: string;
+  value: string;
+}
+
+export interface BoundedText {
+  text: string;
+  truncated: boolean;
+}
+
+export interface ApprovalCard {
+  requestId: string;
+  title: string;
+  action: string;
+  risk: string;
+  status: string;
+  /** One line saying where the request stands ("Waiting for dba: 0 of 1 approvals"). */
+  statusLine: string;
+  fields: CardField[];
+  parameters: BoundedText;
+  parametersHash: string;
+  diff?: BoundedText;
+  history?: string;
+  rule?: string;
+  stage?: { number: number; of: number; approvers: string[]; deadline?: string };
+  decisions: string[];
+  links: { request: string; temporalUi?: string };
+  /** Present only while a decision can still be made: the buttons. */
+  actions?: { approve: true; deny: true; denyReasonRequired: boolean };
+  note?: string;
+}
+
+export const CARD_LIMITS = {
+  field: 300,
+  parameters: 2000,
+  diff: 2500,
+  justification: 1000,
+  title: 120,
+} as const;
+
+/** Cuts text to a bound on a character boundary (never splits a surrogate pair). */
+export function bound(text: string, max: number): BoundedText {
+  const chars = Array.from(text);
+  if (chars.length <= max) return { text, truncated: false };
+  return { text: `${chars.slice(0, max - 1).join('')}…`, truncated: true };
+}
+
+const field = (label: string, value: string | undefined, max: number = CARD_LIMITS.field): CardField[] =>
+  value?.trim() ? [{ label, value: bound(value.trim(), max).text }] : [];
+
+export function buildApprovalCard(state: ActionState, note?: string): ApprovalCard {
+  const r = state.request;
+  const stage = state.policy?.stages[state.stageIndex];
+  const agent = r.agent
+    ? [
+        r.agent.name,
+        r.agent.model && `model ${r.agent.model}`,
+        r.agent.onBehalfOf && `on behalf of ${r.agent.onBehalfOf}`,
+      ]
+        .filter(Boolean)
+        .join(', ')
+    : undefined;
+  const labels = r.labels
+    ? Object.entries(r.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')
+    : undefined;
+  const diffText = state.enrichment?.diffPreview ?? r.diff?.unified;
+  const pending = state.status === 'pending_approval';
+  return {
+    requestId: state.requestId,
+    title: bound(`${r.action} on ${r.resource}`, CARD_LIMITS.title).text,
+    action: r.action,
+    risk: state.risk ?? 'unknown',
+    status: state.status,
+    statusLine: statusLine(state),
+    fields: [
+      ...field('Requester', state.requester),
+      ...field('Agent', agent),
+      ...field('Resource', r.resource),
+      ...field('Environment', r.environment),
+      ...field('Justification', r.justification, CARD_LIMITS.justification),
+      ...field('Labels', labels),
+      ...field(
+        'Enrichment',
+        state.enrichment?.degraded.length ? `incomplete: ${state.enrichment.degraded.join('; ')}` : undefined,
+      ),
+    ],
+    parameters: bound(JSON.stringify(r.parameters, null, 2), CARD_LIMITS.parameters),
+    parametersHash: state.parametersHash,
+    diff: diffText ? bound(diffText, CARD_LIMITS.diff) : undefined,
+    history: historyLine(state),
+    rule: state.policy
+      ? `${state.policy.rule} (policy ${state.policy.policyVersion.slice(0, 12)})`
+      : undefined,
+    stage: stage
+      ? {
+          number: state.stageIndex + 1,
+          of: state.policy?.stages.length ?? 1,
+          approvers: stage.approvers,
+          deadline: pending ? state.stageDeadline : undefined,
+        }
+      : undefined,
+    decisions: state.decisions.map(
+      (d) =>
+        `${d.decision === 'approve' ? 'Approved' : 'Denied'} by ${d.approver.id} via ${d.approver.channel} at ${d.at}${d.reason ? `: ${bound(d.reason, 200).text}` : ''}`,
+    ),
+    links: { request: state.links.api, temporalUi: state.links.temporalUi },
+    actions: pending
+      ? { approve: true, deny: true, denyReasonRequired: state.policy?.denyReasonRequired ?? true }
+      : undefined,
+    note,
+  };
+}
+
+function historyLine(state: ActionState): string | undefined {
+  const h = state.enrichment?.history;
+  if (!h) return undefined;
+  const summary = (x: { total: number; byOutcome: Record<string, number> }) => {
+    const parts = Object.entries(x.byOutcome).map(([k, n]) => `${n} ${k}`);
+    return `${x.total} request${x.total === 1 ? '' : 's'}${parts.length ? ` (${parts.join(', ')})` : ''}`;
+  };
+  return `In ${h.windowDays} days: requester ${summary(h.byRequester)}; this resource ${summary(h.onResource)}`;
+}
+
+function statusLine(state: ActionState): string {
+  const stage = state.policy?.stages[state.stageIndex];
+  switch (state.status) {
+    case 'pending_approval': {
+      const approvals = new Set(
+        state.decisions.filter((d) => d.decision === 'approve').map((d) => d.approver.id),
+      ).size;
+      return `Waiting for ${stage?.approvers.join(', ') ?? 'approvers'}: ${approvals} of ${stage?.minApprovals ?? 1} approvals`;
+    }
+    case 'approved':
+      return `Approved by ${state.decidedBy ?? 'policy'}`;
+    case 'executing':
+      return `Approved by ${state.decidedBy ?? 'policy'}; executing`;
+    case 'succeeded':
+      return `Approved by ${state.decidedBy ?? 'policy'}; executed successfully`;
+    case 'failed':
+      return `Approved by ${state.decidedBy ?? 'policy'}; execution failed: ${state.outcomeReason ?? 'error'}`;
+    case 'denied':
+      return `Denied by ${state.decidedBy ?? 'policy'}${state.outcomeReason ? `: ${state.outcomeReason}` : ''}`;
+    case 'expired':
+      return `Expired: ${state.outcomeReason ?? 'no decision in time'}`;
+    case 'cancelled':
+      return `Cancelled by ${state.decidedBy ?? 'the requester'}`;
+    case 'active':
+      return `Access granted until ${state.grant?.validUntil ?? '?'}`;
+    case 'revoked':
+      return `Access revoked (${state.grant?.revokedBecause ?? 'ended'})`;
+    default:
+      return 'Evaluating policy';
+  }
+}

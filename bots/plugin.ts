@@ -1,0 +1,29 @@
+// How a chat channel plugs into the service: a factory that gets the shared clients and
+// returns its adapter (cards out) and its HTTP router (clicks in). The composition root calls
+// each configured factory once; nothing else knows which channels exist.
+import type { Router } from 'express';
+import type { Logger } from 'pino';
+import type { SqlDb } from '../audit/db.js';
+import type { AirlockEnv } from '../config/env.js';
+import type { LoadedPolicy } from '../policy/load.js';
+import type { ActionClient } from '../temporal/action-client.js';
+import type { ChannelAdapter } from './channel.js';
+
+export interface ChannelPluginContext {
+  env: AirlockEnv;
+  policy: { current(): LoadedPolicy };
+  /** Sends decisions and refusals to request workflows. */
+  actions: ActionClient;
+  /** The service database (conversation references and the like live here). */
+  db: SqlDb;
+  logger: Logger;
+  publicUrl: string;
+}
+
+export interface ChannelPlugin {
+  adapter?: ChannelAdapter;
+  router?: Router;
+  close?(): Promise<void>;
+}
+
+export type ChannelPluginFactory = (ctx: ChannelPluginContext) => Promise<ChannelPlugin>;

@@ -1,0 +1,254 @@
+// Clicks in: Approve, Deny (which opens a modal for the reason) and the modal's submission. Every
+// listener acks first (Slack wants an answer within 3 s), then resolves the verified clicker to an
+// identity, sends the decision to the workflow, and answers the clicker with an ephemeral message.
+import type { App, BlockAction, ButtonAction, ViewSubmitAction, webApi } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { type ActionClient, ActionError } from '../../temporal/action-client.js';
+import type { DecisionAnswer } from '../../workflows/messages.js';
+import { REFUSAL_HTTP_STATUS } from '../../workflows/messages.js';
+import type { DecisionVerb, RefusedAttempt } from '../../workflows/types.js';
+import type { SlackAdapter } from './adapter.js';
+import { parseButtonValue, SLACK_IDS } from './blocks.js';
+import { parseDenyMetadata, renderDenyModal } from './modal.js';
+
+export type Attempt = Omit<RefusedAttempt, 'at'>;
+
+export interface InteractionDeps {
+  actions: ActionClient;
+  adapter: SlackAdapter;
+  client: webApi.WebClient;
+  /** Records a refusal in the audit trail directly, for requests whose workflow has closed. */
+  recordClosed(requestId: string, attempt: Attempt): Promise<void>;
+  logger: Logger;
+}
+
+interface Clicker {
+  id: string;
+  teamId?: string;
+  name?: string;
+}
+
+/** Where the clicker's private answer goes: the channel of the card, or the click's response_url. */
+interface AnswerTo {
+  channel?: string;
+  responseUrl?: string;
+}
+
+export function registerInteractions(app: App, deps: InteractionDeps): void {
+  const log = deps.logger.child({ component: 'slack' });
+
+  app.action<BlockAction<ButtonAction>>(
+    { type: 'block_actions', action_id: SLACK_IDS.approve },
+    async ({ ack, body, action }) => {
+      await ack();
+      const value = parseButtonValue(action.value);
+      if (!value) return void log.warn({ userId: body.user.id }, 'slack approve click without a request id');
+      await decide(deps, {
+        requestId: value.requestId,
+        verb: 'approve',
+        user: clicker(body.user, body.team),
+        to: answerTo(body),
+      });
+    },
+  );
+
+  app.action<BlockAction<ButtonAction>>(
+    { type: 'block_actions', action_id: SLACK_IDS.deny },
+    async ({ ack, body, action }) => {
+      await ack();
+      const value = parseButtonValue(action.value);
+      if (!value) return void log.warn({ userId: body.user.id }, 'slack deny click without a request id');
+      const user = clicker(body.user, body.team);
+      const to = answerTo(body);
+      // Refuse unmapped users before they type a reason; the submission is checked again anyway.
+      const verdict = await deps.adapter.resolve(user);
+      if (!verdict.ok) return refuseUnmapped(deps, value.requestId, 'deny', user, to, verdict.detail);
+      try {
+        await deps.client.views.open({
+          trigger_id: body.trigger_id,
+          view: renderDenyModal({
+            requestId: value.requestId,
+            reasonRequired: value.reasonRequired,
+            channel: to.channel,
+            responseUrl: to.responseUrl,
+            messageTs: body.message?.ts,
+            summary: headerOf(body.message),
+          }),
+        });
+      } catch (err) {
+        log.warn(
+          { requestId: value.requestId, err: slackError(err) },
+          'slack: could not open the deny modal',
+        );
+        await ephemeral(deps, to, user.id, 'Slack did not open the form in time: press Deny again.');
+      }
+    },
+  );
+
+  app.view<ViewSubmitAction>(SLACK_IDS.denyView, async ({ ack, body, view }) => {
+    const meta = parseDenyMetadata(view.private_metadata);
+    const reason = view.state.values[SLACK_IDS.reasonBlock]?.[SLACK_IDS.reasonInput]?.value?.trim() ?? '';
+    if (meta?.reasonRequired && !reason) {
+      // The modal stays open and shows the error under the field.
+      await ack({ response_action: 'errors', errors: { [SLACK_IDS.reasonBlock]: 'A reason is required.' } });
+      return;
+    }
+    await ack();
+    if (!meta) return void log.warn({ userId: body.user.id }, 'slack deny submission without a request id');
+    await decide(deps, {
+      requestId: meta.requestId,
+      verb: 'deny',
+      reason: reason || undefined,
+      user: clicker(body.user, body.team),
+      to: { channel: meta.channel, responseUrl: meta.responseUrl },
+    });
+  });
+
+  app.error(async (err) => {
+    log.error({ err: err.message }, 'slack listener failed');
+  });
+}
+
+async function decide(
+  deps: InteractionDeps,
+  input: { requestId: string; verb: DecisionVerb; reason?: string; user: Clicker; to: AnswerTo },
+): Promise<void> {
+  const { requestId, verb, user, to } = input;
+  const verdict = await deps.adapter.resolve(user);
+  if (!verdict.ok) return refuseUnmapped(deps, requestId, verb, user, to, verdict.detail);
+  let text: string;
+  try {
+    const answer = await deps.actions.decide(requestId, {
+      decision: verb,
+      reason: input.reason,
+      approver: {
+        id: verdict.identity,
+        channel: 'slack',
+        channelUserId: user.id,
+        ...(user.name ? { displayName: user.name } : {}),
+      },
+    });
+    text = answerText(verb, answer);
+  } catch (err) {
+    if (!(err instanceof ActionError))
+      deps.logger.error({ requestId, err: String(err) }, 'slack: decision failed');
+    const refusal = err instanceof ActionError ? err : new ActionError('internal', 'not recorded');
+    if (refusal.code === 'request_closed') {
+      await deps
+        .recordClosed(requestId, {
+          code: 'request_ended',
+          what: verb,
+          actor: verdict.identity,
+          channel: 'slack',
+          detail: 'decision after the request ended',
+        })
+        .catch((e: unknown) =>
+          deps.logger.warn({ requestId, err: String(e) }, 'slack: late attempt not recorded'),
+        );
+    }
+    text = refusalText(refusal);
+  }
+  await ephemeral(deps, to, user.id, text);
+}
+
+async function refuseUnmapped(
+  deps: InteractionDeps,
+  requestId: string,
+  verb: DecisionVerb,
+  user: Clicker,
+  to: AnswerTo,
+  detail: string,
+): Promise<void> {
+  const attempt: Attempt = {
+    code: 'unmapped_identity',
+    what: verb,
+    actor: `slack:${user.teamId ?? '-'}:${user.id}`,
+    channel: 'slack',
+    detail,
+  };
+  try {
+    await deps.actions.reportRefusal(requestId, attempt);
+  } catch (err) {
+    const closed = await deps.actions.isClosed(requestId).catch(() => false);
+    if (closed) await deps.recordClosed(requestId, attempt).catch(() => {});
+    else deps.logger.warn({ requestId, err: String(err) }, 'slack: could not record a refused attempt');
+  }
+  await ephemeral(
+    deps,
+    to,
+    user.id,
+    `Refused: your Slack account is not mapped to an Airlock approver (${detail}). Nothing was decided; ask your Airlock admin to map it.`,
+  );
+}
+
+export function answerText(verb: DecisionVerb, answer: DecisionAnswer): string {
+  if (verb === 'deny') return 'You denied this request. Nothing will run.';
+  if (answer.status === 'approved') {
+    return `You approved this request (${answer.approvals} of ${answer.needed}). It runs now; the card shows the result.`;
+  }
+  return `Your approval is recorded: ${answer.approvals} of ${answer.needed} approvals so far.`;
+}
+
+/** The clicker's answer for a refused decision; branches on the stable code, never on text. */
+export function refusalText(err: ActionError): string {
+  switch (err.code) {
+    case 'self_approval':
+      return `Refused: you cannot decide a request you made or one made on your behalf. ${err.message}`;
+    case 'not_an_approver':
+      return `Refused: you are not an approver for this stage. ${err.message}`;
+    case 'already_decided':
+      return 'You have already decided this request.';
+    case 'request_ended':
+    case 'request_closed':
+    case 'not_pending':
+      return 'This request has already ended; nothing was changed.';
+    case 'reason_required':
+      return 'A reason is required to deny this request.';
+    case 'not_found':
+      return 'Airlock does not know this request.';
+    case 'unavailable':
+      return 'Airlock could not reach the request just now, so nothing was recorded. Try again in a moment.';
+    default:
+      return REFUSAL_HTTP_STATUS[err.code]
+        ? `Refused: ${err.message}`
+        : 'Your decision could not be recorded.';
+  }
+}
+
+async function ephemeral(deps: InteractionDeps, to: AnswerTo, user: string, text: string): Promise<void> {
+  if (!to.channel) return;
+  try {
+    await deps.adapter.ephemeral(to.channel, user, text, to.responseUrl);
+  } catch (err) {
+    deps.logger.warn({ channel: to.channel, err: slackError(err) }, 'slack: could not answer the approver');
+  }
+}
+
+function answerTo(body: BlockAction<ButtonAction>): AnswerTo {
+  return {
+    channel: body.channel?.id ?? body.container?.channel_id,
+    responseUrl: typeof body.response_url === 'string' ? body.response_url : undefined,
+  };
+}
+
+function clicker(
+  user: { id: string; name?: string; username?: string; team_id?: string },
+  team: { id: string } | null,
+): Clicker {
+  return { id: user.id, teamId: user.team_id ?? team?.id, name: user.name ?? user.username };
+}
+
+function headerOf(message: { [key: string]: unknown } | undefined): string | undefined {
+  const blocks = Array.isArray(message?.blocks)
+    ? (message.blocks as { type?: string; text?: { text?: unknown } }[])
+    : [];
+  const text = blocks.find((b) => b.type === 'header')?.text?.text;
+  return typeof text === 'string' ? text : undefined;
+}
+
+/** Slack's error code (never the request, which holds the token in a header). */
+export function slackError(err: unknown): string {
+  const code = (err as { data?: { error?: unknown } }).data?.error;
+  if (typeof code === 'string') return code;
+  return (err as { code?: unknown }).code ? String((err as { code: unknown }).code) : 'error';
+}

@@ -1,0 +1,199 @@
+// Clicks and commands in: the teams-ai Application. It remembers where the app is installed,
+// answers `link` / `unlink` / `status` / `help`, and turns Approve/Deny (Action.Execute) into the
+// workflow's `decide` update, answering the clicker with its result at once. Identity is the
+// verified from.aadObjectId in an allowed tenant, mapped strictly; refusals are recorded.
+import { Application } from '@microsoft/teams-ai';
+import { type Activity, TeamsInfo, TurnContext as Turn, type TurnContext } from 'botbuilder';
+import type { Logger } from 'pino';
+import type { LoadedPolicy } from '../../policy/compile.js';
+import { type ActionClient, ActionError } from '../../temporal/action-client.js';
+import type { DecisionAnswer } from '../../workflows/messages.js';
+import type { DecisionVerb } from '../../workflows/types.js';
+import { bound } from '../card.js';
+import type { AirlockTeamsAdapter } from './adapter.js';
+import { HELP, runCommand } from './commands.js';
+import { type DirectoryEntry, resolveTeamsUser, tenantAllowed } from './identity.js';
+import { type CardActionData, VERBS } from './render.js';
+import type { ConversationStore } from './store.js';
+
+export interface BotDeps {
+  adapter: AirlockTeamsAdapter;
+  appId: string;
+  store: ConversationStore;
+  policy: { current(): LoadedPolicy };
+  actions: ActionClient;
+  allowedTenants: string[];
+  logger: Logger;
+  /** Look users up in the tenant directory (TeamsInfo.getMember) when the policy does not map them. */
+  directoryLookup: boolean;
+}
+
+const REQUEST_ID = /^[0-9a-zA-Z][0-9a-zA-Z_-]{0,127}$/;
+
+export function createBot(deps: BotDeps): Application {
+  const app = new Application({
+    adapter: deps.adapter,
+    botAppId: deps.appId,
+    startTypingTimer: false,
+    removeRecipientMention: true,
+    longRunningMessages: false,
+  });
+
+  app.activity('installationUpdate', async (context) => {
+    const action = String(context.activity.action ?? '');
+    if (action.startsWith('remove')) {
+      await deps.store.remove(context.activity.conversation.id);
+      deps.logger.info({ conversation: context.activity.conversation.id }, 'teams: app removed');
+      return;
+    }
+    if (await remember(context)) await say(context, `Airlock is installed.\n${HELP}`);
+  });
+
+  app.conversationUpdate('membersAdded', async (context) => {
+    if (botIn(context, context.activity.membersAdded)) await remember(context);
+  });
+  app.conversationUpdate('membersRemoved', async (context) => {
+    if (botIn(context, context.activity.membersRemoved))
+      await deps.store.remove(context.activity.conversation.id);
+  });
+
+  // Every message is a command (unknown ones get the help text); mentions and markup are stripped there.
+  app.message(/[\s\S]*/, async (context) => {
+    if (!(await remember(context))) return;
+    await runCommand(context, { store: deps.store, policy: deps.policy, logger: deps.logger, identify, say });
+  });
+
+  app.adaptiveCards.actionExecute<CardActionData>(VERBS.approve, (context, _state, data) =>
+    decide(context, 'approve', data),
+  );
+  app.adaptiveCards.actionExecute<CardActionData>(VERBS.deny, (context, _state, data) =>
+    decide(context, 'deny', data),
+  );
+
+  /** Stores the conversation reference; false (and nothing stored) for a tenant that is not allowed. */
+  async function remember(context: TurnContext): Promise<boolean> {
+    const tenantId = tenantOf(context.activity);
+    if (!tenantAllowed(deps.allowedTenants, tenantId)) {
+      deps.logger.warn({ tenantId }, 'teams: ignored an activity from a tenant that is not allowed');
+      return false;
+    }
+    const teamId = (context.activity.channelData as { team?: { id?: string } } | undefined)?.team?.id;
+    await deps.store.save(Turn.getConversationReference(context.activity), { tenantId: tenantId!, teamId });
+    return true;
+  }
+
+  async function identify(context: TurnContext) {
+    const from = context.activity.from;
+    return resolveTeamsUser(
+      deps.policy.current(),
+      deps.allowedTenants,
+      { aadObjectId: from?.aadObjectId, tenantId: tenantOf(context.activity) },
+      deps.directoryLookup ? () => directoryEntry(context) : undefined,
+    );
+  }
+
+  async function directoryEntry(context: TurnContext): Promise<DirectoryEntry | undefined> {
+    try {
+      const m = await TeamsInfo.getMember(context, context.activity.from.id);
+      return {
+        aadObjectId: m.aadObjectId,
+        email: m.email,
+        userPrincipalName: m.userPrincipalName,
+        tenantId: m.tenantId,
+      };
+    } catch (err) {
+      deps.logger.info({ err: (err as Error)?.message?.slice(0, 200) }, 'teams: directory look-up failed');
+      return undefined;
+    }
+  }
+
+  async function decide(context: TurnContext, verb: DecisionVerb, data: CardActionData): Promise<string> {
+    const requestId = typeof data?.requestId === 'string' ? data.requestId : '';
+    if (!REQUEST_ID.test(requestId)) return 'This card does not belong to an Airlock request.';
+    const reason =
+      typeof data.reason === 'string' && data.reason.trim() ? bound(data.reason.trim(), 500).text : undefined;
+    const from = context.activity.from;
+    const who = await identify(context);
+    if (!who.ok) {
+      await deps.actions
+        .reportRefusal(requestId, {
+          code: 'unmapped_identity',
+          what: verb,
+          actor: `teams:${from?.aadObjectId ?? from?.id ?? 'unknown'}`,
+          channel: 'teams',
+          detail: who.detail,
+        })
+        .catch((err: unknown) =>
+          deps.logger.warn(
+            { requestId, code: (err as ActionError).code },
+            'teams: could not record a refusal',
+          ),
+        );
+      return who.why === 'tenant_not_allowed'
+        ? 'Refused: your organisation is not allowed to decide Airlock requests.'
+        : 'Refused: Airlock cannot map your Teams account to exactly one approver identity. Ask an admin to add you to the policy identities.';
+    }
+    try {
+      const answer = await deps.actions.decide(requestId, {
+        decision: verb,
+        reason,
+        approver: {
+          id: who.identity,
+          channel: 'teams',
+          channelUserId: from.aadObjectId,
+          displayName: from.name,
+        },
+      });
+      return answerText(verb, answer);
+    } catch (err) {
+      if (err instanceof ActionError) return refusalText(err.code, verb);
+      throw err;
+    }
+  }
+
+  return app;
+}
+
+export async function say(context: TurnContext, text: string): Promise<void> {
+  await context.sendActivity({ type: 'message', text, textFormat: 'plain' });
+}
+
+function botIn(context: TurnContext, members: { id: string }[] | undefined): boolean {
+  return !!members?.some((m) => m.id === context.activity.recipient?.id);
+}
+
+export function tenantOf(activity: Partial<Activity>): string | undefined {
+  const channelTenant = (activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
+  return activity.conversation?.tenantId ?? channelTenant;
+}
+
+export function answerText(verb: DecisionVerb, answer: DecisionAnswer): string {
+  if (answer.status === 'approved') return 'Approved: the request is approved and will run.';
+  if (answer.status === 'denied') return 'Denied: the request will not run.';
+  if (verb === 'approve')
+    return `Your approval is recorded: ${answer.approvals} of ${answer.needed} approvals.`;
+  return `Your decision is recorded; the request is ${answer.status}.`;
+}
+
+export function refusalText(code: string, verb: DecisionVerb): string {
+  switch (code) {
+    case 'self_approval':
+      return `Refused: you cannot ${verb} your own request.`;
+    case 'not_an_approver':
+      return 'Refused: you are not an approver of this request at its current stage.';
+    case 'already_decided':
+      return 'Refused: you have already decided this request.';
+    case 'reason_required':
+      return 'Refused: a deny needs a reason. Type it in the Reason box and press Deny again.';
+    case 'request_ended':
+    case 'request_closed':
+    case 'not_pending':
+      return 'Refused: this request is no longer waiting for a decision.';
+    case 'not_found':
+      return 'Refused: Airlock does not know this request.';
+    case 'unavailable':
+      return 'Airlock could not reach its workflow service; try again in a moment.';
+    default:
+      return 'Refused: Airlock did not accept this decision.';
+  }
+}

@@ -1,0 +1,328 @@
+// Why: the environment is parsed once, strictly, at start-up (SPEC 9): a bad variable stops the process
+// with a line naming it, booleans are never "truthy strings", and secret values never reach a message.
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { formatDuration, parseDuration } from './duration.js';
+import { ConfigError } from './errors.js';
+
+export type AirlockRole = 'all' | 'api' | 'worker';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface AirlockEnv {
+  role: AirlockRole;
+  logLevel: LogLevel;
+  port: number;
+  /** Without a trailing slash. */
+  publicUrl: string;
+  configPath: string;
+  policyPath: string;
+  /** True with AIRLOCK_DEMO=true, or when neither AIRLOCK_CONFIG nor AIRLOCK_POLICY is set. */
+  demoMode: boolean;
+  oidc?: { issuer: string; audience: string; jwksUrl: string };
+  temporal: {
+    /** host:port of a real cluster; unset means the composition root starts a dev server. */
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    uiUrl?: string;
+    cliPath?: string;
+    uiPort?: number;
+    port?: number;
+  };
+  /** Unset means the embedded PGlite store under dataDir. */
+  databaseUrl?: string;
+  dataDir: string;
+  /** 32 bytes; unset only in demo mode, where the composition root generates and persists one. */
+  encryptionKey?: Buffer;
+  /** Retired master keys (AIRLOCK_ENCRYPTION_KEYS_OLD): they still decrypt payloads and verify signatures. */
+  previousEncryptionKeys: Buffer[];
+  /** A PostgreSQL URL of the audit tables' owner, used only to migrate (the service role stays INSERT-only). */
+  migrationDatabaseUrl?: string;
+  /** How often the Temporal Schedule archives closed histories and signs a checkpoint. */
+  archive: { intervalMs: number };
+  teams?: { appId: string; appPassword: string; tenantId: string; allowedTenants: string[] };
+  /** emailLookup: map unmapped Slack users through users.info e-mail (SLACK_EMAIL_LOOKUP). */
+  slack?: { botToken: string; signingSecret: string; emailLookup: boolean };
+  botFramework: { openIdMetadataUrl?: string; tokenIssuer?: string; loginUrl?: string };
+  slackApiUrl?: string;
+}
+
+export const DEMO_CONFIG_PATH = fileURLToPath(new URL('../demo/airlock.yaml', import.meta.url));
+export const DEMO_POLICY_PATH = fileURLToPath(new URL('../demo/policy.yaml', import.meta.url));
+
+/** Variables whose values must never appear in a message. */
+const SECRET_VARIABLES = new Set([
+  'AIRLOCK_ENCRYPTION_KEY',
+  'AIRLOCK_ENCRYPTION_KEYS_OLD',
+  'AIRLOCK_MIGRATION_DATABASE_URL',
+  'DATABASE_URL',
+  'TEAMS_APP_PASSWORD',
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+]);
+
+// Blank counts as unset: `FOO=` in a compose file means "not configured", not "configured empty".
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+const refined = <T>(message: string, parse: (raw: string) => T | undefined) =>
+  z.string().transform((raw, ctx): T => {
+    const value = parse(raw.trim());
+    if (value === undefined) {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+    return value;
+  });
+
+const port = refined('must be an integer between 1 and 65535', (raw) => {
+  const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  return n >= 1 && n <= 65535 ? n : undefined;
+});
+
+/** PORT may be 0: listen on any free port (tests, several local instances). */
+const listenPort = refined('must be an integer between 0 and 65535', (raw) => {
+  const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  return n >= 0 && n <= 65535 ? n : undefined;
+});
+
+const url = (protocols: string[], message: string) =>
+  refined(message, (raw) => {
+    try {
+      return protocols.includes(new URL(raw).protocol) ? raw : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+const httpUrl = url(['http:', 'https:'], 'must be an http:// or https:// URL');
+
+/** Strict: only true/false/1/0; `z.coerce.boolean()` would make "false" true. */
+export const strictBoolean = refined('must be one of true, false, 1, 0', (raw) => {
+  const v = raw.toLowerCase();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  return undefined;
+});
+
+const nonEmpty = refined('must not be blank', (raw) => (raw === '' ? undefined : raw));
+const oneOf = <T extends string>(values: readonly T[]) =>
+  refined(`must be one of ${values.join(', ')}`, (raw) => values.find((v) => v === raw.toLowerCase()));
+
+const hostPort = refined('must be host:port (for example 127.0.0.1:7233)', (raw) => {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(raw);
+  return match && Number(match[2]) >= 1 && Number(match[2]) <= 65535 ? raw : undefined;
+});
+
+function parseKey(raw: string): Buffer | undefined {
+  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(raw)) return undefined;
+  const key = Buffer.from(raw, raw.includes('-') || raw.includes('_') ? 'base64url' : 'base64');
+  return key.length === 32 ? key : undefined;
+}
+
+const encryptionKey = refined('must be the base64 encoding of exactly 32 bytes', parseKey);
+
+/** Comma list of retired keys; each bad entry is named by its position, never shown. */
+const encryptionKeyList = z.string().transform((raw, ctx): Buffer[] => {
+  const entries = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const keys: Buffer[] = [];
+  entries.forEach((entry, i) => {
+    const key = parseKey(entry);
+    if (key) keys.push(key);
+    else
+      ctx.addIssue({
+        code: 'custom',
+        message: `entry ${i + 1} of ${entries.length} must be the base64 encoding of exactly 32 bytes`,
+      });
+  });
+  return keys;
+});
+
+const MIN_ARCHIVE_INTERVAL_MS = 1_000;
+const MAX_ARCHIVE_INTERVAL_MS = 86_400_000;
+const archiveInterval = refined(
+  `must be a duration between ${formatDuration(MIN_ARCHIVE_INTERVAL_MS)} and ${formatDuration(MAX_ARCHIVE_INTERVAL_MS)} (for example 5m)`,
+  (raw) => {
+    const ms = parseDuration(raw);
+    return ms !== undefined && ms >= MIN_ARCHIVE_INTERVAL_MS && ms <= MAX_ARCHIVE_INTERVAL_MS
+      ? ms
+      : undefined;
+  },
+);
+
+const commaList = z.string().transform((raw) =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== ''),
+);
+
+const envSchema = z.object({
+  AIRLOCK_ROLE: optional(oneOf(['all', 'api', 'worker'] as const)),
+  AIRLOCK_DEMO: optional(strictBoolean),
+  LOG_LEVEL: optional(oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const)),
+  PORT: optional(listenPort),
+  AIRLOCK_PUBLIC_URL: optional(httpUrl),
+  AIRLOCK_CONFIG: optional(nonEmpty),
+  AIRLOCK_POLICY: optional(nonEmpty),
+  OIDC_ISSUER: optional(httpUrl),
+  OIDC_AUDIENCE: optional(nonEmpty),
+  OIDC_JWKS_URL: optional(httpUrl),
+  TEMPORAL_ADDRESS: optional(hostPort),
+  TEMPORAL_NAMESPACE: optional(nonEmpty),
+  TEMPORAL_TASK_QUEUE: optional(nonEmpty),
+  TEMPORAL_UI_URL: optional(httpUrl),
+  TEMPORAL_CLI_PATH: optional(nonEmpty),
+  TEMPORAL_UI_PORT: optional(port),
+  TEMPORAL_PORT: optional(port),
+  DATABASE_URL: optional(url(['postgres:', 'postgresql:'], 'must be a postgres:// or postgresql:// URL')),
+  AIRLOCK_DATA_DIR: optional(nonEmpty),
+  AIRLOCK_ENCRYPTION_KEY: optional(encryptionKey),
+  AIRLOCK_ENCRYPTION_KEYS_OLD: optional(encryptionKeyList),
+  AIRLOCK_MIGRATION_DATABASE_URL: optional(
+    url(['postgres:', 'postgresql:'], 'must be a postgres:// or postgresql:// URL'),
+  ),
+  AIRLOCK_ARCHIVE_INTERVAL: optional(archiveInterval),
+  TEAMS_APP_ID: optional(nonEmpty),
+  TEAMS_APP_PASSWORD: optional(nonEmpty),
+  TEAMS_APP_TENANT_ID: optional(nonEmpty),
+  TEAMS_ALLOWED_TENANTS: optional(commaList),
+  SLACK_BOT_TOKEN: optional(nonEmpty),
+  SLACK_SIGNING_SECRET: optional(nonEmpty),
+  SLACK_EMAIL_LOOKUP: optional(strictBoolean),
+  BOTFRAMEWORK_OPENID_METADATA_URL: optional(httpUrl),
+  BOTFRAMEWORK_TOKEN_ISSUER: optional(nonEmpty),
+  BOTFRAMEWORK_LOGIN_URL: optional(url(['https:'], 'must be an https:// URL')),
+  SLACK_API_URL: optional(httpUrl),
+});
+type RawEnv = z.infer<typeof envSchema>;
+
+/** Variables that must be set together; a partial set names the missing ones. */
+const GROUPS: { name: string; members: (keyof RawEnv)[] }[] = [
+  { name: 'OIDC', members: ['OIDC_ISSUER', 'OIDC_AUDIENCE', 'OIDC_JWKS_URL'] },
+  { name: 'Teams', members: ['TEAMS_APP_ID', 'TEAMS_APP_PASSWORD', 'TEAMS_APP_TENANT_ID'] },
+  { name: 'Slack', members: ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'] },
+];
+
+/** Presence checks across variables; they read the raw strings so they report even when a value is bad. */
+function crossChecks(env: NodeJS.ProcessEnv): string[] {
+  const isSet = (name: string) => (env[name] ?? '').trim() !== '';
+  const lines: string[] = [];
+  for (const group of GROUPS) {
+    const set = group.members.filter(isSet);
+    const missing = group.members.filter((m) => !isSet(m));
+    if (set.length > 0 && missing.length > 0) {
+      for (const m of missing) {
+        lines.push(
+          `${m}: is not set, but ${set.join(' and ')} is; set all or none of ${group.members.join(', ')}`,
+        );
+      }
+    }
+  }
+  if (isSet('AIRLOCK_MIGRATION_DATABASE_URL') && !isSet('DATABASE_URL')) {
+    lines.push(
+      'AIRLOCK_MIGRATION_DATABASE_URL: is set but DATABASE_URL is not (the embedded store has no separate owner role)',
+    );
+  }
+  if (isSet('TEAMS_ALLOWED_TENANTS') && !isSet('TEAMS_APP_ID')) {
+    lines.push('TEAMS_ALLOWED_TENANTS: is set but Teams is not configured (TEAMS_APP_ID is not set)');
+  }
+  const demo = strictBoolean.safeParse(env.AIRLOCK_DEMO ?? '');
+  if (!isDemoMode(demo.success ? demo.data : undefined, isSet('AIRLOCK_CONFIG'), isSet('AIRLOCK_POLICY'))) {
+    const why = 'is required outside demo mode (set it, or AIRLOCK_DEMO=true for a local demo)';
+    if (!isSet('AIRLOCK_CONFIG')) lines.push(`AIRLOCK_CONFIG: ${why}`);
+    if (!isSet('AIRLOCK_POLICY')) lines.push(`AIRLOCK_POLICY: ${why}`);
+    if (!isSet('AIRLOCK_ENCRYPTION_KEY')) {
+      lines.push(`AIRLOCK_ENCRYPTION_KEY: ${why}; generate one with: openssl rand -base64 32`);
+    }
+  }
+  return lines;
+}
+
+/** Demo mode is explicit (AIRLOCK_DEMO) or implied by no files at all; one file alone is not a demo. */
+function isDemoMode(flag: boolean | undefined, hasConfig: boolean, hasPolicy: boolean): boolean {
+  return flag ?? (!hasConfig && !hasPolicy);
+}
+
+function toAirlockEnv(raw: RawEnv): AirlockEnv {
+  const port = raw.PORT ?? 8080;
+  const demoMode = isDemoMode(
+    raw.AIRLOCK_DEMO,
+    raw.AIRLOCK_CONFIG !== undefined,
+    raw.AIRLOCK_POLICY !== undefined,
+  );
+  const env: AirlockEnv = {
+    role: raw.AIRLOCK_ROLE ?? 'all',
+    logLevel: raw.LOG_LEVEL ?? 'info',
+    port,
+    publicUrl: (raw.AIRLOCK_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    configPath: raw.AIRLOCK_CONFIG ?? DEMO_CONFIG_PATH,
+    policyPath: raw.AIRLOCK_POLICY ?? DEMO_POLICY_PATH,
+    demoMode,
+    temporal: {
+      namespace: raw.TEMPORAL_NAMESPACE ?? 'default',
+      taskQueue: raw.TEMPORAL_TASK_QUEUE ?? 'airlock',
+    },
+    dataDir: raw.AIRLOCK_DATA_DIR ?? '.airlock',
+    previousEncryptionKeys: raw.AIRLOCK_ENCRYPTION_KEYS_OLD ?? [],
+    archive: { intervalMs: raw.AIRLOCK_ARCHIVE_INTERVAL ?? 5 * 60_000 },
+    botFramework: {},
+  };
+  if (raw.TEMPORAL_ADDRESS) env.temporal.address = raw.TEMPORAL_ADDRESS;
+  if (raw.TEMPORAL_UI_URL) env.temporal.uiUrl = raw.TEMPORAL_UI_URL.replace(/\/+$/, '');
+  if (raw.TEMPORAL_CLI_PATH) env.temporal.cliPath = raw.TEMPORAL_CLI_PATH;
+  if (raw.TEMPORAL_UI_PORT) env.temporal.uiPort = raw.TEMPORAL_UI_PORT;
+  if (raw.TEMPORAL_PORT) env.temporal.port = raw.TEMPORAL_PORT;
+  if (raw.DATABASE_URL) env.databaseUrl = raw.DATABASE_URL;
+  if (raw.AIRLOCK_MIGRATION_DATABASE_URL) env.migrationDatabaseUrl = raw.AIRLOCK_MIGRATION_DATABASE_URL;
+  if (raw.AIRLOCK_ENCRYPTION_KEY) env.encryptionKey = raw.AIRLOCK_ENCRYPTION_KEY;
+  if (raw.OIDC_ISSUER && raw.OIDC_AUDIENCE && raw.OIDC_JWKS_URL) {
+    env.oidc = { issuer: raw.OIDC_ISSUER, audience: raw.OIDC_AUDIENCE, jwksUrl: raw.OIDC_JWKS_URL };
+  }
+  if (raw.TEAMS_APP_ID && raw.TEAMS_APP_PASSWORD && raw.TEAMS_APP_TENANT_ID) {
+    env.teams = {
+      appId: raw.TEAMS_APP_ID,
+      appPassword: raw.TEAMS_APP_PASSWORD,
+      tenantId: raw.TEAMS_APP_TENANT_ID,
+      // Default: only the bot's own tenant may talk to it.
+      allowedTenants: raw.TEAMS_ALLOWED_TENANTS?.length
+        ? raw.TEAMS_ALLOWED_TENANTS
+        : [raw.TEAMS_APP_TENANT_ID],
+    };
+  }
+  if (raw.SLACK_BOT_TOKEN && raw.SLACK_SIGNING_SECRET) {
+    env.slack = {
+      botToken: raw.SLACK_BOT_TOKEN,
+      signingSecret: raw.SLACK_SIGNING_SECRET,
+      emailLookup: raw.SLACK_EMAIL_LOOKUP ?? false,
+    };
+  }
+  if (raw.BOTFRAMEWORK_OPENID_METADATA_URL)
+    env.botFramework.openIdMetadataUrl = raw.BOTFRAMEWORK_OPENID_METADATA_URL;
+  if (raw.BOTFRAMEWORK_TOKEN_ISSUER) env.botFramework.tokenIssuer = raw.BOTFRAMEWORK_TOKEN_ISSUER;
+  if (raw.BOTFRAMEWORK_LOGIN_URL) env.botFramework.loginUrl = raw.BOTFRAMEWORK_LOGIN_URL;
+  if (raw.SLACK_API_URL) env.slackApiUrl = raw.SLACK_API_URL.replace(/\/+$/, '');
+  return env;
+}
+
+/** Parses the process environment; throws ConfigError with one line per bad variable. */
+export function parseEnv(env: NodeJS.ProcessEnv): AirlockEnv {
+  const result = envSchema.safeParse(env);
+  const lines = result.success
+    ? []
+    : result.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'environment');
+        const raw = env[name];
+        const shown =
+          raw === undefined || SECRET_VARIABLES.has(name)
+            ? ''
+            : `, got ${JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}...` : raw)}`;
+        const detail = issue.code === 'custom' ? issue.message : 'must be a string';
+        return `${name}: ${detail}${shown}`;
+      });
+  lines.push(...crossChecks(env));
+  if (!result.success || lines.length > 0) throw new ConfigError(lines);
+  return toAirlockEnv(result.data);
+}

@@ -1,0 +1,290 @@
+// Why: the service configuration (SPEC 9) decides which credentials run which action, so it is parsed
+// strictly at start-up: unknown keys, bad durations and dangling targets stop the process with file, field, line.
+import { readFile } from 'node:fs/promises';
+import { type Document, LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+import { ConfigError, formatPath, zodIssueLines } from './errors.js';
+import { interpolateTree } from './interpolate.js';
+import type { ActionBinding, ApiKeyEntry, Role, ServiceConfig, Target } from './types.js';
+
+export const ROLES = ['requester', 'approver', 'auditor', 'admin'] as const satisfies readonly Role[];
+
+/** Executors the service ships, and the target type each one needs (null: takes no target). */
+export const EXECUTOR_TARGET_TYPES: Record<string, Target['type'] | null> = {
+  'http.request': 'http',
+  'postgres.sql': 'postgres',
+  'postgres.grant': 'postgres',
+  callback: null,
+};
+
+const text = (what: string) =>
+  z
+    .string({ error: `must be ${what}` })
+    .trim()
+    .min(1, `must be ${what}`);
+
+const duration = (fallback: string) =>
+  z
+    .unknown()
+    .optional()
+    .transform((value, ctx): number => {
+      const ms = typeof value === 'string' ? parseDuration(value) : undefined;
+      if (value === undefined) return parseDuration(fallback) as number;
+      if (ms === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a duration like 500ms, 30s, 15m or 1h, got ${JSON.stringify(value)}`,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const urlWith = (protocols: string[], message: string) =>
+  text('a URL').refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, message);
+
+const roles = z
+  .array(z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` }), { error: 'must be a list of roles' })
+  .min(1, 'must name at least one role')
+  .transform((list) => [...new Set(list)]);
+
+const apiKey = z.strictObject({
+  principal: text('an e-mail address or a service name')
+    .toLowerCase()
+    .regex(
+      /^([^\s@]+@[^\s@]+\.[^\s@]+|[a-z0-9][a-z0-9._:/-]*)$/,
+      'must be an e-mail address or a service name (letters, digits and . _ - : /)',
+    ),
+  roles,
+  sha256: z
+    .string({ error: "must be the key's SHA-256 as 64 hex digits" })
+    .regex(/^[0-9a-fA-F]{64}$/, "must be the key's SHA-256 as 64 hex digits")
+    .transform((hex) => hex.toLowerCase()),
+});
+
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name');
+const headerValue = z
+  .string({ error: 'must be a string (quote numbers)' })
+  .refine((v) => !/[\r\n\0]/.test(v), 'must not contain line breaks');
+
+const httpTarget = z
+  .strictObject({
+    type: z.literal('http'),
+    baseUrl: urlWith(['http:', 'https:'], 'must be an http:// or https:// URL'),
+    headers: z.record(headerName, headerValue).default({}),
+    timeout: duration('10s'),
+    maxResponseBytes: z
+      .number({ error: 'must be a whole number of bytes' })
+      .int('must be a whole number of bytes')
+      .positive('must be positive')
+      .default(65536),
+  })
+  .transform(
+    (t): Target => ({
+      type: 'http',
+      baseUrl: t.baseUrl,
+      headers: t.headers,
+      timeoutMs: t.timeout,
+      maxResponseBytes: t.maxResponseBytes,
+    }),
+  );
+
+const postgresTarget = z
+  .strictObject({
+    type: z.literal('postgres'),
+    url: urlWith(['postgres:', 'postgresql:'], 'must be a postgres:// or postgresql:// URL'),
+    statementTimeout: duration('30s'),
+  })
+  .transform((t): Target => ({ type: 'postgres', url: t.url, statementTimeoutMs: t.statementTimeout }));
+
+const targetName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits and . _ - (starting with a letter or digit)');
+
+const binding = z.strictObject({
+  match: text('a glob over the action type (for example "http.*" or "*")'),
+  executor: z.enum(Object.keys(EXECUTOR_TARGET_TYPES) as [string, ...string[]], {
+    error: `must be one of ${Object.keys(EXECUTOR_TARGET_TYPES).join(', ')}`,
+  }),
+  target: text('a target name').optional(),
+});
+
+const serviceSchema = z
+  .strictObject({
+    apiKeys: z.array(apiKey).default([]),
+    targets: z.record(targetName, z.discriminatedUnion('type', [httpTarget, postgresTarget])).default({}),
+    actions: z
+      .array(binding, { error: 'must be a list of action bindings' })
+      .min(1, 'must list at least one binding'),
+    callbacks: z
+      .strictObject({
+        allow: z
+          .array(text('a URL glob').regex(/^https?:\/\//, 'must start with http:// or https://'))
+          .default([]),
+        /** HMAC key for Airlock-Signature; unset = derived from the master key. Use ${ENV}. */
+        signingSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+      })
+      .prefault({}),
+    grants: z.strictObject({ defaultTtl: duration('15m'), maxTtl: duration('8h') }).prefault({}),
+    gate: z.strictObject({ tokenTtl: duration('10m'), completionTimeout: duration('1h') }).prefault({}),
+    oidc: z
+      .strictObject({
+        principalClaim: text('a claim name').default('email'),
+        rolesClaim: text('a claim name').default('roles'),
+        subjects: z
+          .array(
+            z.strictObject({
+              match: text('a glob over the token subject'),
+              principal: text('a principal').optional(),
+              roles,
+            }),
+          )
+          .default([]),
+      })
+      .optional(),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Map<string, number>();
+    config.apiKeys.forEach((key, index) => {
+      const first = seen.get(key.sha256);
+      if (first === undefined) seen.set(key.sha256, index);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apiKeys', index, 'sha256'],
+          message: `duplicates apiKeys[${first}].sha256`,
+        });
+    });
+    config.actions.forEach((action, index) => {
+      for (const message of bindingProblems(action, config.targets)) {
+        ctx.addIssue({ code: 'custom', path: ['actions', index, 'target'], message });
+      }
+    });
+    if (config.grants.defaultTtl > config.grants.maxTtl) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grants', 'defaultTtl'],
+        message: 'must not exceed grants.maxTtl',
+      });
+    }
+  })
+  .transform(
+    (c): ServiceConfig => ({
+      apiKeys: c.apiKeys satisfies ApiKeyEntry[],
+      targets: c.targets,
+      actions: c.actions.map(
+        (a): ActionBinding =>
+          a.target ? { ...a, target: a.target } : { match: a.match, executor: a.executor },
+      ),
+      callbacks: {
+        allow: c.callbacks.allow,
+        ...(c.callbacks.signingSecret ? { signingSecret: c.callbacks.signingSecret } : {}),
+      },
+      grants: { defaultTtlMs: c.grants.defaultTtl, maxTtlMs: c.grants.maxTtl },
+      gate: { tokenTtlMs: c.gate.tokenTtl, completionTimeoutMs: c.gate.completionTimeout },
+      ...(c.oidc ? { oidc: c.oidc } : {}),
+    }),
+  );
+
+function bindingProblems(
+  action: { executor: string; target?: string | undefined },
+  targets: Record<string, Target>,
+): string[] {
+  const wanted = EXECUTOR_TARGET_TYPES[action.executor];
+  if (action.target === undefined) {
+    return wanted ? [`is required for executor ${action.executor} (a ${wanted} target)`] : [];
+  }
+  const target = targets[action.target];
+  if (!target) {
+    const known = Object.keys(targets);
+    return [`unknown target "${action.target}" (defined: ${known.length ? known.join(', ') : 'none'})`];
+  }
+  if (wanted === null) return [`executor ${action.executor} takes no target`];
+  if (wanted !== undefined && target.type !== wanted) {
+    return [`executor ${action.executor} needs a ${wanted} target, "${action.target}" is ${target.type}`];
+  }
+  return [];
+}
+
+/** ` (line 4)` for the node at path, or its nearest existing parent. */
+function lineOf(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): string {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
+    if (node?.range) return ` (line ${lines.linePos(node.range[0]).line})`;
+  }
+  return '';
+}
+
+export interface ParseOptions {
+  /** Reads `${file:/path}` secrets; defaults to a synchronous read. */
+  readFile?: (path: string) => string;
+}
+
+/** Parses and validates a service config; throws ConfigError with one line per problem. */
+export function parseServiceConfig(
+  source: string,
+  fileName: string,
+  env: NodeJS.ProcessEnv,
+  options: ParseOptions = {},
+): ServiceConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => {
+        const pos = lines.linePos(e.pos[0]);
+        return `${fileName}:${pos.line}:${pos.col}: YAML syntax error: ${e.message}`;
+      }),
+    );
+  }
+  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  if (data === null || data === undefined)
+    throw new ConfigError([`${fileName}: is empty (expected apiKeys, targets, actions)`]);
+  if (typeof data !== 'object' || Array.isArray(data))
+    throw new ConfigError([`${fileName}: must be a mapping`]);
+
+  const interpolated = interpolateTree(data, {
+    fileName,
+    env,
+    ...(options.readFile ? { readFile: options.readFile } : {}),
+  });
+  const problems = interpolated.problems.map((p) => ({ path: p.path, detail: p.detail }));
+  const result = serviceSchema.safeParse(interpolated.value, { reportInput: true });
+  if (!result.success) {
+    // A value that failed interpolation is blank; its follow-on schema errors would only add noise.
+    const failed = new Set(problems.map((p) => formatPath(p.path)));
+    problems.push(...zodIssueLines(result.error).filter((i) => !failed.has(formatPath(i.path))));
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(
+      problems.map((p) => {
+        const field = formatPath(p.path);
+        return `${fileName}: ${field === '' ? '' : `${field}: `}${p.detail}${lineOf(doc, lines, p.path)}`;
+      }),
+    );
+  }
+  return result.data as ServiceConfig;
+}
+
+/** Reads and parses the service config file at path. */
+export async function loadServiceConfig(
+  path: string,
+  env: NodeJS.ProcessEnv,
+  options: ParseOptions = {},
+): Promise<ServiceConfig> {
+  let source: string;
+  try {
+    source = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError([`${path}: cannot read the service configuration${code ? ` (${code})` : ''}`]);
+  }
+  return parseServiceConfig(source, path, env, options);
+}

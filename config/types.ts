@@ -1,0 +1,67 @@
+// Shapes of the service configuration (SPEC 9) after parsing, shared with executors and API.
+// The zod schemas that produce them live in config/service.ts.
+
+export type Role = 'requester' | 'approver' | 'auditor' | 'admin';
+
+export interface ApiKeyEntry {
+  principal: string;
+  roles: Role[];
+  /** SHA-256 (hex, lower case) of the key; the key itself is never stored. */
+  sha256: string;
+}
+
+export interface HttpTarget {
+  type: 'http';
+  baseUrl: string;
+  /** Secret headers added to every call; never logged, never shown. */
+  headers: Record<string, string>;
+  timeoutMs: number;
+  /** Response body bytes kept in the result. */
+  maxResponseBytes: number;
+}
+
+export interface PostgresTarget {
+  type: 'postgres';
+  url: string;
+  statementTimeoutMs: number;
+}
+
+export type Target = HttpTarget | PostgresTarget;
+
+export interface ActionBinding {
+  /** Glob over the action type (`db.schema.*`, `*`). */
+  match: string;
+  executor: string;
+  target?: string;
+}
+
+export interface ServiceConfig {
+  apiKeys: ApiKeyEntry[];
+  targets: Record<string, Target>;
+  actions: ActionBinding[];
+  callbacks: {
+    /** Globs of allowed callback URLs (SSRF guard); empty means no callbacks allowed. */
+    allow: string[];
+    /** HMAC-SHA256 key of the Airlock-Signature header; derived from the master key when unset. */
+    signingSecret?: string;
+  };
+  grants: {
+    /** Default and maximum TTL of a just-in-time grant. */
+    defaultTtlMs: number;
+    maxTtlMs: number;
+  };
+  gate: {
+    /** How long a gate-mode approval token stays redeemable. */
+    tokenTtlMs: number;
+    /** How long a redeemed gate request waits for its completion report. */
+    completionTimeoutMs: number;
+  };
+  oidc?: {
+    /** Claim holding the principal (default `email`, falls back to `sub`). */
+    principalClaim: string;
+    /** Claim holding roles (default `roles`). */
+    rolesClaim: string;
+    /** Roles granted by subject glob, for issuers that carry no role claim (GitHub Actions). */
+    subjects: { match: string; principal?: string; roles: Role[] }[];
+  };
+}

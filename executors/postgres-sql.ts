@@ -1,0 +1,164 @@
+// `postgres.sql`: approved statements on a target database in ONE transaction with a statement
+// timeout. Exactly once across retries and crashes: a marker row in `airlock_executions`,
+// keyed by request id, commits in the same transaction as the statements.
+import type pg from 'pg';
+import { z } from 'zod';
+import type { Target } from '../config/types.js';
+import type { ExecutionResult } from '../workflows/types.js';
+import { connect, sqlStateOf, targetSecrets, transientError } from './pg-util.js';
+import { redact } from './redact.js';
+import { isTransactionControl, splitSql } from './sql-split.js';
+import { type ExecutionContext, type Executor, ExecutorError, failure } from './types.js';
+
+const MAX_STATEMENTS = 200;
+export const MARKER_TABLE = 'airlock_executions';
+
+const paramsSchema = z.strictObject({
+  sql: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(MAX_STATEMENTS)]),
+});
+
+/** The statements to run, or the problems with the parameters. */
+export function parseStatements(parameters: Record<string, unknown>): {
+  statements: string[];
+  problems: string[];
+} {
+  const parsed = paramsSchema.safeParse(parameters);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'parameters'}: ${i.message}`);
+    return { statements: [], problems };
+  }
+  const statements = (typeof parsed.data.sql === 'string' ? [parsed.data.sql] : parsed.data.sql).flatMap(
+    splitSql,
+  );
+  const problems: string[] = [];
+  if (statements.length === 0) problems.push('sql: no statement to run');
+  if (statements.length > MAX_STATEMENTS) problems.push(`sql: more than ${MAX_STATEMENTS} statements`);
+  statements.forEach((s, i) => {
+    if (isTransactionControl(s))
+      problems.push(`sql: statement ${i + 1} controls the transaction; Airlock runs all statements in one`);
+  });
+  return { statements, problems };
+}
+
+/** The stored output of an earlier committed run of this request, if any. */
+async function storedResult(
+  client: pg.Client,
+  requestId: string,
+): Promise<Record<string, unknown> | undefined> {
+  const r = await client.query<{ result: Record<string, unknown> | null }>(
+    `SELECT result FROM ${MARKER_TABLE} WHERE request_id = $1`,
+    [requestId],
+  );
+  const row = r.rows[0];
+  return row === undefined ? undefined : { ...(row.result ?? {}), alreadyExecuted: true };
+}
+
+/** Creates the marker table once, outside the transaction, tolerating a concurrent creator. */
+async function ensureMarkerTable(client: pg.Client): Promise<void> {
+  const r = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [MARKER_TABLE]);
+  if (r.rows[0]?.t) return;
+  try {
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${MARKER_TABLE} (request_id text PRIMARY KEY, result jsonb, executed_at timestamptz NOT NULL DEFAULT now())`,
+    );
+  } catch (err) {
+    const code = sqlStateOf(err);
+    if (code !== '23505' && code !== '42P07') throw err;
+  }
+}
+
+async function runOnce(
+  client: pg.Client,
+  ctx: ExecutionContext,
+  statements: string[],
+  timeoutMs: number,
+  secrets: readonly string[],
+): Promise<ExecutionResult> {
+  await client.query('BEGIN');
+  // Another attempt of the same request still running (an abandoned activity): retry later.
+  const lock = await client.query<{ locked: boolean }>(
+    "SELECT pg_try_advisory_xact_lock(hashtextextended('airlock:' || $1, 0)) AS locked",
+    [ctx.requestId],
+  );
+  if (lock.rows[0]?.locked !== true) {
+    await client.query('ROLLBACK');
+    throw new ExecutorError('in_progress', 'another attempt of this request is still running', true);
+  }
+  const prior = await storedResult(client, ctx.requestId);
+  if (prior !== undefined) {
+    await client.query('ROLLBACK');
+    return { ok: true, output: prior };
+  }
+  await client.query("SELECT set_config('statement_timeout', $1, true)", [String(timeoutMs)]);
+  const rowsAffected: number[] = [];
+  for (const [i, text] of statements.entries()) {
+    try {
+      // Extended protocol: the server refuses a second statement hiding in one string.
+      const query: pg.QueryConfig & { queryMode: 'extended' } = { text, queryMode: 'extended' };
+      const r = await client.query(query);
+      rowsAffected.push(r.rowCount ?? 0);
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      const transient = transientError(err, secrets);
+      if (transient) throw transient;
+      const code = sqlStateOf(err) ?? 'unknown';
+      const message = redact(err instanceof Error ? err.message : String(err), secrets);
+      return failure('sql_error', `statement ${i + 1} failed (${code}): ${message}`, {
+        failedStatement: i,
+        code,
+        rolledBack: true,
+      });
+    }
+  }
+  const output = { rowsAffected, total: rowsAffected.reduce((a, b) => a + b, 0) };
+  try {
+    await client.query(`INSERT INTO ${MARKER_TABLE} (request_id, result) VALUES ($1, $2)`, [
+      ctx.requestId,
+      JSON.stringify(output),
+    ]);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    // A concurrent attempt committed first: its run is the one that counts.
+    if (sqlStateOf(err) === '23505') {
+      const stored = await storedResult(client, ctx.requestId);
+      if (stored !== undefined) return { ok: true, output: stored };
+    }
+    throw err;
+  }
+  return { ok: true, output };
+}
+
+async function execute(ctx: ExecutionContext): Promise<ExecutionResult> {
+  const target = ctx.target;
+  if (target?.type !== 'postgres')
+    return failure('target_mismatch', 'postgres.sql needs a target of type postgres');
+  const { statements, problems } = parseStatements(ctx.parameters);
+  if (problems.length > 0) return failure('invalid_parameters', problems.join('; '));
+  const secrets = targetSecrets(target);
+  const client = await connect(target, ctx.signal);
+  try {
+    await ensureMarkerTable(client);
+    return await runOnce(client, ctx, statements, target.statementTimeoutMs, secrets);
+  } catch (err) {
+    if (err instanceof ExecutorError) throw err;
+    const transient = transientError(err, secrets);
+    if (transient) throw transient;
+    const code = sqlStateOf(err) ?? 'unknown';
+    return failure(
+      'database_error',
+      `${code}: ${redact(err instanceof Error ? err.message : String(err), secrets)}`,
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export const postgresSqlExecutor: Executor = {
+  name: 'postgres.sql',
+  targetType: 'postgres',
+  validate(parameters: Record<string, unknown>, _target?: Target): string[] {
+    return parseStatements(parameters).problems;
+  },
+  execute,
+};

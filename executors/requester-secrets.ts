@@ -1,0 +1,38 @@
+// What only the requester may receive: a gate-mode approval token while it is redeemable and a
+// JIT grant's password while the grant is active. Both are derived from the master key on demand
+// (never stored, never in Temporal history); the callback and the API's GET share this one rule.
+import type { ActionState } from '../workflows/types.js';
+import { issueGateToken } from './gate-token.js';
+import { grantPassword } from './postgres-grant.js';
+
+export interface RequesterSecrets {
+  approvalToken?: string;
+  approvalTokenExpiresAt?: string;
+  grant?: { role: string; database?: string; validUntil: string; password: string };
+}
+
+export function requesterSecrets(
+  state: Pick<ActionState, 'requestId' | 'status' | 'parametersHash' | 'gate' | 'grant'>,
+  masterKey: Buffer,
+): RequesterSecrets {
+  const secrets: RequesterSecrets = {};
+  if (state.gate && state.status === 'approved') {
+    secrets.approvalToken = issueGateToken({
+      masterKey,
+      requestId: state.requestId,
+      parametersHash: state.parametersHash,
+      tokenId: state.gate.tokenId,
+      expiresAt: state.gate.expiresAt,
+    });
+    secrets.approvalTokenExpiresAt = state.gate.expiresAt;
+  }
+  if (state.grant && state.status === 'active') {
+    secrets.grant = {
+      role: state.grant.role,
+      database: state.grant.database,
+      validUntil: state.grant.validUntil,
+      password: grantPassword(masterKey, state.requestId),
+    };
+  }
+  return secrets;
+}

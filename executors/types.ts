@@ -1,0 +1,59 @@
+// The small contract every executor (built-in or custom) implements, and its typed error.
+// Executors run inside retried Temporal activities, so each must be idempotent per request id.
+import type { Target } from '../config/types.js';
+import type { ExecutionResult } from '../workflows/types.js';
+
+export interface ExecutionContext {
+  requestId: string;
+  /** Stable across activity retries (the request id, or derived from it). */
+  idempotencyKey: string;
+  action: string;
+  parameters: Record<string, unknown>;
+  parametersHash: string;
+  requester: string;
+  target?: Target;
+  signal?: AbortSignal;
+}
+
+export interface Executor {
+  readonly name: string;
+  /** The target type a binding must name; undefined means the executor takes no target. */
+  readonly targetType?: Target['type'];
+  /** Problems with the parameters (empty when fine), for a 400 at submit time. */
+  validate?(parameters: Record<string, unknown>, target?: Target): string[];
+  /**
+   * Runs the approved action. Final failures are returned as `{ok: false}`; transient ones
+   * are thrown as a retryable ExecutorError so that the activity retries them.
+   */
+  execute(ctx: ExecutionContext): Promise<ExecutionResult>;
+}
+
+/** An executor failure with a stable machine-readable `type`. */
+export class ExecutorError extends Error {
+  override readonly name = 'ExecutorError';
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** Whether an activity should retry after this error (unknown errors: yes, like Temporal). */
+export function isRetryable(err: unknown): boolean {
+  return err instanceof ExecutorError ? err.retryable : true;
+}
+
+/** A failed result, the shape the workflow records for a final failure. */
+export function failure(type: string, message: string, output?: Record<string, unknown>): ExecutionResult {
+  return output === undefined
+    ? { ok: false, error: { type, message } }
+    : { ok: false, output, error: { type, message } };
+}
+
+/** Turns a thrown error into a failed result (for non-retryable errors or exhausted retries). */
+export function errorToResult(err: unknown): ExecutionResult {
+  if (err instanceof ExecutorError) return failure(err.type, err.message);
+  return failure('executor_error', err instanceof Error ? err.message : String(err));
+}

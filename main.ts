@@ -1,0 +1,545 @@
+// The composition root: reads the configuration, starts a local Temporal dev server when no
+// TEMPORAL_ADDRESS is given, opens the audit store (PGlite or PostgreSQL), and runs the worker
+// and/or the API as AIRLOCK_ROLE says. Every real client is wired here and nowhere else.
+import { mkdirSync } from 'node:fs';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import pino, { type Logger } from 'pino';
+import { callbackSigningSecret } from './activities/callback.js';
+import { createApp } from './api/app.js';
+import { createAuthenticator } from './api/auth.js';
+import { demoEchoRouter } from './api/demo.js';
+import { createMetrics, type OpenRequestCount } from './api/metrics.js';
+import type { SqlDb } from './audit/db.js';
+import { openPglite } from './audit/db-pglite.js';
+import { openPostgres } from './audit/db-postgres.js';
+import { auditPrivileges } from './audit/hardening.js';
+import { buildKeyring } from './audit/keys.js';
+import { migrate } from './audit/migrate.js';
+import { AuditStore } from './audit/store.js';
+import { type ChannelAdapter, ChannelRouter } from './bots/channel.js';
+import type { ChannelPlugin, ChannelPluginFactory } from './bots/plugin.js';
+import { createSlackPlugin } from './bots/slack/index.js';
+import { createTeamsPlugin } from './bots/teams/index.js';
+import { type DemoSecrets, loadDemoSecrets } from './config/demo-secrets.js';
+import { formatDuration } from './config/duration.js';
+import { type AirlockEnv, parseEnv } from './config/env.js';
+import { ConfigError } from './config/errors.js';
+import { loadServiceConfig } from './config/service.js';
+import type { ServiceConfig } from './config/types.js';
+import { createBuiltinRegistry } from './executors/index.js';
+import { PolicyLoadError } from './policy/load.js';
+import { PolicyStore } from './policy/store.js';
+import { ensureTemporalCli } from './scripts/ensure-temporal.mjs';
+import { ActionClient } from './temporal/action-client.js';
+import { ensureArchiverSchedule, namespaceRetentionMs } from './temporal/archiver-schedule.js';
+import { EncryptionCodec } from './temporal/codec.js';
+import { type DevServer, startDevServer, startDownloadedDevServer } from './temporal/dev-server.js';
+import { installRuntimeLogger } from './temporal/runtime-logger.js';
+import { ensureSearchAttributes } from './temporal/search-attributes.js';
+import { createAirlockWorker } from './temporal/worker.js';
+
+export interface StartOptions {
+  /** Prebuilt workflow bundle (tests build it once). */
+  workflowBundlePath?: string;
+  logger?: Logger;
+  /** Print the newcomer banner (npm start). */
+  banner?: boolean;
+  /** Chat channel adapters (tests pass fakes of Teams and Slack). */
+  channels?: ChannelAdapter[];
+  /** Channel plugins to start in addition to those the environment configures. */
+  plugins?: ChannelPluginFactory[];
+}
+
+export interface RunningAirlock {
+  env: AirlockEnv;
+  /** Where this process's API listens (loopback), when it runs the API. */
+  url?: string;
+  publicUrl: string;
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  demo?: DemoSecrets;
+  /** The Temporal Schedule running the history archiver (when this process runs the worker). */
+  archiveScheduleId?: string;
+  stop(): Promise<void>;
+}
+
+export async function startAirlock(
+  rawEnv: NodeJS.ProcessEnv,
+  opts: StartOptions = {},
+): Promise<RunningAirlock> {
+  const env = parseEnv(rawEnv);
+  const logger = opts.logger ?? createLogger(env.logLevel);
+  const dataDir = resolve(env.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const fn of cleanups.reverse()) {
+      await fn().catch((err: unknown) => logger.warn({ err: String(err) }, 'shutdown step failed'));
+    }
+    cleanups.length = 0;
+  };
+
+  try {
+    const demo = env.demoMode ? loadDemoSecrets(dataDir) : undefined;
+    const masterKey = env.encryptionKey ?? demo?.masterKey;
+    if (!masterKey) {
+      throw new ConfigError([
+        'AIRLOCK_ENCRYPTION_KEY: required outside demo mode (base64 of 32 random bytes)',
+      ]);
+    }
+    // The master key derives the payload-encryption key and the audit signing key (audit/keys.ts).
+    const keyring = buildKeyring(masterKey, env.previousEncryptionKeys);
+    const codec = new EncryptionCodec(keyring.payload, keyring.payloadKeys);
+
+    // Listen first, so PORT=0 works and the public URL names the real port.
+    let server: Server | undefined;
+    let publicUrl = env.publicUrl;
+    if (env.role !== 'worker') {
+      server = await listen(env.port);
+      cleanups.push(() => closeServer(server!));
+      const port = (server.address() as AddressInfo).port;
+      if (!rawEnv.AIRLOCK_PUBLIC_URL?.trim()) publicUrl = `http://localhost:${port}`;
+    }
+
+    const configEnv = {
+      ...rawEnv,
+      AIRLOCK_PUBLIC_URL: publicUrl,
+      ...(demo ? { AIRLOCK_DEMO_TARGET_SECRET: demo.targetSecret } : {}),
+    };
+    const config: ServiceConfig = await loadServiceConfig(env.configPath, configEnv);
+    if (demo) config.apiKeys.push(...demo.apiKeys);
+    const executors = createBuiltinRegistry();
+    const configProblems = executors.checkConfig(config);
+    if (configProblems.length > 0)
+      throw new ConfigError(configProblems.map((p) => `${env.configPath}: ${p}`));
+
+    const policy = await openPolicy(env.policyPath, logger);
+    cleanups.push(async () => policy.close());
+    const onHup = () => void policy.reload();
+    process.on('SIGHUP', onHup);
+    cleanups.push(async () => void process.off('SIGHUP', onHup));
+
+    const db: SqlDb = env.databaseUrl
+      ? await openPostgres(env.databaseUrl)
+      : await openPglite(resolve(dataDir, 'pglite'));
+    cleanups.push(() => db.close());
+    await migrateAuditSchema(env, db, logger);
+    const audit = new AuditStore(db);
+    // One registry per process: the API's series and pending gauge, the worker's audit-derived series.
+    const metrics = createMetrics({
+      openRequests: env.role !== 'worker' ? () => openRequests(db) : undefined,
+      eventsFor: env.role !== 'api' ? (id) => audit.eventsFor(id) : undefined,
+    });
+
+    let temporalAddress = env.temporal.address;
+    let temporalUiUrl = env.temporal.uiUrl;
+    if (!temporalAddress) {
+      // The Web UI asks this service's codec server to decrypt payloads (CORS + auth, api/codec-routes.ts).
+      const codecEndpoint = server ? `${publicUrl}/codec` : undefined;
+      const devServer = await startLocalTemporal(env, dataDir, logger, codecEndpoint);
+      cleanups.push(() => devServer.stop());
+      temporalAddress = devServer.address;
+      temporalUiUrl ??= devServer.uiUrl;
+    }
+    const connection = await Connection.connect({ address: temporalAddress });
+    cleanups.push(() => connection.close());
+    const readiness = {
+      temporal: async () => void (await connection.workflowService.getSystemInfo({})),
+      database: async () => void (await db.query('SELECT 1')),
+    };
+    if (env.role === 'worker' && rawEnv.METRICS_PORT?.trim()) {
+      // Worker-only processes have no API listener: /metrics, /healthz and /readyz on a small one.
+      const metricsServer = await listenMetrics(Number(rawEnv.METRICS_PORT), metrics.render, readiness);
+      cleanups.push(() => closeServer(metricsServer));
+      logger.info({ port: (metricsServer.address() as AddressInfo).port }, 'metrics listening');
+    }
+    const added = await ensureSearchAttributes(connection, env.temporal.namespace);
+    if (added.length) logger.info({ added }, 'registered search attributes');
+    const client = new Client({
+      connection,
+      namespace: env.temporal.namespace,
+      dataConverter: { payloadCodecs: [codec] },
+    });
+    const actions = new ActionClient(client, env.temporal.taskQueue);
+    const plugins: ChannelPlugin[] = [];
+    for (const factory of [...configuredPlugins(env), ...(opts.plugins ?? [])]) {
+      const plugin = await factory({ env, policy, actions, db, logger, publicUrl });
+      plugins.push(plugin);
+      if (plugin.close) cleanups.push(plugin.close);
+    }
+    const channels = new ChannelRouter([
+      ...(opts.channels ?? []),
+      ...plugins.flatMap((p) => (p.adapter ? [p.adapter] : [])),
+    ]);
+
+    let archiveScheduleId: string | undefined;
+    if (env.role !== 'api') {
+      installRuntimeLogger(logger, {
+        prometheusBindAddress: rawEnv.TEMPORAL_METRICS_ADDRESS?.trim() || undefined,
+      });
+      const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+      const worker = await createAirlockWorker({
+        connection: nativeConnection,
+        namespace: env.temporal.namespace,
+        taskQueue: env.temporal.taskQueue,
+        workflowBundlePath: opts.workflowBundlePath,
+        payloadCodec: codec,
+        onAudit: (event) => metrics.observeAudit(event),
+        deps: {
+          policy,
+          audit,
+          channels,
+          executors,
+          config,
+          masterKey,
+          logger,
+          evidence: { client, taskQueue: env.temporal.taskQueue, signing: keyring.signing },
+        },
+      });
+      const running = worker.run();
+      logger.info({ taskQueue: env.temporal.taskQueue, namespace: env.temporal.namespace }, 'worker running');
+      cleanups.push(async () => {
+        worker.shutdown();
+        await running;
+        await nativeConnection.close();
+      });
+      archiveScheduleId = await startArchiveSchedule(env, client, logger);
+    }
+
+    if (server) {
+      const app = createApp({
+        actions,
+        policy,
+        config,
+        audit,
+        executors,
+        authenticate: createAuthenticator({
+          apiKeys: config.apiKeys,
+          oidc: env.oidc ? { ...env.oidc, ...config.oidc } : undefined,
+          onError: (err) => logger.warn({ err: String(err) }, 'authentication provider error'),
+        }),
+        masterKey,
+        publicUrl,
+        temporalUiUrl,
+        namespace: env.temporal.namespace,
+        logger,
+        metrics,
+        readiness,
+        extraRouters: [
+          ...plugins.flatMap((p) => (p.router ? [p.router] : [])),
+          ...(demo ? [demoEchoRouter(demo.targetSecret)] : []),
+        ],
+        evidence: {
+          signing: keyring.signing,
+          publishedKeys: keyring.signingKeys,
+          codec,
+          codecOrigins: codecOrigins(temporalUiUrl),
+        },
+      });
+      serve(server, app);
+    }
+
+    const running: RunningAirlock = {
+      env,
+      url: server ? `http://127.0.0.1:${(server.address() as AddressInfo).port}` : undefined,
+      publicUrl,
+      temporalAddress,
+      temporalUiUrl,
+      demo,
+      archiveScheduleId,
+      stop,
+    };
+    if (opts.banner) printBanner(running, callbackSigningSecret({ config, masterKey }));
+    return running;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** The chat channels the environment configures (TEAMS_*, SLACK_*). */
+function configuredPlugins(env: AirlockEnv): ChannelPluginFactory[] {
+  const plugins: ChannelPluginFactory[] = [];
+  if (env.teams) plugins.push(createTeamsPlugin());
+  if (env.slack) plugins.push(createSlackPlugin());
+  return plugins;
+}
+
+/** Opens the policy; a broken or missing file is a start-up ConfigError naming the file and field. */
+async function openPolicy(path: string, logger: Logger): Promise<PolicyStore> {
+  try {
+    return await PolicyStore.open(path, {
+      onReload: (p) => logger.info({ version: p.version }, 'policy reloaded'),
+      onError: (err) =>
+        logger.error({ err: err.message }, 'policy reload failed; keeping the previous policy'),
+    });
+  } catch (err) {
+    if (err instanceof PolicyLoadError) throw new ConfigError(err.message.split('\n'));
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError([`AIRLOCK_POLICY: cannot read the policy file ${path}${code ? ` (${code})` : ''}`]);
+  }
+}
+
+/**
+ * Migrates the audit schema, as the tables' owner when AIRLOCK_MIGRATION_DATABASE_URL is set, and
+ * warns when the service's own role could change or drop evidence (docs/audit.md).
+ */
+async function migrateAuditSchema(env: AirlockEnv, db: SqlDb, logger: Logger): Promise<void> {
+  if (env.migrationDatabaseUrl) {
+    const owner = await openPostgres(env.migrationDatabaseUrl, { max: 1 });
+    try {
+      await migrate(owner);
+    } finally {
+      await owner.close();
+    }
+  }
+  await migrate(db);
+  if (db.kind !== 'postgres') return;
+  const privileges = await auditPrivileges(db);
+  if (!privileges.insertOnly) {
+    logger.warn(
+      {
+        role: privileges.role,
+        superuser: privileges.superuser,
+        owns: privileges.owns,
+        canModify: privileges.canModify,
+      },
+      'the service database role can alter or delete audit evidence; run it as an INSERT-only member of airlock_audit_writer (docs/audit.md)',
+    );
+  }
+}
+
+/** Creates or updates the archiver's Schedule; its interval must sit well within the retention. */
+async function startArchiveSchedule(env: AirlockEnv, client: Client, logger: Logger): Promise<string> {
+  const retentionMs = await namespaceRetentionMs(client, env.temporal.namespace);
+  if (retentionMs !== undefined && env.archive.intervalMs * 2 > retentionMs) {
+    throw new ConfigError([
+      `AIRLOCK_ARCHIVE_INTERVAL: ${formatDuration(env.archive.intervalMs)} is not well within the namespace retention of ${formatDuration(retentionMs)}; use at most ${formatDuration(Math.floor(retentionMs / 2))}`,
+    ]);
+  }
+  const { scheduleId, created } = await ensureArchiverSchedule(client, {
+    taskQueue: env.temporal.taskQueue,
+    intervalMs: env.archive.intervalMs,
+  });
+  logger.info(
+    { scheduleId, created, every: formatDuration(env.archive.intervalMs), retentionMs },
+    'history archiver scheduled',
+  );
+  return scheduleId;
+}
+
+/** The Temporal UI's origin (and its loopback twin: localhost and 127.0.0.1 are different origins). */
+function codecOrigins(uiUrl: string | undefined): string[] {
+  if (!uiUrl) return [];
+  const url = new URL(uiUrl);
+  const origins = [url.origin];
+  const twin =
+    url.hostname === 'localhost' ? '127.0.0.1' : url.hostname === '127.0.0.1' ? 'localhost' : undefined;
+  if (twin) origins.push(`${url.protocol}//${twin}${url.port ? `:${url.port}` : ''}`);
+  return origins;
+}
+
+async function startLocalTemporal(
+  env: AirlockEnv,
+  dataDir: string,
+  logger: Logger,
+  codecEndpoint: string | undefined,
+): Promise<DevServer> {
+  const cliPath = ensureTemporalCli({
+    log: (m) => logger.info(m),
+    env: { ...process.env, ...(env.temporal.cliPath ? { TEMPORAL_CLI_PATH: env.temporal.cliPath } : {}) },
+  });
+  if (!cliPath) {
+    logger.warn(
+      'no Temporal CLI found and no Go toolchain to build it: letting the Temporal SDK download the CLI (needs internet; set TEMPORAL_CLI_PATH or TEMPORAL_ADDRESS to avoid this)',
+    );
+    return startDownloadedDevServer({
+      dbFilename: resolve(dataDir, 'temporal.sqlite'),
+      port: env.temporal.port ?? 7233,
+      uiPort: env.temporal.uiPort ?? 8233,
+      namespace: env.temporal.namespace,
+      codecEndpoint,
+    });
+  }
+  logger.info({ cliPath }, 'starting the local Temporal dev server');
+  return startDevServer({
+    cliPath,
+    dbFilename: resolve(dataDir, 'temporal.sqlite'),
+    port: env.temporal.port ?? 7233,
+    uiPort: env.temporal.uiPort ?? 8233,
+    namespace: env.temporal.namespace,
+    logFile: resolve(dataDir, 'temporal.log'),
+    codecEndpoint,
+  });
+}
+
+const handlers = new WeakMap<Server, RequestListener>();
+
+/** Hands a listening server its real handler (until then it answers 503, never hangs). */
+function serve(server: Server, handler: RequestListener): void {
+  handlers.set(server, handler);
+}
+
+function listen(port: number): Promise<Server> {
+  return new Promise((resolveListen, reject) => {
+    // Listening comes first (PORT=0, the public URL); requests that arrive while the rest
+    // starts get a clear 503 with Retry-After instead of an answer that never comes.
+    const server: Server = createServer((req, res) => {
+      const handler = handlers.get(server);
+      if (handler) {
+        handler(req, res);
+        return;
+      }
+      res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '2' }).end(
+        JSON.stringify({
+          type: 'urn:airlock:problem:unavailable',
+          title: 'Service Unavailable',
+          status: 503,
+          detail: 'Airlock is starting; retry shortly',
+        }),
+      );
+    });
+    server.listen(port);
+    server.once('listening', () => resolveListen(server));
+    server.once('error', reject);
+  });
+}
+
+/** Requests not yet ended, for the pending gauge (read at scrape time). */
+async function openRequests(db: SqlDb): Promise<OpenRequestCount[]> {
+  const { rows } = await db.query<OpenRequestCount>(
+    `SELECT COALESCE(action, 'unknown') AS action, COALESCE(environment, 'unknown') AS environment,
+            count(*)::int AS n
+       FROM request_index WHERE ended_at IS NULL GROUP BY 1, 2`,
+  );
+  return rows;
+}
+
+/** The worker-only listener: /metrics, /healthz (alive) and /readyz (Temporal and the database answer). */
+async function listenMetrics(
+  port: number,
+  render: () => Promise<{ contentType: string; body: string }>,
+  readiness: Record<string, () => Promise<void>>,
+): Promise<Server> {
+  const server = await listen(port);
+  serve(server, (req, res) => {
+    if (req.url === '/readyz') {
+      const timeout = () =>
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 3000).unref());
+      Promise.all(Object.values(readiness).map((probe) => Promise.race([probe(), timeout()]))).then(
+        () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ready"}'),
+        () => res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"not ready"}'),
+      );
+      return;
+    }
+    if (req.url !== '/metrics') {
+      res.writeHead(req.url === '/healthz' ? 200 : 404).end();
+      return;
+    }
+    render().then(
+      ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+      () => res.writeHead(500).end(),
+    );
+  });
+  return server;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((res) => {
+    server.close(() => res());
+    server.closeIdleConnections();
+  });
+}
+
+function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: 'airlock' },
+    redact: {
+      paths: [
+        'password',
+        '*.password',
+        'token',
+        '*.token',
+        'approvalToken',
+        '*.approvalToken',
+        'headers',
+        '*.headers',
+        'authorization',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}
+
+function printBanner(a: RunningAirlock, callbackSecret: string): void {
+  const publicUrl = a.publicUrl;
+  const lines = [
+    '',
+    'Airlock is running.',
+    `  API          ${publicUrl}   (docs: ${publicUrl}/docs)`,
+    `  Temporal UI  ${a.temporalUiUrl ?? '(not started)'}`,
+    `  Temporal     ${a.temporalAddress}`,
+    `  Audit keys   ${publicUrl}/.well-known/airlock-audit-keys.json   (codec server: ${publicUrl}/codec)`,
+  ];
+  if (a.demo) {
+    const [requester, approver, auditor] = a.demo.keys;
+    lines.push(
+      '',
+      'Demo API keys (stored in the data dir; demo mode only):',
+      `  requester ci@example.com    ${requester?.key}`,
+      `  approver  dana@example.com  ${approver?.key}`,
+      `  auditor   audit@example.com ${auditor?.key}`,
+      `  callback signing secret     ${callbackSecret}`,
+      '',
+      'Submit a request (it waits for an approver):',
+      `  curl -s -X POST '${publicUrl}/v1/actions' -H 'Authorization: Bearer ${requester?.key}' -H 'Content-Type: application/json' \\`,
+      `    -d '{"action":"http.config.update","resource":"demo-echo:/config","environment":"production","parameters":{"method":"POST","path":"/config","body":{"feature":"on"}},"justification":"turn the feature on for the launch"}'`,
+      'Approve it (use the id from the answer):',
+      `  curl -s -X POST '${publicUrl}/v1/actions/<id>/decisions' -H 'Authorization: Bearer ${approver?.key}' -H 'Content-Type: application/json' -d '{"decision":"approve"}'`,
+      'Read it, and its audit trail:',
+      `  curl -s '${publicUrl}/v1/actions/<id>' -H 'Authorization: Bearer ${approver?.key}'`,
+      `  curl -s '${publicUrl}/v1/actions/<id>/audit' -H 'Authorization: Bearer ${auditor?.key}'`,
+      'Export signed evidence and verify it offline (docs/audit.md):',
+      `  curl -s '${publicUrl}/v1/audit/export?format=jsonl' -H 'Authorization: Bearer ${auditor?.key}' > evidence.jsonl`,
+      '  npm run --silent airlock -- audit verify-pack evidence.jsonl',
+    );
+  }
+  lines.push('', 'Ctrl-C stops everything.', '');
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function main(): Promise<void> {
+  let running: RunningAirlock;
+  try {
+    running = await startAirlock(process.env, { banner: true });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Airlock cannot start:\n${err.message}\n`);
+    } else {
+      process.stderr.write(`Airlock cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+    process.exit(1);
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`\n${signal}: stopping (the worker drains, the dev server stops)...\n`);
+    running
+      .stop()
+      .then(() => process.exit(0))
+      .catch(() => process.exit(1));
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  void main();
+}

@@ -1,0 +1,58 @@
+// Decides what a request gets: the first rule whose globs and `when` match, else the default.
+// A `when` that fails at run time fails closed: it matches deny/require_approval rules, not allow ones.
+
+import type { CompiledOutcome, CompiledRule, LoadedPolicy } from './compile.js';
+import type { PolicyDecision, PolicyInput, PolicyNote } from './types.js';
+
+export {
+  channelsOf,
+  describePolicy,
+  groupsOf,
+  identitiesFor,
+  identityForSlack,
+  identityForTeams,
+} from './helpers.js';
+
+export function evaluatePolicy(policy: LoadedPolicy, input: PolicyInput): PolicyDecision {
+  const notes: PolicyNote[] = [];
+  for (const rule of policy.rules) {
+    if (ruleMatches(rule, input, notes)) return decide(policy, rule, notes);
+  }
+  return decide(policy, policy.fallback, notes);
+}
+
+function ruleMatches(rule: CompiledRule, input: PolicyInput, notes: PolicyNote[]): boolean {
+  for (const { field, test } of rule.match) {
+    if (!test(input[field])) return false;
+  }
+  if (!rule.when) return true;
+  const result = rule.when.evaluate(input);
+  if (result.ok) return result.value;
+  const matched = rule.effect !== 'allow';
+  notes.push({
+    kind: 'whenError',
+    rule: rule.name,
+    message: result.error,
+    treatedAs: matched ? 'match' : 'no_match',
+  });
+  return matched;
+}
+
+function decide(policy: LoadedPolicy, outcome: CompiledOutcome, notes: PolicyNote[]): PolicyDecision {
+  return {
+    effect: outcome.effect,
+    risk: outcome.risk,
+    rule: outcome.name,
+    ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
+    policyVersion: policy.version,
+    stages: outcome.stages.map((stage) => ({
+      ...stage,
+      approvers: [...stage.approvers],
+      approverIdentities: [...stage.approverIdentities],
+      notify: [...stage.notify],
+    })),
+    ...(outcome.requireJustification ? { requireJustification: { ...outcome.requireJustification } } : {}),
+    denyReasonRequired: outcome.denyReasonRequired,
+    ...(notes.length > 0 ? { notes } : {}),
+  };
+}

@@ -1,0 +1,6 @@
+export declare const TEMPORAL_CLI_MODULE: string;
+export declare function findTemporalCli(env?: NodeJS.ProcessEnv): string | undefined;
+export declare function ensureTemporalCli(opts?: {
+  log?: (m: string) => void;
+  env?: NodeJS.ProcessEnv;
+}): string | undefined;

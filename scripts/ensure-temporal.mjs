@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// Finds the Temporal CLI (which carries the dev server and Web UI) or installs it with Go.
+// Plain JavaScript on purpose: `npm start` and `npm test` call it before dependencies exist.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+
+function executable(path) {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function goBinDirs() {
+  const dirs = [];
+  try {
+    const gobin = execFileSync('go', ['env', 'GOBIN'], { encoding: 'utf8' }).trim();
+    if (gobin) dirs.push(gobin);
+    const gopath = execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).trim();
+    for (const p of gopath.split(delimiter)) if (p) dirs.push(join(p, 'bin'));
+  } catch {
+    // No Go toolchain: only the default GOPATH is worth a look.
+  }
+  dirs.push(join(homedir(), 'go', 'bin'));
+  return dirs;
+}
+
+/** The path of an installed `temporal` CLI, or undefined. */
+export function findTemporalCli(env = process.env) {
+  if (env.TEMPORAL_CLI_PATH) {
+    if (!executable(env.TEMPORAL_CLI_PATH)) {
+      throw new Error(`TEMPORAL_CLI_PATH: ${env.TEMPORAL_CLI_PATH} is not an executable file`);
+    }
+    return env.TEMPORAL_CLI_PATH;
+  }
+  const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), ...goBinDirs()];
+  return dirs.map((d) => join(d, 'temporal')).find(executable);
+}
+
+function hasGo() {
+  return spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Returns the CLI path, installing it with `go install` when Go is there. Returns undefined
+ * when neither is possible (the caller then lets the Temporal SDK download the CLI).
+ */
+export function ensureTemporalCli({ log = (m) => console.error(m), env = process.env } = {}) {
+  const found = findTemporalCli(env);
+  if (found) return found;
+  if (!hasGo()) {
+    log('[airlock] No Temporal CLI found and no Go toolchain to build it.');
+    return undefined;
+  }
+  log(
+    `[airlock] Installing the Temporal CLI: go install ${TEMPORAL_CLI_MODULE} (first build takes a few minutes)...`,
+  );
+  const res = spawnSync('go', ['install', TEMPORAL_CLI_MODULE], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (res.status !== 0) {
+    throw new Error(
+      `go install ${TEMPORAL_CLI_MODULE} failed with exit code ${res.status}; see Go's error above`,
+    );
+  }
+  const installed = findTemporalCli(env);
+  if (!installed) throw new Error('go install succeeded but the temporal binary is not in GOBIN/GOPATH/bin');
+  log(`[airlock] Temporal CLI installed at ${installed}`);
+  return installed;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  try {
+    const path = ensureTemporalCli();
+    if (!path) {
+      console.error(
+        '[airlock] Install Go or set TEMPORAL_CLI_PATH; `npm start` can also let the Temporal SDK download it.',
+      );
+      process.exit(1);
+    }
+    console.log(path);
+  } catch (err) {
+    console.error(`[airlock] ${err instanceof Error ? err.message : err}`);
+    process.exit(1);
+  }
+}

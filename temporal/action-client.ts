@@ -1,0 +1,279 @@
+// The one place that talks to action-request workflows from outside: the API and the chat
+// adapters start requests, read state and send decisions through it, and get typed refusals
+// (never error-message text) back.
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
+import {
+  type CancelInput,
+  type CompleteInput,
+  cancelUpdate,
+  completeUpdate,
+  type DecisionAnswer,
+  decideUpdate,
+  type RedeemInput,
+  redeemUpdate,
+  refusalSignal,
+  stateQuery,
+} from '../workflows/messages.js';
+import { SA } from '../workflows/search-attributes.js';
+import type { ActionRequestInput, ActionState, DecisionInput, RefusedAttempt } from '../workflows/types.js';
+import { FINAL_STATUSES } from '../workflows/types.js';
+
+export type ActionErrorCode = string;
+
+/** A typed refusal or failure; `code` is a RefusalCode or one of not_found / unavailable / idempotency_conflict. */
+export class ActionError extends Error {
+  constructor(
+    readonly code: ActionErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ActionError';
+  }
+}
+
+export const workflowIdFor = (requestId: string): string => `action-${requestId}`;
+
+export interface ListFilter {
+  status?: string;
+  requester?: string;
+  action?: string;
+  environment?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface ActionSummary {
+  id: string;
+  status?: string;
+  action?: string;
+  requester?: string;
+  environment?: string;
+  risk?: string;
+  startedAt?: string;
+  closedAt?: string;
+}
+
+/** Whether a `?wait=` long poll may return: nothing more happens until someone acts. */
+export function isSettled(state: ActionState): boolean {
+  if (FINAL_STATUSES.includes(state.status) || state.status === 'active') return true;
+  // Gate mode: approved means "your token is ready"; elsewhere it is a step towards executing.
+  return state.status === 'approved' && state.gate !== undefined;
+}
+
+export class ActionClient {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    private readonly queryTimeoutMs = 10_000,
+  ) {}
+
+  /** Starts the workflow; an existing one with the same id is returned when its body matches. */
+  async start(input: ActionRequestInput): Promise<{ created: boolean }> {
+    const workflowId = workflowIdFor(input.requestId);
+    try {
+      await this.client.workflow.start('actionRequest', {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        memo: { bodyHash: input.bodyHash, summary: summaryOf(input) },
+        staticSummary: summaryOf(input),
+        typedSearchAttributes: [
+          { key: SA.action, value: input.request.action },
+          { key: SA.requester, value: input.requester },
+          { key: SA.environment, value: input.request.environment },
+          { key: SA.status, value: 'evaluating' },
+        ],
+      });
+      return { created: true };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw unavailable(err);
+      const described = await this.client.workflow.getHandle(workflowId).describe();
+      const memo = (described.memo ?? {}) as { bodyHash?: string };
+      if (memo.bodyHash !== input.bodyHash) {
+        throw new ActionError(
+          'idempotency_conflict',
+          'this idempotency key was used with a different request body',
+        );
+      }
+      return { created: false };
+    }
+  }
+
+  async state(requestId: string): Promise<ActionState> {
+    const handle = this.client.workflow.getHandle(workflowIdFor(requestId));
+    try {
+      return await this.client.connection.withDeadline(Date.now() + this.queryTimeoutMs, () =>
+        handle.query(stateQuery),
+      );
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+
+  /** Polls the state until it settles or `waitMs` passes (the `?wait=` long poll). */
+  async waitForSettled(requestId: string, waitMs: number): Promise<ActionState> {
+    const deadline = Date.now() + waitMs;
+    // Most requests settle by closing: a long poll on the result answers the moment they do,
+    // while the state polls below catch the open ones (approved gate token, active grant).
+    const abort = new AbortController();
+    const handle = this.client.workflow.getHandle(workflowIdFor(requestId));
+    const closed = this.client.connection
+      .withAbortSignal(abort.signal, () => handle.result() as Promise<ActionState>)
+      .catch(() => undefined);
+    try {
+      let delay = 25;
+      for (;;) {
+        const state = await this.state(requestId);
+        if (isSettled(state) || Date.now() + delay > deadline) return state;
+        const final = await Promise.race([
+          closed,
+          new Promise<undefined>((r) => setTimeout(() => r(undefined), delay)),
+        ]);
+        if (final) return final;
+        delay = Math.min(delay * 2, 500);
+      }
+    } finally {
+      abort.abort();
+    }
+  }
+
+  async decide(requestId: string, input: DecisionInput): Promise<DecisionAnswer> {
+    return this.update(requestId, () =>
+      this.client.workflow.getHandle(workflowIdFor(requestId)).executeUpdate(decideUpdate, { args: [input] }),
+    );
+  }
+
+  async cancel(requestId: string, input: CancelInput): Promise<ActionState> {
+    return this.update(requestId, () =>
+      this.client.workflow.getHandle(workflowIdFor(requestId)).executeUpdate(cancelUpdate, { args: [input] }),
+    );
+  }
+
+  async redeem(requestId: string, input: RedeemInput): Promise<ActionState> {
+    return this.update(requestId, () =>
+      this.client.workflow.getHandle(workflowIdFor(requestId)).executeUpdate(redeemUpdate, { args: [input] }),
+    );
+  }
+
+  async complete(requestId: string, input: CompleteInput): Promise<ActionState> {
+    return this.update(requestId, () =>
+      this.client.workflow
+        .getHandle(workflowIdFor(requestId))
+        .executeUpdate(completeUpdate, { args: [input] }),
+    );
+  }
+
+  /** Records a refusal a channel adapter made (unmapped user) in the request's trail. */
+  async reportRefusal(requestId: string, attempt: Omit<RefusedAttempt, 'at'>): Promise<void> {
+    try {
+      await this.client.workflow.getHandle(workflowIdFor(requestId)).signal(refusalSignal, attempt);
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+
+  /** Whether the workflow still runs; used to tell "too late" from "unknown". */
+  async isClosed(requestId: string): Promise<boolean> {
+    try {
+      const d = await this.client.workflow.getHandle(workflowIdFor(requestId)).describe();
+      return d.status.name !== 'RUNNING';
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+
+  async list(filter: ListFilter): Promise<{ items: ActionSummary[]; nextCursor?: string }> {
+    const clauses = [`WorkflowType = 'actionRequest'`];
+    if (filter.status) clauses.push(`AirlockStatus = '${filter.status}'`);
+    if (filter.requester) clauses.push(`AirlockRequester = '${filter.requester}'`);
+    if (filter.action) clauses.push(`AirlockAction = '${filter.action}'`);
+    if (filter.environment) clauses.push(`AirlockEnvironment = '${filter.environment}'`);
+    try {
+      const res = await this.client.workflowService.listWorkflowExecutions({
+        namespace: this.client.options.namespace,
+        query: clauses.join(' AND '),
+        pageSize: filter.limit,
+        nextPageToken: filter.cursor ? Buffer.from(filter.cursor, 'base64url') : undefined,
+      });
+      const items = (res.executions ?? []).map((e): ActionSummary => {
+        const sa = decodeTypedSearchAttributes(e.searchAttributes?.indexedFields);
+        const workflowId = e.execution?.workflowId ?? '';
+        return {
+          id: workflowId.replace(/^action-/, ''),
+          status: sa.get(SA.status),
+          action: sa.get(SA.action),
+          requester: sa.get(SA.requester),
+          environment: sa.get(SA.environment),
+          risk: sa.get(SA.risk),
+          startedAt: timestampIso(e.startTime),
+          closedAt: timestampIso(e.closeTime),
+        };
+      });
+      const token =
+        res.nextPageToken && res.nextPageToken.length > 0
+          ? Buffer.from(res.nextPageToken).toString('base64url')
+          : undefined;
+      return { items, nextCursor: token };
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+
+  private async update<T>(requestId: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (
+        err instanceof WorkflowUpdateFailedError &&
+        err.cause instanceof ApplicationFailure &&
+        err.cause.type
+      ) {
+        throw new ActionError(err.cause.type, err.cause.message);
+      }
+      const translated = translate(err);
+      // An update to a closed workflow fails as "not found" or a precondition error: tell those apart.
+      if (translated.code !== 'idempotency_conflict' && (await this.isClosed(requestId).catch(() => false))) {
+        // Closed workflows cannot record the attempt themselves: the caller must.
+        throw new ActionError('request_closed', 'the request has already ended');
+      }
+      throw translated;
+    }
+  }
+}
+
+function summaryOf(input: ActionRequestInput): string {
+  return `${input.request.action} on ${input.request.resource} (${input.request.environment}) by ${input.requester}`.slice(
+    0,
+    200,
+  );
+}
+
+function timestampIso(
+  t: { seconds?: unknown; nanos?: number | null } | null | undefined,
+): string | undefined {
+  if (!t?.seconds) return undefined;
+  const seconds = Number(t.seconds);
+  return new Date(seconds * 1000 + Math.floor((t.nanos ?? 0) / 1e6)).toISOString();
+}
+
+function translate(err: unknown): ActionError {
+  if (err instanceof ActionError) return err;
+  if (err instanceof WorkflowNotFoundError) return new ActionError('not_found', 'no such request');
+  const grpcCode = (err as { code?: number }).code;
+  if (grpcCode === 5) return new ActionError('not_found', 'no such request');
+  return unavailable(err);
+}
+
+function unavailable(err: unknown): ActionError {
+  const e = new ActionError('unavailable', 'Temporal is not reachable or did not answer in time');
+  (e as { cause?: unknown }).cause = err;
+  return e;
+}

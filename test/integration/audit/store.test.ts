@@ -1,0 +1,249 @@
+// The audit store's contract, run unchanged on real PostgreSQL and on PGlite.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { eventHash, GENESIS_HASH } from '../../../audit/chain.js';
+import type { SqlDb } from '../../../audit/db.js';
+import { AuditAppendOnlyError, AuditConflictError } from '../../../audit/errors.js';
+import { migrate } from '../../../audit/migrate.js';
+import { MIGRATIONS } from '../../../audit/migrations.js';
+import { AuditStore } from '../../../audit/store.js';
+import type { AuditEventInput } from '../../../audit/types.js';
+import { BACKENDS, resetSchema } from './backends.js';
+
+const ev = (n: number, over: Partial<AuditEventInput> = {}): AuditEventInput => ({
+  requestId: `req-${n % 3}`,
+  eventKey: `wf:${n}`,
+  type: 'request.submitted',
+  actor: 'alice@example.com',
+  at: `2025-01-01T00:00:${String(n % 60).padStart(2, '0')}.000Z`,
+  data: { n, params: { b: 2, a: [1, 'x'] } },
+  ...over,
+});
+
+async function count(db: SqlDb, table = 'audit_events'): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+  return rows[0]!.n;
+}
+
+describe.each(BACKENDS)('AuditStore on $name', (backend) => {
+  let db: SqlDb;
+  let close: () => Promise<void>;
+  let store: AuditStore;
+
+  beforeAll(async () => {
+    ({ db, close } = await backend.open());
+  });
+  afterAll(async () => {
+    await close();
+  });
+  beforeEach(async () => {
+    await resetSchema(db);
+    await migrate(db);
+    store = new AuditStore(db);
+  });
+
+  it('migrates idempotently', async () => {
+    expect(await migrate(db)).toEqual([]);
+    expect(await migrate(db)).toEqual([]);
+    const { rows } = await db.query<{ version: string }>('SELECT version FROM schema_migrations');
+    expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+  });
+
+  it('rolls a failed transaction back', async () => {
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query("INSERT INTO request_index (request_id) VALUES ('r1')");
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await count(db, 'request_index')).toBe(0);
+  });
+
+  it('builds a chain: prev of n+1 is the hash of n', async () => {
+    const stored = [];
+    for (let i = 1; i <= 4; i++) stored.push(await store.append(ev(i)));
+    expect(stored[0]!.prevHash).toBe(GENESIS_HASH);
+    for (let i = 1; i < stored.length; i++) {
+      expect(stored[i]!.prevHash).toBe(stored[i - 1]!.hash);
+      expect(stored[i]!.id).toBeGreaterThan(stored[i - 1]!.id);
+    }
+    for (const s of stored) expect(s.hash).toBe(eventHash(s.prevHash, s));
+    expect(stored[0]!.data).toEqual({ n: 1, params: { a: [1, 'x'], b: 2 } });
+    const r1 = await store.eventsFor('req-1');
+    expect(r1.map((e) => e.eventKey)).toEqual(['wf:1', 'wf:4']);
+    expect(r1[0]).toEqual(stored[0]);
+    const { rows } = await db.query<{ data: string }>('SELECT data FROM audit_events ORDER BY id LIMIT 1');
+    expect(rows[0]!.data).toBe('{"n":1,"params":{"a":[1,"x"],"b":2}}');
+  });
+
+  it('stores an event key once and returns the stored row on retry', async () => {
+    const first = await store.append(ev(1));
+    const again = await store.append({ ...ev(1), data: { params: { a: [1, 'x'], b: 2 }, n: 1 } });
+    expect(again).toEqual(first);
+    expect(await count(db)).toBe(1);
+  });
+
+  it('throws AuditConflictError for the same key with different content', async () => {
+    await store.append(ev(1));
+    await expect(store.append(ev(1, { data: { n: 2 } }))).rejects.toBeInstanceOf(AuditConflictError);
+    await expect(store.append(ev(1, { at: '2030-01-01T00:00:00.000Z' }))).rejects.toThrow(/different at/);
+    expect(await count(db)).toBe(1);
+  });
+
+  it('appendMany is all or nothing', async () => {
+    await store.append(ev(2));
+    const batch = [ev(1), ev(2, { actor: 'mallory' }), ev(3)];
+    await expect(store.appendMany(batch)).rejects.toBeInstanceOf(AuditConflictError);
+    expect(await count(db)).toBe(1);
+    const ok = await store.appendMany([ev(1), ev(2), ev(3)]);
+    expect(ok.map((e) => e.eventKey)).toEqual(['wf:1', 'wf:2', 'wf:3']);
+    expect(ok[2]!.prevHash).toBe(ok[0]!.hash); // wf:2 existed before the batch
+    expect((await store.verify()).ok).toBe(true);
+  });
+
+  it('keeps one unbroken chain under 20 concurrent appends', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.append(ev(i + 1))));
+    expect(new Set(results.map((r) => r.hash)).size).toBe(20);
+    expect(await count(db)).toBe(20);
+    const v = await store.verify();
+    expect(v).toEqual({ ok: true, count: 20, head: expect.any(String) });
+    const { rows } = await db.query<{ hash: string }>(
+      'SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1',
+    );
+    expect(v.ok && v.head).toBe(rows[0]!.hash);
+  });
+
+  it('stores concurrent retries of one event once', async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, () => store.append(ev(5))));
+    expect(new Set(results.map((r) => r.id)).size).toBe(1);
+    expect(await count(db)).toBe(1);
+  });
+
+  it('refuses UPDATE, DELETE and TRUNCATE on audit_events in the database', async () => {
+    await store.append(ev(1));
+    for (const sql of [
+      "UPDATE audit_events SET actor = 'mallory'",
+      'DELETE FROM audit_events',
+      'TRUNCATE audit_events',
+    ]) {
+      const err = await db.query(sql).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, sql).toBeInstanceOf(AuditAppendOnlyError);
+      expect((err as AuditAppendOnlyError).code).toBe('AL001');
+    }
+    expect(await count(db)).toBe(1);
+  });
+
+  it('refuses UPDATE, DELETE and TRUNCATE on archived_histories', async () => {
+    await db.query(
+      "INSERT INTO archived_histories (request_id, workflow_id, run_id, history, sha256) VALUES ('r', 'action-r', 'run', '{}', 'x')",
+    );
+    for (const sql of [
+      "UPDATE archived_histories SET history = '[]'",
+      'DELETE FROM archived_histories',
+      'TRUNCATE archived_histories',
+    ]) {
+      await expect(db.query(sql), sql).rejects.toBeInstanceOf(AuditAppendOnlyError);
+    }
+    expect(await count(db, 'archived_histories')).toBe(1);
+  });
+
+  it('verifies a good chain, also by id range and page by page', async () => {
+    const paged = new AuditStore(db, { verifyPageSize: 3 });
+    expect(await paged.verify()).toEqual({ ok: true, count: 0, head: GENESIS_HASH });
+    const stored = await store.appendMany(Array.from({ length: 10 }, (_, i) => ev(i + 1)));
+    expect(await paged.verify()).toEqual({ ok: true, count: 10, head: stored[9]!.hash });
+    expect(await paged.verify({ fromId: stored[3]!.id, toId: stored[6]!.id })).toEqual({
+      ok: true,
+      count: 4,
+      head: stored[6]!.hash,
+    });
+    expect(await store.verifyRequest('req-1')).toMatchObject({ ok: true, count: 4 });
+  });
+
+  it('names a row whose content was changed (hash_mismatch)', async () => {
+    const stored = await store.appendMany(Array.from({ length: 6 }, (_, i) => ev(i + 1)));
+    const victim = stored[3]!;
+    await db.query('ALTER TABLE audit_events DISABLE TRIGGER ALL');
+    await db.query(`UPDATE audit_events SET data = '{"n":999}' WHERE id = $1`, [victim.id]);
+    await db.query('ALTER TABLE audit_events ENABLE TRIGGER ALL');
+    const v = await new AuditStore(db, { verifyPageSize: 2 }).verify();
+    expect(v).toMatchObject({
+      ok: false,
+      count: 3,
+      firstBroken: { id: victim.id, requestId: victim.requestId, eventKey: 'wf:4', reason: 'hash_mismatch' },
+    });
+    expect(!v.ok && v.firstBroken.foundHash).toBe(victim.hash);
+    expect(await store.verifyRequest(victim.requestId)).toMatchObject({
+      ok: false,
+      firstBroken: { id: victim.id, reason: 'hash_mismatch' },
+    });
+    expect((await store.verifyRequest('req-2')).ok).toBe(true);
+  });
+
+  it('names the row after a deleted one (prev_mismatch)', async () => {
+    const stored = await store.appendMany(Array.from({ length: 6 }, (_, i) => ev(i + 1)));
+    await db.query('ALTER TABLE audit_events DISABLE TRIGGER ALL');
+    await db.query('DELETE FROM audit_events WHERE id = $1', [stored[2]!.id]);
+    await db.query('ALTER TABLE audit_events ENABLE TRIGGER ALL');
+    expect(await store.verify()).toEqual({
+      ok: false,
+      count: 2,
+      firstBroken: {
+        id: stored[3]!.id,
+        requestId: stored[3]!.requestId,
+        eventKey: 'wf:4',
+        expectedHash: stored[1]!.hash,
+        foundHash: stored[2]!.hash,
+        reason: 'prev_mismatch',
+      },
+    });
+    // A range starting right after the gap is checked against the row before it, too.
+    expect(await store.verify({ fromId: stored[3]!.id })).toMatchObject({
+      ok: false,
+      firstBroken: { id: stored[3]!.id, reason: 'prev_mismatch' },
+    });
+    // The content of each remaining row is still intact.
+    expect((await store.verifyRequest(stored[3]!.requestId)).ok).toBe(true);
+  });
+
+  it('counts recent history by requester and resource within the window', async () => {
+    const now = '2025-03-31T12:00:00.000Z';
+    const day = (d: number) => new Date(Date.parse(now) - d * 86_400_000).toISOString();
+    const rows = [
+      { requestId: 'a', requester: 'alice', resource: 'db/prod', status: 'succeeded', submittedAt: day(1) },
+      { requestId: 'b', requester: 'alice', resource: 'db/prod', status: 'denied', submittedAt: day(5) },
+      { requestId: 'c', requester: 'alice', resource: 'vm/1', status: 'succeeded', submittedAt: day(29) },
+      { requestId: 'd', requester: 'alice', resource: 'db/prod', status: 'succeeded', submittedAt: day(31) },
+      { requestId: 'e', requester: 'bob', resource: 'db/prod', status: 'expired', submittedAt: day(2) },
+      { requestId: 'f', requester: 'alice', resource: 'db/prod', status: 'evaluating', submittedAt: day(0) },
+    ];
+    for (const r of rows) await store.upsertRequestIndex(r);
+    // A partial upsert changes only the given fields.
+    await store.upsertRequestIndex({ requestId: 'e', status: 'denied', endedAt: new Date(day(1)) });
+    const { rows: e } = await db.query<{ requester: string; status: string }>(
+      "SELECT requester, status FROM request_index WHERE request_id = 'e'",
+    );
+    expect(e[0]).toEqual({ requester: 'bob', status: 'denied' });
+
+    const h = await store.historyFor({
+      requester: 'alice',
+      resource: 'db/prod',
+      sinceDays: 30,
+      excludeRequestId: 'f',
+      now,
+    });
+    expect(h).toEqual({
+      byRequester: { total: 3, byOutcome: { succeeded: 2, denied: 1 } },
+      onResource: { total: 3, byOutcome: { succeeded: 1, denied: 2 } },
+      windowDays: 30,
+    });
+    const none = await store.historyFor({ requester: 'carol', resource: 'x', sinceDays: 30, now });
+    expect(none).toEqual({
+      byRequester: { total: 0, byOutcome: {} },
+      onResource: { total: 0, byOutcome: {} },
+      windowDays: 30,
+    });
+  });
+});

@@ -1,0 +1,157 @@
+// postgres.sql on a real, fresh PostgreSQL database: one transaction, rollback on failure,
+// exactly once per request id (marker row), statement timeout, retryable connection errors.
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { PostgresTarget } from '../../../config/types.js';
+import { postgresSqlExecutor } from '../../../executors/postgres-sql.js';
+import { type ExecutionContext, ExecutorError, isRetryable } from '../../../executors/types.js';
+import type { ExecutionResult } from '../../../workflows/types.js';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
+
+let db: TestDatabase;
+let admin: pg.Client;
+let target: PostgresTarget;
+
+beforeAll(async () => {
+  db = await createTestDatabase('airlock_exec_sql');
+  // Trust auth ignores the password; it is there to prove it never reaches a message.
+  const url = new URL(db.url);
+  url.password = 'hunter2-very-secret';
+  target = { type: 'postgres', url: url.toString(), statementTimeoutMs: 5000 };
+  admin = new pg.Client({ connectionString: db.url });
+  await admin.connect();
+  await admin.query('CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL)');
+});
+afterAll(async () => {
+  await admin?.end();
+  await db?.drop();
+});
+beforeEach(async () => {
+  await admin.query('TRUNCATE items');
+});
+
+function ctx(sql: string | string[], requestId = randomUUID(), t: PostgresTarget = target): ExecutionContext {
+  return {
+    requestId,
+    idempotencyKey: requestId,
+    action: 'db.schema.migrate',
+    parameters: { sql },
+    parametersHash: 'h',
+    requester: 'ci@example.com',
+    target: t,
+  };
+}
+
+const count = async (): Promise<number | undefined> =>
+  (await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM items')).rows[0]?.n;
+
+/** What the activity does: retry retryable errors (with a short pause). */
+async function retrying(c: ExecutionContext): Promise<ExecutionResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await postgresSqlExecutor.execute(c);
+    } catch (err) {
+      if (!isRetryable(err) || attempt > 50) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+describe('postgres.sql', () => {
+  it('runs the statements and reports rows affected per statement', async () => {
+    const r = await postgresSqlExecutor.execute(
+      ctx([
+        "INSERT INTO items VALUES (1, 'a'), (2, 'b'); INSERT INTO items VALUES (3, 'c;d')",
+        "UPDATE items SET name = 'z' WHERE id < 3",
+      ]),
+    );
+    expect(r).toEqual({ ok: true, output: { rowsAffected: [2, 1, 2], total: 5 } });
+    expect(await count()).toBe(3);
+  });
+
+  it('rolls back the first statement when the second fails, with the SQLSTATE', async () => {
+    const r = await postgresSqlExecutor.execute(
+      ctx(["INSERT INTO items VALUES (1, 'a')", "INSERT INTO items VALUES (1, 'duplicate')"]),
+    );
+    expect(r.ok).toBe(false);
+    expect(r.error?.type).toBe('sql_error');
+    expect(r.error?.message).toMatch(/statement 2 failed \(23505\)/);
+    expect(r.output).toMatchObject({ failedStatement: 1, code: '23505', rolledBack: true });
+    expect(JSON.stringify(r)).not.toContain('hunter2');
+    expect(await count()).toBe(0);
+  });
+
+  it('a syntax error is a final failed result', async () => {
+    const r = await postgresSqlExecutor.execute(ctx('SELEKT 1'));
+    expect(r).toMatchObject({ ok: false, output: { code: '42601' } });
+  });
+
+  it('runs once per request id and then returns the stored result', async () => {
+    const c = ctx(["INSERT INTO items VALUES (1, 'a')", "INSERT INTO items VALUES (2, 'b')"]);
+    const first = await postgresSqlExecutor.execute(c);
+    const second = await postgresSqlExecutor.execute(c);
+    expect(first).toEqual({ ok: true, output: { rowsAffected: [1, 1], total: 2 } });
+    expect(second).toEqual({ ok: true, output: { rowsAffected: [1, 1], total: 2, alreadyExecuted: true } });
+    expect(await count()).toBe(2);
+    const marker = await admin.query<{ result: unknown }>(
+      'SELECT result FROM airlock_executions WHERE request_id = $1',
+      [c.requestId],
+    );
+    expect(marker.rows[0]?.result).toEqual({ rowsAffected: [1, 1], total: 2 });
+  });
+
+  it('runs once when two attempts of the same request race', async () => {
+    const c = ctx(["INSERT INTO items VALUES (1, 'a')", 'SELECT pg_sleep(0.3)']);
+    const results = await Promise.all([retrying(c), retrying(c)]);
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(results.filter((r) => r.output?.alreadyExecuted === true)).toHaveLength(1);
+    expect(await count()).toBe(1);
+  });
+
+  it('an attempt cut off mid-transaction leaves nothing behind, and the retry runs once', async () => {
+    const c = ctx(["INSERT INTO items VALUES (1, 'a')", 'SELECT pg_sleep(0.5)']);
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 150);
+    const err = await postgresSqlExecutor.execute({ ...c, signal: abort.signal }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExecutorError);
+    expect(isRetryable(err)).toBe(true);
+    expect(await count()).toBe(0);
+    const r = await retrying(c);
+    expect(r.ok && r.output?.alreadyExecuted === undefined).toBe(true);
+    expect(await retrying(c)).toMatchObject({ ok: true, output: { alreadyExecuted: true } });
+    expect(await count()).toBe(1);
+  });
+
+  it('stops a statement at the target statement timeout', async () => {
+    const started = Date.now();
+    const r = await postgresSqlExecutor.execute(
+      ctx("INSERT INTO items VALUES (1, 'a'); SELECT pg_sleep(5)", randomUUID(), {
+        ...target,
+        statementTimeoutMs: 200,
+      }),
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(r).toMatchObject({ ok: false, output: { code: '57014' } });
+    expect(await count()).toBe(0);
+  });
+
+  it('refuses transaction control without running anything', async () => {
+    const r = await postgresSqlExecutor.execute(
+      ctx(["INSERT INTO items VALUES (1, 'a')", 'COMMIT', "INSERT INTO items VALUES (2, 'b')"]),
+    );
+    expect(r).toMatchObject({ ok: false, error: { type: 'invalid_parameters' } });
+    expect(await count()).toBe(0);
+  });
+
+  it('a connection failure is retryable and does not show the password', async () => {
+    const url = new URL(target.url);
+    url.port = '1';
+    const err = await postgresSqlExecutor
+      .execute(ctx('SELECT 1', randomUUID(), { ...target, url: url.toString() }))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExecutorError);
+    expect(err).toMatchObject({ type: 'connection_error', retryable: true });
+    expect(String((err as Error).message)).not.toContain('hunter2');
+  });
+});

@@ -1,0 +1,107 @@
+// /metrics after a scripted set of requests shows exact counts: outcomes by action, environment
+// and outcome, decision and approval-to-execution histograms, escalations, expiries, refused
+// attempts, executor errors and the pending gauge (one process, AIRLOCK_ROLE=all).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpTarget } from '../../fakes/http-target.js';
+import { eventually, type Harness, startHarness } from '../../support/harness.js';
+import { CORE_POLICY, coreConfig, httpRequest, PRINCIPALS } from '../core/fixtures.js';
+import { sample } from './metrics-text.js';
+
+let h: Harness;
+let target: Awaited<ReturnType<typeof startHttpTarget>>;
+
+beforeAll(async () => {
+  target = await startHttpTarget();
+  target.respondWith((call) =>
+    call.path === '/fail' ? { status: 400, body: 'bad request' } : { status: 200, body: '{}' },
+  );
+  h = await startHarness({
+    policy: CORE_POLICY,
+    config: coreConfig(target.url, 'postgres://unused@127.0.0.1:1/unused'),
+    principals: PRINCIPALS,
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await h?.stop();
+  await target?.close();
+});
+
+async function submit(body: Record<string, unknown>): Promise<string> {
+  const res = await h.api('ci@example.com', '/v1/actions', { body });
+  expect(res.status).toBe(202);
+  return res.body.id as string;
+}
+
+async function waitFor(id: string, statuses: string[]): Promise<void> {
+  await eventually(
+    async () => {
+      const s = (await h.api('audit@example.com', `/v1/actions/${id}`)).body;
+      return statuses.includes(s.status) && (s.status === 'pending_approval' || s.endedAt) ? true : undefined;
+    },
+    30_000,
+    statuses.join('|'),
+  );
+}
+
+const decide = (who: string, id: string, body: Record<string, unknown>) =>
+  h.api(who, `/v1/actions/${id}/decisions`, { body });
+
+describe('/metrics', () => {
+  it('counts a scripted set of requests exactly', async () => {
+    const prod = { action: 'http.config.update', environment: 'production' };
+    const approved = await submit(httpRequest({ parameters: { method: 'POST', path: '/ok', body: {} } }));
+    const denied = await submit(httpRequest({ parameters: { method: 'POST', path: '/no', body: {} } }));
+    const pending = await submit(httpRequest({ parameters: { method: 'POST', path: '/later', body: {} } }));
+    const failing = await submit(
+      httpRequest({ environment: 'dev', parameters: { method: 'POST', path: '/fail', body: {} } }),
+    );
+    const expiring = await submit(
+      httpRequest({
+        action: 'http.escalate',
+        environment: 'staging',
+        parameters: { method: 'POST', path: '/e' },
+      }),
+    );
+    await waitFor(approved, ['pending_approval']);
+    await waitFor(denied, ['pending_approval']);
+    expect((await decide('outsider@example.com', approved, { decision: 'approve' })).status).toBe(403);
+    expect((await decide('dana@example.com', approved, { decision: 'approve' })).status).toBe(200);
+    expect((await decide('dana@example.com', denied, { decision: 'deny', reason: 'freeze' })).status).toBe(
+      200,
+    );
+    await waitFor(approved, ['succeeded']);
+    await waitFor(denied, ['denied']);
+    await waitFor(failing, ['failed']);
+    await waitFor(expiring, ['expired']);
+    await waitFor(pending, ['pending_approval']);
+
+    const text = await (await fetch(`${h.url}/metrics`)).text();
+    const esc = { action: 'http.escalate', environment: 'staging' };
+    const dev = { action: 'http.config.update', environment: 'dev' };
+    expect(sample(text, 'airlock_requests_submitted_total', prod)).toBe(3);
+    expect(sample(text, 'airlock_requests_total', { ...prod, outcome: 'succeeded' })).toBe(1);
+    expect(sample(text, 'airlock_requests_total', { ...prod, outcome: 'denied' })).toBe(1);
+    expect(sample(text, 'airlock_requests_total', { ...dev, outcome: 'failed' })).toBe(1);
+    expect(sample(text, 'airlock_requests_total', { ...esc, outcome: 'expired' })).toBe(1);
+    expect(sample(text, 'airlock_requests_total', { ...prod, outcome: 'failed' })).toBeUndefined();
+    expect(sample(text, 'airlock_decision_seconds_count', { ...prod, decision: 'approved' })).toBe(1);
+    expect(sample(text, 'airlock_decision_seconds_count', { ...prod, decision: 'denied' })).toBe(1);
+    // The dev request is allowed by policy: it is approved (by 'policy') and executed too.
+    expect(sample(text, 'airlock_decision_seconds_count', { ...dev, decision: 'approved' })).toBe(1);
+    expect(sample(text, 'airlock_approval_to_execution_seconds_count', prod)).toBe(1);
+    expect(sample(text, 'airlock_approval_to_execution_seconds_count', dev)).toBe(1);
+    expect(sample(text, 'airlock_executor_duration_seconds_count', { ...prod, outcome: 'succeeded' })).toBe(
+      1,
+    );
+    expect(sample(text, 'airlock_escalations_total', esc)).toBe(1);
+    expect(sample(text, 'airlock_expiries_total', esc)).toBe(1);
+    expect(sample(text, 'airlock_refused_attempts_total', { ...prod, code: 'not_an_approver' })).toBe(1);
+    expect(text).toMatch(
+      /airlock_executor_errors_total\{action="http\.config\.update",environment="dev",error_type="[^"]+"\} 1/,
+    );
+    expect(sample(text, 'airlock_requests_pending', prod)).toBe(1);
+    expect(sample(text, 'airlock_requests_pending', esc)).toBeUndefined();
+    expect(sample(text, 'airlock_metrics_observe_errors_total')).toBe(0);
+  }, 90_000);
+});

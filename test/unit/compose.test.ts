@@ -1,0 +1,201 @@
+// docker-compose.temporal.yml (SPEC 8) cannot be started here (no Docker engine), so its
+// contract is checked statically: pinned images, the search attributes the one-shot service
+// registers (its shell script is run against a fake `temporal` CLI) equal to
+// SEARCH_ATTRIBUTE_TYPES, the UI wired to the temporal service, and only 7233, the UI and the API published.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/search-attributes.js';
+
+const COMPOSE_PATH = fileURLToPath(new URL('../../docker-compose.temporal.yml', import.meta.url));
+
+interface Service {
+  image?: string;
+  environment?: Record<string, string | number | boolean | null> | string[];
+  ports?: (string | number)[];
+  expose?: (string | number)[];
+  healthcheck?: { test?: string | string[] };
+  depends_on?: Record<string, { condition?: string }> | string[];
+  volumes?: string[];
+  entrypoint?: string | string[];
+  command?: string | string[];
+  restart?: string;
+}
+interface Compose {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+}
+
+const compose = parse(readFileSync(COMPOSE_PATH, 'utf8')) as Compose;
+const services = Object.entries(compose.services);
+
+/** Compose's own interpolation, as far as this file uses it: `${VAR:-default}` (VAR unset) and `$$`. */
+function interpolate(value: string): string {
+  return value.replace(/\$\$|\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g, (m, _name, fallback) =>
+    m === '$$' ? '$' : (fallback ?? ''),
+  );
+}
+
+function envOf(service: Service): Record<string, string> {
+  const env: Record<string, string> = {};
+  const raw = service.environment ?? {};
+  if (Array.isArray(raw)) {
+    for (const line of raw) {
+      const at = line.indexOf('=');
+      env[at < 0 ? line : line.slice(0, at)] = at < 0 ? '' : interpolate(line.slice(at + 1));
+    }
+  } else {
+    for (const [k, v] of Object.entries(raw)) env[k] = v === null ? '' : interpolate(String(v));
+  }
+  return env;
+}
+
+/** [host, container] for each published port ("7233:7233", "127.0.0.1:8080:8080/tcp"). */
+function publishedPorts(service: Service): [number, number][] {
+  return (service.ports ?? []).map((p) => {
+    const parts = String(p)
+      .replace(/\/(tcp|udp)$/, '')
+      .split(':');
+    const container = Number(parts.at(-1));
+    const host = parts.length > 1 ? Number(parts.at(-2)) : Number.NaN;
+    return [host, container];
+  });
+}
+
+const searchAttributeService = services.find(([, s]) =>
+  JSON.stringify(s.command ?? '').includes('search-attribute create'),
+);
+
+describe('docker-compose.temporal.yml', () => {
+  it('has the Temporal-on-PostgreSQL services, the UI and a search-attribute one-shot', () => {
+    expect(Object.keys(compose.services)).toEqual(
+      expect.arrayContaining(['postgresql', 'temporal', 'temporal-admin-tools', 'temporal-ui']),
+    );
+    expect(searchAttributeService).toBeDefined();
+    const temporal = envOf(compose.services.temporal!);
+    expect(compose.services.temporal?.image).toMatch(/^temporalio\/auto-setup:/);
+    expect(temporal).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql', DB_PORT: '5432' });
+    const pg = envOf(compose.services.postgresql!);
+    expect(temporal.POSTGRES_USER).toBe(pg.POSTGRES_USER);
+    expect(temporal.POSTGRES_PWD).toBe(pg.POSTGRES_PASSWORD);
+    expect(compose.services.postgresql?.image).toMatch(/^postgres:16(\.|$)/);
+    expect(compose.services['temporal-ui']?.image).toMatch(/^temporalio\/ui:/);
+  });
+
+  it.each(services)('pins the image tag of %s (no latest, no variable)', (_name, service) => {
+    const image = service.image ?? '';
+    expect(image).not.toContain('$');
+    const match =
+      /^(?<repo>[a-z0-9][a-z0-9./_-]*):(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]*)(@sha256:[a-f0-9]{64})?$/.exec(
+        image,
+      );
+    expect(match, `image "${image}" has no tag`).not.toBeNull();
+    expect(match?.groups?.tag).not.toMatch(/^(latest|stable|main|master|edge)$/i);
+    expect(match?.groups?.tag).toMatch(/\d/);
+  });
+
+  it('registers exactly SEARCH_ATTRIBUTE_TYPES, idempotently (script run against a fake CLI)', () => {
+    const [, service] = searchAttributeService!;
+    const env = envOf(service);
+    const declared = Object.fromEntries(
+      (env.AIRLOCK_SEARCH_ATTRIBUTES ?? '')
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((pair) => pair.split('=') as [string, string]),
+    );
+    expect(declared).toEqual(SEARCH_ATTRIBUTE_TYPES);
+
+    const rawScript = [service.command ?? []].flat().join('\n');
+    // Every `$` is meant for the shell: compose would interpolate a single one from the host.
+    expect(rawScript.replaceAll('$$', '')).not.toContain('$');
+    expect(service.entrypoint).toEqual(['/bin/sh', '-c']);
+    const script = interpolate(rawScript);
+
+    const run = (existing: string) => {
+      const dir = mkdtempSync(join(tmpdir(), 'airlock-compose-'));
+      try {
+        const log = join(dir, 'calls.log');
+        writeFileSync(log, '');
+        const fake = join(dir, 'temporal');
+        writeFileSync(
+          fake,
+          [
+            '#!/bin/sh',
+            'echo "$*" >> "$FAKE_LOG"',
+            'if [ "$2" = "search-attribute" ] && [ "$3" = "list" ]; then printf "%s\\n" "$FAKE_EXISTING"; fi',
+            'exit 0',
+          ].join('\n'),
+        );
+        chmodSync(fake, 0o755);
+        const res = spawnSync('/bin/sh', ['-c', script], {
+          env: { ...env, PATH: `${dir}:/usr/bin:/bin`, FAKE_LOG: log, FAKE_EXISTING: existing },
+          encoding: 'utf8',
+        });
+        expect(res.status, res.stderr).toBe(0);
+        const created: Record<string, string> = {};
+        for (const line of readFileSync(log, 'utf8').split('\n')) {
+          const m = /^operator search-attribute create --namespace default --name (\S+) --type (\S+)$/.exec(
+            line,
+          );
+          if (m) created[m[1]!] = m[2]!;
+        }
+        return created;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    expect(run('')).toEqual(SEARCH_ATTRIBUTE_TYPES);
+    const { AirlockAction: _already, ...rest } = SEARCH_ATTRIBUTE_TYPES;
+    expect(run('  Name  Type\n  AirlockAction  Keyword\n  WorkflowType  Keyword')).toEqual(rest);
+    expect(service.restart).toBe('no');
+  });
+
+  it('points the Web UI at the temporal service, and its codec at Airlock', () => {
+    const ui = compose.services['temporal-ui']!;
+    const env = envOf(ui);
+    expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    expect(publishedPorts(compose.services.temporal!).map(([, c]) => c)).toContain(7233);
+    expect(env.TEMPORAL_CODEC_ENDPOINT).toMatch(/^https?:\/\/.+\/codec$/);
+    // The endpoint comes from a variable, so users point it at their Airlock.
+    expect(JSON.stringify(ui.environment)).toMatch(/TEMPORAL_CODEC_ENDPOINT.*\$\{AIRLOCK_CODEC_ENDPOINT/);
+    expect(Object.keys(ui.depends_on ?? {})).toContain('temporal');
+  });
+
+  it('publishes only 7233 (frontend), 8233 (UI) and 8080 (Airlock API) on the host', () => {
+    const published = services.flatMap(([name, s]) =>
+      publishedPorts(s).map(([host, c]) => ({ name, host, c })),
+    );
+    expect(published).toEqual(
+      expect.arrayContaining([
+        { name: 'temporal', host: 7233, c: 7233 },
+        { name: 'temporal-ui', host: 8233, c: 8080 },
+        { name: 'airlock-api', host: 8080, c: 8080 },
+      ]),
+    );
+    expect(published).toHaveLength(3);
+  });
+
+  it('has healthchecks on the long-running services, depends on existing services, and uses named volumes', () => {
+    for (const [name, s] of services) {
+      if (s === searchAttributeService?.[1]) continue;
+      expect(s.healthcheck?.test, `${name} healthcheck`).toBeDefined();
+    }
+    for (const [name, s] of services) {
+      const deps = Array.isArray(s.depends_on) ? s.depends_on : Object.keys(s.depends_on ?? {});
+      for (const dep of deps) expect(compose.services[dep], `${name} depends on ${dep}`).toBeDefined();
+    }
+    for (const pg of ['postgresql', 'airlock-postgresql']) {
+      const pgVolumes = compose.services[pg]?.volumes ?? [];
+      expect(pgVolumes.some((v) => v.endsWith(':/var/lib/postgresql/data'))).toBe(true);
+      for (const v of pgVolumes) {
+        const source = v.split(':')[0]!;
+        expect(source, 'named volume, not a bind mount').not.toMatch(/^[./~]/);
+        expect(Object.keys(compose.volumes ?? {})).toContain(source);
+      }
+    }
+  });
+});

@@ -1,0 +1,527 @@
+// One privileged action = one durable workflow (SPEC 2): enrich, evaluate policy, ask the
+// approvers stage by stage with timeouts and escalation, execute exactly once, record
+// everything. Deterministic: all I/O happens in activities; the rules are in rules.ts.
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  uuid4,
+} from '@temporalio/workflow';
+import type { AirlockActivities } from '../activities/index.js';
+import type { ApprovalStage, PolicyDecision } from '../policy/types.js';
+import {
+  type CancelInput,
+  type CompleteInput,
+  cancelUpdate,
+  completeUpdate,
+  type DecisionAnswer,
+  decideSignal,
+  decideUpdate,
+  type RedeemInput,
+  redeemUpdate,
+  refusalSignal,
+  stateQuery,
+} from './messages.js';
+import { judgeCancel, judgeDecision, tally } from './rules.js';
+import { SA } from './search-attributes.js';
+import type {
+  ActionRequestInput,
+  ActionState,
+  ActionStatus,
+  DecisionInput,
+  ExecutionResult,
+  RefusedAttempt,
+} from './types.js';
+
+const quick = proxyActivities<AirlockActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '200ms', maximumInterval: '10s', backoffCoefficient: 2 },
+});
+// Enrichment degrades the card, never blocks the request: few attempts, then move on.
+const enrichment = proxyActivities<AirlockActivities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '200ms', maximumAttempts: 3 },
+});
+// Cards are best effort per channel; the activity reports partial failures itself.
+const cards = proxyActivities<AirlockActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', maximumInterval: '30s', maximumAttempts: 5 },
+});
+// Executors are idempotent by request id, so retrying after a crash never runs twice.
+// The heartbeat timeout notices a crashed worker in seconds instead of after the 5-minute limit.
+const executors = proxyActivities<AirlockActivities>({
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: '30s',
+  retry: {
+    initialInterval: '1s',
+    maximumInterval: '1m',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['ExecutorRejected'],
+  },
+});
+// A JIT grant must end: revocation retries until it succeeds, however long the target is down.
+const revocations = proxyActivities<AirlockActivities>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', maximumInterval: '5m', backoffCoefficient: 2 },
+});
+// The requester's callback endpoint may be down for a while: back off for up to about a day.
+const callbacks = proxyActivities<AirlockActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '2s', maximumInterval: '10m', maximumAttempts: 200 },
+});
+
+const nowIso = (): string => new Date().toISOString();
+
+export async function actionRequest(input: ActionRequestInput): Promise<ActionState> {
+  const state: ActionState = {
+    requestId: input.requestId,
+    status: 'evaluating',
+    requester: input.requester,
+    request: input.request,
+    parametersHash: input.parametersHash,
+    bodyHash: input.bodyHash,
+    execution: input.execution,
+    stageIndex: 0,
+    decisions: [],
+    refusals: [],
+    cards: [],
+    submittedAt: input.submittedAt,
+    updatedAt: nowIso(),
+    links: input.links,
+  };
+  let auditSeq = 0;
+  /** Bumped on every decision so the waiting loop refreshes the cards. */
+  let changes = 0;
+  let cancelled: CancelInput | undefined;
+  let redeemed: RedeemInput | undefined;
+  let completed: CompleteInput | undefined;
+  let released = false;
+
+  const audit = (type: string, actor: string, data: Record<string, unknown>) =>
+    quick.recordAudit({
+      requestId: input.requestId,
+      eventKey: `wf:${++auditSeq}`,
+      type,
+      actor,
+      at: nowIso(),
+      data,
+    });
+
+  const setStatus = (status: ActionStatus) => {
+    state.status = status;
+    state.updatedAt = nowIso();
+    upsertSearchAttributes([{ key: SA.status, value: status }]);
+  };
+
+  const refuse = async (attempt: Omit<RefusedAttempt, 'at'>): Promise<never> => {
+    const refusal: RefusedAttempt = { ...attempt, at: nowIso() };
+    state.refusals.push(refusal);
+    await audit('attempt.refused', attempt.actor, { ...refusal });
+    throw ApplicationFailure.create({ type: attempt.code, message: attempt.detail, nonRetryable: true });
+  };
+
+  const currentStage = (): ApprovalStage | undefined => state.policy?.stages[state.stageIndex];
+
+  const decide = async (d: DecisionInput): Promise<DecisionAnswer> => {
+    const stage = currentStage();
+    const verdict = judgeDecision(
+      {
+        status: state.status,
+        requester: state.requester,
+        agent: state.request.agent,
+        stages: state.policy?.stages ?? [],
+        stageIndex: state.stageIndex,
+        decisions: state.decisions,
+        denyReasonRequired: state.policy?.denyReasonRequired ?? true,
+      },
+      d,
+    );
+    if (!verdict.ok || !stage) {
+      const refusal = verdict.ok
+        ? { code: 'not_pending' as const, detail: 'the request has no approval stage' }
+        : verdict;
+      return refuse({
+        code: refusal.code,
+        what: d.decision,
+        actor: d.approver.id,
+        channel: d.approver.channel,
+        detail: refusal.detail,
+      });
+    }
+    state.decisions.push({ ...d, stage: state.stageIndex, at: nowIso() });
+    const t = tally(state.decisions, stage);
+    if (t.outcome !== 'pending') {
+      state.decidedBy = d.approver.id;
+      state.decidedAt = nowIso();
+      if (t.outcome === 'denied') state.outcomeReason = d.reason;
+      setStatus(t.outcome);
+    }
+    changes++;
+    // Answer with the status this decision produced, not whatever the main loop reached since.
+    const answer: DecisionAnswer = { status: state.status, approvals: t.approvals, needed: t.needed };
+    await audit('decision.recorded', d.approver.id, {
+      decision: d.decision,
+      reason: d.reason,
+      channel: d.approver.channel,
+      channelUserId: d.approver.channelUserId,
+      stage: state.stageIndex,
+      approvals: t.approvals,
+      needed: t.needed,
+      outcome: t.outcome,
+    });
+    return answer;
+  };
+
+  setHandler(stateQuery, () => state);
+  setHandler(decideUpdate, decide);
+  setHandler(decideSignal, async (d) => {
+    try {
+      await decide(d);
+    } catch (err) {
+      // A refused signal is already recorded; signals have nobody to answer.
+      log.info('decision signal refused', { error: String(err) });
+    }
+  });
+  setHandler(refusalSignal, async (attempt) => {
+    const refusal: RefusedAttempt = { ...attempt, at: nowIso() };
+    state.refusals.push(refusal);
+    await audit('attempt.refused', attempt.actor, { ...refusal });
+  });
+  setHandler(cancelUpdate, async (c) => {
+    const verdict = judgeCancel(state.status, state.requester, state.request.agent, c.by, c.isAdmin);
+    if (!verdict.ok) {
+      return refuse({
+        code: verdict.code,
+        what: 'cancel',
+        actor: c.by,
+        channel: 'api',
+        detail: verdict.detail,
+      });
+    }
+    cancelled = c;
+    setStatus('cancelled');
+    state.outcomeReason = c.reason ?? 'cancelled';
+    state.decidedBy = c.by;
+    changes++;
+    return state;
+  });
+  setHandler(redeemUpdate, async (r) => {
+    if (!state.gate || r.tokenId !== state.gate.tokenId) {
+      return refuse({
+        code: 'invalid_token',
+        what: 'redeem',
+        actor: r.by,
+        channel: 'api',
+        detail: 'token does not match this request',
+      });
+    }
+    if (redeemed || state.status !== 'approved') {
+      return refuse({
+        code: 'token_already_redeemed',
+        what: 'redeem',
+        actor: r.by,
+        channel: 'api',
+        detail: redeemed ? 'the approval token was already redeemed' : `the request is ${state.status}`,
+      });
+    }
+    redeemed = r;
+    state.gate.redeemedAt = nowIso();
+    setStatus('executing');
+    await audit('gate.redeemed', r.by, { tokenId: r.tokenId });
+    return state;
+  });
+  setHandler(completeUpdate, async (c) => {
+    const isRequester = c.by.toLowerCase() === state.requester.toLowerCase();
+    if (!isRequester) {
+      return refuse({
+        code: 'not_requester',
+        what: 'complete',
+        actor: c.by,
+        channel: 'api',
+        detail: 'only the requester can report completion',
+      });
+    }
+    if (state.status === 'active') {
+      released = true;
+      return state;
+    }
+    if (state.status !== 'executing' || !redeemed || completed) {
+      return refuse({
+        code: 'not_pending',
+        what: 'complete',
+        actor: c.by,
+        channel: 'api',
+        detail: `nothing to complete: the request is ${state.status}`,
+      });
+    }
+    completed = c;
+    return state;
+  });
+
+  upsertSearchAttributes([
+    { key: SA.action, value: input.request.action },
+    { key: SA.requester, value: input.requester },
+    { key: SA.environment, value: input.request.environment },
+    { key: SA.status, value: state.status },
+  ]);
+  await audit('request.submitted', input.requester, {
+    action: input.request.action,
+    resource: input.request.resource,
+    environment: input.request.environment,
+    parametersHash: input.parametersHash,
+    justification: input.request.justification,
+    agent: input.request.agent,
+    labels: input.request.labels,
+    executor: input.execution.executor,
+    target: input.execution.target,
+  });
+  await quick.indexRequest(indexRow(state));
+
+  // 1. Enrich: failures degrade the card, they never block the request.
+  try {
+    state.enrichment = await enrichment.enrichRequest(input);
+  } catch (err) {
+    state.enrichment = { degraded: ['enrichment failed'] };
+    log.warn('enrichment failed', { error: String(err) });
+  }
+
+  // 2. Evaluate policy (in an activity: the policy file is hot-reloaded outside the workflow).
+  const policy: PolicyDecision = await quick.evaluatePolicy({
+    action: input.request.action,
+    resource: input.request.resource,
+    environment: input.request.environment,
+    parameters: input.request.parameters,
+    agent: input.request.agent,
+    labels: input.request.labels,
+    justification: input.request.justification,
+    requester: input.requester,
+    context: { ...state.enrichment },
+    now: nowIso(),
+  });
+  state.policy = policy;
+  state.risk = policy.risk;
+  upsertSearchAttributes([
+    { key: SA.risk, value: policy.risk },
+    { key: SA.approvers, value: [...new Set(policy.stages.flatMap((s) => s.approverIdentities))] },
+  ]);
+  await audit('policy.evaluated', 'policy', {
+    effect: policy.effect,
+    rule: policy.rule,
+    policyVersion: policy.policyVersion,
+    risk: policy.risk,
+    reason: policy.reason,
+    stages: policy.stages.length,
+  });
+
+  const minJustification = policy.requireJustification?.minLength ?? 0;
+  if (policy.effect === 'deny') {
+    return finish('denied', 'policy', policy.reason ?? `denied by policy rule ${policy.rule}`);
+  }
+  if ((input.request.justification?.trim().length ?? 0) < minJustification) {
+    return finish(
+      'denied',
+      'policy',
+      `rule ${policy.rule} requires a justification of at least ${minJustification} characters`,
+    );
+  }
+  if (policy.effect === 'allow') {
+    state.decidedBy = 'policy';
+    state.decidedAt = nowIso();
+    setStatus('approved');
+  } else {
+    await askApprovers(policy.stages);
+    // Let the deciding handler write its decision to the trail before the outcome follows it.
+    await condition(allHandlersFinished);
+    if (state.status === 'cancelled')
+      return finish('cancelled', cancelled?.by ?? 'requester', state.outcomeReason);
+    if (state.status === 'denied')
+      return finish('denied', state.decidedBy ?? 'approver', state.outcomeReason);
+    if (state.status !== 'approved')
+      return finish('expired', 'system', 'no decision before the last stage timed out');
+  }
+  await audit('request.approved', state.decidedBy ?? 'policy', { decidedBy: state.decidedBy });
+
+  // 3. Execute exactly once with the exact approved parameters.
+  switch (input.execution.executor) {
+    case 'callback':
+      return runGate();
+    case 'postgres.grant':
+      return runGrant();
+    default:
+      return runExecutor();
+  }
+
+  async function askApprovers(stages: ApprovalStage[]): Promise<void> {
+    setStatus('pending_approval');
+    for (let i = 0; i < stages.length; i++) {
+      const stage = stages[i]!;
+      state.stageIndex = i;
+      const deadlineMs = Date.now() + stage.timeoutMs;
+      state.stageDeadline = new Date(deadlineMs).toISOString();
+      if (i > 0) {
+        await audit('request.escalated', 'system', { stage: i, approvers: stage.approvers });
+        await cards.updateCards({ state, note: `escalated to stage ${i + 1}` });
+      }
+      const posted = await cards.postCards({ state, stage: i });
+      state.cards.push(...posted.cards);
+      if (posted.errors.length > 0) {
+        await audit('notify.failed', 'system', { stage: i, errors: posted.errors });
+      }
+      let reminded = stage.reminderBeforeMs === undefined;
+      for (;;) {
+        const seen = changes;
+        const remaining = deadlineMs - Date.now();
+        if (remaining <= 0) break;
+        const wakeAt = reminded ? remaining : Math.max(0, remaining - (stage.reminderBeforeMs ?? 0));
+        const woke = await condition(() => state.status !== 'pending_approval' || changes !== seen, wakeAt);
+        if (state.status !== 'pending_approval') return;
+        if (woke) {
+          await cards.updateCards({ state });
+        } else if (!reminded) {
+          reminded = true;
+          await cards.remind({ state, stage: i });
+        }
+      }
+    }
+  }
+
+  /** Runs the executor once (idempotent by request id); exhausted retries become a failed result. */
+  async function execute(activity: 'executeAction' | 'grantAccess'): Promise<ExecutionResult> {
+    setStatus('executing');
+    await audit('execution.started', 'system', {
+      executor: input.execution.executor,
+      target: input.execution.target,
+    });
+    await cards.updateCards({ state });
+    let result: ExecutionResult;
+    try {
+      result = await executors[activity]({
+        requestId: input.requestId,
+        action: input.request.action,
+        parameters: input.request.parameters,
+        parametersHash: input.parametersHash,
+        requester: input.requester,
+        binding: input.execution,
+      });
+    } catch (err) {
+      result = { ok: false, error: { type: 'ExecutorFailed', message: failureMessage(err) } };
+    }
+    state.result = result;
+    state.executedAt = nowIso();
+    return result;
+  }
+
+  async function runExecutor(): Promise<ActionState> {
+    const result = await execute('executeAction');
+    return finish(result.ok ? 'succeeded' : 'failed', 'system', result.error?.message);
+  }
+
+  async function runGate(): Promise<ActionState> {
+    const ttl = await quick.gateSettings();
+    state.gate = { tokenId: uuid4(), expiresAt: new Date(Date.now() + ttl.tokenTtlMs).toISOString() };
+    await audit('gate.token_issued', 'system', {
+      tokenId: state.gate.tokenId,
+      expiresAt: state.gate.expiresAt,
+    });
+    await notifyRequester();
+    const wasRedeemed = await condition(() => redeemed !== undefined, ttl.tokenTtlMs);
+    if (!wasRedeemed) return finish('expired', 'system', 'the approval token was not redeemed in time');
+    const reported = await condition(() => completed !== undefined, ttl.completionTimeoutMs);
+    state.executedAt = nowIso();
+    if (!reported || !completed) {
+      state.result = {
+        ok: false,
+        error: { type: 'CompletionNotReported', message: 'the requester did not report the outcome' },
+      };
+      return finish('failed', 'system', state.result.error?.message);
+    }
+    state.result = {
+      ok: completed.outcome === 'succeeded',
+      output: { mode: 'gate', reported: completed.details ?? {} },
+    };
+    return finish(completed.outcome, completed.by, undefined);
+  }
+
+  async function runGrant(): Promise<ActionState> {
+    const result = await execute('grantAccess');
+    if (!result.ok) return finish('failed', 'system', result.error?.message);
+    const role = String(result.output?.role);
+    const validUntil = String(result.output?.validUntil);
+    state.grant = { role, database: result.output?.database as string | undefined, validUntil };
+    setStatus('active');
+    await audit('grant.active', 'system', { role, validUntil });
+    await cards.updateCards({ state });
+    await notifyRequester();
+    const ttlMs = Math.max(0, Date.parse(validUntil) - Date.now());
+    const early = await condition(() => released, ttlMs);
+    await revocations.revokeAccess({ requestId: input.requestId, binding: input.execution });
+    state.grant.revokedAt = nowIso();
+    state.grant.revokedBecause = early ? 'released' : 'ttl';
+    return finish(
+      'revoked',
+      early ? input.requester : 'system',
+      early ? 'released by the requester' : 'grant expired',
+    );
+  }
+
+  async function notifyRequester(): Promise<void> {
+    if (!input.request.callbackUrl) return;
+    try {
+      const sent = await callbacks.sendCallback({ state });
+      await audit('callback.sent', 'system', { status: sent.status });
+    } catch (err) {
+      await audit('callback.failed', 'system', { error: failureMessage(err) });
+    }
+  }
+
+  async function finish(
+    status: ActionStatus,
+    actor: string,
+    reason: string | undefined,
+  ): Promise<ActionState> {
+    // The trail first: whoever sees the final status can already read its audit event.
+    await audit(`request.${status}`, actor, {
+      reason,
+      decidedBy: state.decidedBy,
+      result: state.result
+        ? { ok: state.result.ok, error: state.result.error, output: state.result.output }
+        : undefined,
+    });
+    if (reason !== undefined) state.outcomeReason = reason;
+    state.endedAt = nowIso();
+    state.stageDeadline = undefined;
+    if (state.status !== status) setStatus(status);
+    await quick.indexRequest(indexRow(state));
+    if (state.cards.length > 0) await cards.updateCards({ state });
+    // A grant's callback was sent when it became active; every request reports its end.
+    await notifyRequester();
+    await condition(allHandlersFinished);
+    return state;
+  }
+}
+
+function indexRow(state: ActionState) {
+  return {
+    requestId: state.requestId,
+    requester: state.requester,
+    onBehalfOf: state.request.agent?.onBehalfOf,
+    action: state.request.action,
+    resource: state.request.resource,
+    environment: state.request.environment,
+    status: state.status,
+    submittedAt: state.submittedAt,
+    endedAt: state.endedAt,
+  };
+}
+
+function failureMessage(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as { cause?: unknown }).cause;
+    return cause instanceof Error ? cause.message : err.message;
+  }
+  return String(err);
+}

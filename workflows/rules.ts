@@ -1,0 +1,107 @@
+// The pure decision rules of SPEC 4: who may decide, and when a stage is approved or denied.
+// Plain functions over plain data, so they are unit-tested without Temporal and the workflow
+// only applies their verdicts.
+import type { ApprovalStage } from '../policy/types.js';
+import type { ActionStatus, AgentInfo, DecisionInput, RecordedDecision, RefusalCode } from './types.js';
+import { FINAL_STATUSES } from './types.js';
+
+export interface DecisionContext {
+  status: ActionStatus;
+  requester: string;
+  agent?: AgentInfo;
+  stages: ApprovalStage[];
+  stageIndex: number;
+  decisions: RecordedDecision[];
+  denyReasonRequired: boolean;
+}
+
+export type Verdict = { ok: true } | { ok: false; code: RefusalCode; detail: string };
+
+const same = (a: string | undefined, b: string | undefined): boolean =>
+  a !== undefined && b !== undefined && a.trim().toLowerCase() === b.trim().toLowerCase();
+
+/** Identities that count as "the requester" for the no-self-approval rule. */
+export function requesterIdentities(requester: string, agent?: AgentInfo): string[] {
+  return [requester, agent?.onBehalfOf, agent?.name].filter((x): x is string => !!x && x.trim() !== '');
+}
+
+/** Everyone allowed to decide now: members of the current stage or an earlier one. */
+export function eligibleApprovers(stages: ApprovalStage[], stageIndex: number): Set<string> {
+  const ids = new Set<string>();
+  for (const stage of stages.slice(0, stageIndex + 1)) {
+    for (const id of stage.approverIdentities) ids.add(id.toLowerCase());
+  }
+  return ids;
+}
+
+/** Whether this decision may be recorded; the first failing rule names the refusal. */
+export function judgeDecision(ctx: DecisionContext, input: DecisionInput): Verdict {
+  const who = input.approver.id.toLowerCase();
+  if (
+    FINAL_STATUSES.includes(ctx.status) ||
+    ctx.status === 'approved' ||
+    ctx.status === 'executing' ||
+    ctx.status === 'active'
+  ) {
+    return { ok: false, code: 'request_ended', detail: `the request is already ${ctx.status}` };
+  }
+  if (ctx.status !== 'pending_approval') {
+    return {
+      ok: false,
+      code: 'not_pending',
+      detail: `the request is not waiting for a decision (${ctx.status})`,
+    };
+  }
+  if (requesterIdentities(ctx.requester, ctx.agent).some((id) => same(id, who))) {
+    return { ok: false, code: 'self_approval', detail: 'you cannot decide your own request' };
+  }
+  if (!eligibleApprovers(ctx.stages, ctx.stageIndex).has(who)) {
+    return {
+      ok: false,
+      code: 'not_an_approver',
+      detail: 'you are not an approver of this request at its current stage',
+    };
+  }
+  if (ctx.decisions.some((d) => same(d.approver.id, who))) {
+    return { ok: false, code: 'already_decided', detail: 'you have already decided this request' };
+  }
+  if (input.decision === 'deny' && ctx.denyReasonRequired && !input.reason?.trim()) {
+    return { ok: false, code: 'reason_required', detail: 'a deny needs a reason' };
+  }
+  return { ok: true };
+}
+
+export type Tally = { outcome: 'approved' | 'denied' | 'pending'; approvals: number; needed: number };
+
+/** One authorized deny ends it; otherwise distinct approvers are counted against the stage's minimum. */
+export function tally(decisions: RecordedDecision[], stage: ApprovalStage): Tally {
+  const approvers = new Set<string>();
+  for (const d of decisions) {
+    if (d.decision === 'deny')
+      return { outcome: 'denied', approvals: approvers.size, needed: stage.minApprovals };
+    approvers.add(d.approver.id.toLowerCase());
+  }
+  const outcome = approvers.size >= stage.minApprovals ? 'approved' : 'pending';
+  return { outcome, approvals: approvers.size, needed: stage.minApprovals };
+}
+
+/** Who may cancel: the requester (or the human it acts for) or an admin, while nothing was decided. */
+export function judgeCancel(
+  status: ActionStatus,
+  requester: string,
+  agent: AgentInfo | undefined,
+  by: string,
+  isAdmin: boolean,
+): Verdict {
+  const mayCancel = isAdmin || same(requester, by) || same(agent?.onBehalfOf, by);
+  if (!mayCancel)
+    return { ok: false, code: 'not_requester', detail: 'only the requester or an admin can cancel' };
+  if (status !== 'pending_approval' && status !== 'evaluating') {
+    return {
+      ok: false,
+      code: 'not_cancellable',
+      detail: `a request that is ${status} can no longer be cancelled`,
+    };
+  }
+  return { ok: true };
+}

@@ -1,0 +1,200 @@
+// Domain types of one action request, shared by the workflow, activities, API and bots.
+// Pure types only: the workflow bundle imports this file.
+import type { PolicyDecision, Risk } from '../policy/types.js';
+
+export type ActionStatus =
+  | 'evaluating'
+  | 'pending_approval'
+  | 'approved'
+  | 'executing'
+  | 'succeeded'
+  | 'failed'
+  | 'denied'
+  | 'expired'
+  | 'cancelled'
+  | 'active'
+  | 'revoked';
+
+/** Statuses after which nothing more can happen to a request. */
+export const FINAL_STATUSES: readonly ActionStatus[] = [
+  'succeeded',
+  'failed',
+  'denied',
+  'expired',
+  'cancelled',
+  'revoked',
+];
+
+export interface AgentInfo {
+  name?: string;
+  model?: string;
+  session?: string;
+  onBehalfOf?: string;
+}
+
+export interface DiffInput {
+  before?: string;
+  after?: string;
+  unified?: string;
+}
+
+/** The body of POST /v1/actions after validation (SPEC 1). */
+export interface ActionRequestBody {
+  action: string;
+  resource: string;
+  environment: string;
+  parameters: Record<string, unknown>;
+  justification?: string;
+  agent?: AgentInfo;
+  diff?: DiffInput;
+  labels?: Record<string, string>;
+  callbackUrl?: string;
+  idempotencyKey?: string;
+}
+
+/** Which executor runs the action, resolved from the service config at submit time. */
+export interface ExecutionBinding {
+  executor: string;
+  target?: string;
+}
+
+export interface ActionRequestInput {
+  requestId: string;
+  /** The authenticated principal (canonical identity), never a body field. */
+  requester: string;
+  request: ActionRequestBody;
+  /** SHA-256 (hex) of the canonical JSON of `request.parameters`. */
+  parametersHash: string;
+  /** SHA-256 of the canonical body, for idempotency-key conflict checks. */
+  bodyHash: string;
+  submittedAt: string;
+  execution: ExecutionBinding;
+  /** Where links on cards point (AIRLOCK_PUBLIC_URL, TEMPORAL_UI_URL). */
+  links: { api: string; temporalUi?: string };
+}
+
+export type DecisionVerb = 'approve' | 'deny';
+export type ChannelKind = 'api' | 'teams' | 'slack';
+
+/** A verified approver identity, as a channel adapter or the API established it. */
+export interface ApproverIdentity {
+  /** Canonical identity (lower-case e-mail). */
+  id: string;
+  channel: ChannelKind;
+  /** The channel's own user id (aadObjectId, Slack user id), for the audit trail. */
+  channelUserId?: string;
+  displayName?: string;
+}
+
+export interface DecisionInput {
+  decision: DecisionVerb;
+  reason?: string;
+  approver: ApproverIdentity;
+}
+
+export interface RecordedDecision {
+  decision: DecisionVerb;
+  reason?: string;
+  approver: ApproverIdentity;
+  stage: number;
+  at: string;
+}
+
+export type RefusalCode =
+  | 'self_approval'
+  | 'not_an_approver'
+  | 'already_decided'
+  | 'request_ended'
+  | 'not_pending'
+  | 'not_cancellable'
+  | 'reason_required'
+  | 'unmapped_identity'
+  | 'not_requester'
+  | 'invalid_token'
+  | 'token_already_redeemed';
+
+export interface RefusedAttempt {
+  code: RefusalCode;
+  what: string;
+  actor: string;
+  channel: ChannelKind;
+  detail: string;
+  at: string;
+}
+
+export interface EnrichmentHistory {
+  byRequester: { total: number; byOutcome: Record<string, number> };
+  onResource: { total: number; byOutcome: Record<string, number> };
+  windowDays: number;
+}
+
+export interface Enrichment {
+  requesterDirectory?: { identity: string; groups: string[]; displayName?: string };
+  agent?: AgentInfo;
+  history?: EnrichmentHistory;
+  /** Unified diff text, bounded. */
+  diffPreview?: string;
+  /** Parts that could not be filled in: the card says so instead of blocking. */
+  degraded: string[];
+}
+
+/** A card posted to a channel, kept so every card can be updated in place. */
+export interface PostedCard {
+  channel: ChannelKind;
+  destination: string;
+  messageId: string;
+  stage: number;
+  /** Extra ids a channel needs to update the message (conversation id, Slack channel). */
+  ref?: Record<string, string>;
+}
+
+export interface ExecutionResult {
+  ok: boolean;
+  /** Executor-specific result: HTTP status and bounded body, rows affected, grant role... */
+  output?: Record<string, unknown>;
+  error?: { type: string; message: string };
+}
+
+export interface GrantState {
+  role: string;
+  database?: string;
+  validUntil: string;
+  revokedAt?: string;
+  revokedBecause?: 'ttl' | 'released' | 'cancelled';
+}
+
+export interface GateState {
+  tokenId: string;
+  expiresAt: string;
+  redeemedAt?: string;
+}
+
+/** The full state the `state` query returns; the API serves it. */
+export interface ActionState {
+  requestId: string;
+  status: ActionStatus;
+  requester: string;
+  request: ActionRequestBody;
+  parametersHash: string;
+  bodyHash: string;
+  execution: ExecutionBinding;
+  risk?: Risk;
+  policy?: PolicyDecision;
+  stageIndex: number;
+  stageDeadline?: string;
+  decisions: RecordedDecision[];
+  refusals: RefusedAttempt[];
+  decidedBy?: string;
+  outcomeReason?: string;
+  enrichment?: Enrichment;
+  cards: PostedCard[];
+  result?: ExecutionResult;
+  grant?: GrantState;
+  gate?: GateState;
+  submittedAt: string;
+  decidedAt?: string;
+  executedAt?: string;
+  endedAt?: string;
+  updatedAt: string;
+  links: { api: string; temporalUi?: string };
+}
