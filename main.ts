@@ -41,7 +41,8 @@ import { EncryptionCodec } from './temporal/codec.js';
 import { type DevServer, startDevServer, startDownloadedDevServer } from './temporal/dev-server.js';
 import { installRuntimeLogger } from './temporal/runtime-logger.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
-import { createAirlockWorker } from './temporal/worker.js';
+import { startTracing } from './temporal/tracing.js';
+import { airlockDataConverter, createAirlockWorker } from './temporal/worker.js';
 
 export interface StartOptions {
   /** Prebuilt workflow bundle (tests build it once). */
@@ -95,6 +96,13 @@ export async function startAirlock(
     // The master key derives the payload-encryption key and the audit signing key (audit/keys.ts).
     const keyring = buildKeyring(masterKey, env.previousEncryptionKeys);
     const codec = new EncryptionCodec(keyring.payload, keyring.payloadKeys);
+    // Off unless an OTLP endpoint is configured; shut down last, so it flushes the others' spans.
+    const tracing = env.tracing ? startTracing(env.tracing) : undefined;
+    if (tracing) cleanups.push(() => tracing.shutdown());
+    if (env.tracing) {
+      const { tracesUrl, serviceName } = env.tracing;
+      logger.info({ endpoint: new URL(tracesUrl).origin, serviceName }, 'OpenTelemetry tracing on');
+    }
 
     // Listen first, so PORT=0 works and the public URL names the real port.
     let server: Server | undefined;
@@ -163,7 +171,8 @@ export async function startAirlock(
     const client = new Client({
       connection,
       namespace: env.temporal.namespace,
-      dataConverter: { payloadCodecs: [codec] },
+      dataConverter: airlockDataConverter(codec),
+      ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
     });
     const actions = new ActionClient(client, env.temporal.taskQueue);
     const plugins: ChannelPlugin[] = [];
@@ -190,6 +199,7 @@ export async function startAirlock(
         workflowBundlePath: opts.workflowBundlePath,
         payloadCodec: codec,
         onAudit: (event) => metrics.observeAudit(event),
+        tracing,
         deps: {
           policy,
           audit,
@@ -241,7 +251,7 @@ export async function startAirlock(
           codecOrigins: codecOrigins(temporalUiUrl),
         },
       });
-      serve(server, app);
+      serve(server, tracing ? tracing.traceRequests(app) : app);
     }
 
     const running: RunningAirlock = {

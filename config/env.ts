@@ -45,6 +45,11 @@ export interface AirlockEnv {
   slack?: { botToken: string; signingSecret: string; emailLookup: boolean };
   botFramework: { openIdMetadataUrl?: string; tokenIssuer?: string; loginUrl?: string };
   slackApiUrl?: string;
+  /**
+   * OpenTelemetry tracing; set only when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT
+   * or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) and OTEL_SDK_DISABLED is not true.
+   */
+  tracing?: { tracesUrl: string; serviceName: string };
 }
 
 export const DEMO_CONFIG_PATH = fileURLToPath(new URL('../demo/airlock.yaml', import.meta.url));
@@ -196,6 +201,10 @@ const envSchema = z.object({
   BOTFRAMEWORK_TOKEN_ISSUER: optional(nonEmpty),
   BOTFRAMEWORK_LOGIN_URL: optional(url(['https:'], 'must be an https:// URL')),
   SLACK_API_URL: optional(httpUrl),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional(httpUrl),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optional(httpUrl),
+  OTEL_SERVICE_NAME: optional(nonEmpty),
+  OTEL_SDK_DISABLED: optional(strictBoolean),
 });
 type RawEnv = z.infer<typeof envSchema>;
 
@@ -304,7 +313,23 @@ function toAirlockEnv(raw: RawEnv): AirlockEnv {
   if (raw.BOTFRAMEWORK_TOKEN_ISSUER) env.botFramework.tokenIssuer = raw.BOTFRAMEWORK_TOKEN_ISSUER;
   if (raw.BOTFRAMEWORK_LOGIN_URL) env.botFramework.loginUrl = raw.BOTFRAMEWORK_LOGIN_URL;
   if (raw.SLACK_API_URL) env.slackApiUrl = raw.SLACK_API_URL.replace(/\/+$/, '');
+  const tracesUrl = otlpTracesUrl(raw);
+  if (tracesUrl && !raw.OTEL_SDK_DISABLED) {
+    env.tracing = { tracesUrl, serviceName: raw.OTEL_SERVICE_NAME ?? 'airlock' };
+  }
   return env;
+}
+
+/**
+ * The OTLP/HTTP traces URL as the OpenTelemetry specification builds it: the signal-specific
+ * variable is used as it is, the generic one gets `/v1/traces` appended.
+ */
+function otlpTracesUrl(raw: RawEnv): string | undefined {
+  if (raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT.trim();
+  if (raw.OTEL_EXPORTER_OTLP_ENDPOINT) {
+    return `${raw.OTEL_EXPORTER_OTLP_ENDPOINT.trim().replace(/\/+$/, '')}/v1/traces`;
+  }
+  return undefined;
 }
 
 /** Parses the process environment; throws ConfigError with one line per bad variable. */

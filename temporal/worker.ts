@@ -1,13 +1,41 @@
 // Builds the Airlock worker: the action-request workflow, the history archiver and the activities
 // over injected dependencies. Tests pass a prebuilt workflow bundle so it is built once per run.
-// The payload codec runs here (outside the workflow sandbox), so the bundle needs nothing.
+// The payload codec runs here (outside the workflow sandbox); the bundle carries the failure
+// converter (messages encoded, hence encrypted) and the OpenTelemetry workflow interceptors, both
+// always, so the workflow code is the same whether tracing is on or off (workflowBundleOptions).
 import { fileURLToPath } from 'node:url';
-import type { PayloadCodec } from '@temporalio/common';
-import { type NativeConnection, Worker } from '@temporalio/worker';
+import type { DataConverter, PayloadCodec } from '@temporalio/common';
+import { type BundleOptions, type NativeConnection, Worker } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from '../activities/index.js';
 import type { AuditEventInput } from '../audit/types.js';
+import { DROP_WORKFLOW_SPANS, type Tracing } from './tracing.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** Exports `failureConverter`: a DefaultFailureConverter with encodeCommonAttributes (issue 5). */
+export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL('./failure-converter.cjs', import.meta.url));
+
+/** The OpenTelemetry workflow interceptors (RunWorkflow, StartActivity… spans, exported through a sink). */
+export const WORKFLOW_INTERCEPTOR_MODULES = [
+  fileURLToPath(new URL('./workflow-interceptors.ts', import.meta.url)),
+];
+
+/** What every workflow bundle is built with, at worker start or ahead of time (tests). */
+export function workflowBundleOptions(): Pick<
+  BundleOptions,
+  'workflowsPath' | 'workflowInterceptorModules' | 'failureConverterPath'
+> {
+  return {
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+  };
+}
+
+/** The data converter of every Temporal client and worker of the service. */
+export function airlockDataConverter(codec?: PayloadCodec): DataConverter {
+  return { failureConverterPath: FAILURE_CONVERTER_PATH, ...(codec ? { payloadCodecs: [codec] } : {}) };
+}
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -20,6 +48,8 @@ export interface WorkerOptions {
   payloadCodec?: PayloadCodec;
   /** Metrics hook: sees every audit event after recordAudit appended it (never throws). */
   onAudit?: (event: AuditEventInput) => Promise<void>;
+  /** OpenTelemetry (temporal/tracing.ts); without it activities are not traced and workflow spans are dropped. */
+  tracing?: Tracing;
 }
 
 export async function createAirlockWorker(opts: WorkerOptions): Promise<Worker> {
@@ -37,10 +67,16 @@ export async function createAirlockWorker(opts: WorkerOptions): Promise<Worker> 
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities,
-    ...(opts.payloadCodec ? { dataConverter: { payloadCodecs: [opts.payloadCodec] } } : {}),
+    dataConverter: airlockDataConverter(opts.payloadCodec),
+    // A prebuilt bundle must have been built with workflowBundleOptions() (the worker cannot add to it).
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
       : { workflowsPath: WORKFLOWS_PATH }),
+    interceptors: {
+      activity: opts.tracing?.activityInterceptors ?? [],
+      ...(opts.workflowBundlePath ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
+    },
+    sinks: opts.tracing?.workflowSinks ?? DROP_WORKFLOW_SPANS,
     // Deterministic shutdown: in-flight activities get this long to finish on SIGTERM.
     shutdownGraceTime: '10s',
   });

@@ -7,7 +7,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { ensureTemporalCli } from '../../scripts/ensure-temporal.mjs';
 import { type DevServer, startDevServer } from '../../temporal/dev-server.js';
-import { WORKFLOWS_PATH } from '../../temporal/worker.js';
+import { workflowBundleOptions } from '../../temporal/worker.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -26,7 +26,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   dir = mkdtempSync(join(tmpdir(), 'airlock-test-'));
   const [dev, bundle] = await Promise.all([
     startDevServer({ cliPath, headless: true }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+    // The same options as the worker's own bundling: failure converter and workflow interceptors.
+    bundleWorkflowCode({ ...workflowBundleOptions(), logger: quietLogger }),
   ]);
   server = dev;
   const bundlePath = join(dir, 'workflow-bundle.js');
