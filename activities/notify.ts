@@ -1,6 +1,7 @@
 // Card activities: post the stage's cards to its policy channels and keep every posted card
 // in step with the request's state. Partial failure is reported, not thrown.
 import { buildApprovalCard } from '../bots/card.js';
+import type { DestinationKind } from '../bots/channel.js';
 import type { ChannelDestination } from '../policy/types.js';
 import type { ActionState, PostedCard } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
@@ -19,22 +20,25 @@ export function createNotifyActivities({ channels, policy, logger }: ActivityDep
   };
 
   return {
+    /** Posts the stage's cards (or, with `only`, just the ones that failed before). */
     async postCards({
       state,
       stage,
+      only,
     }: {
       state: ActionState;
       stage: number;
-    }): Promise<{ cards: PostedCard[]; errors: string[] }> {
+      only?: DestinationKind[];
+    }): Promise<{ cards: PostedCard[]; errors: string[]; failed: DestinationKind[] }> {
       const names = state.policy?.stages[stage]?.notify ?? [];
       const { found, unknown } = destinations(names);
-      const result = await channels.post(found, buildApprovalCard(state), stage);
+      const result = await channels.post(found, buildApprovalCard(state), stage, only);
       const errors = [
-        ...unknown.map((n) => `channel ${n} is not defined in the current policy`),
+        ...(only ? [] : unknown.map((n) => `channel ${n} is not defined in the current policy`)),
         ...result.errors,
       ];
       if (errors.length) logger.warn({ requestId: state.requestId, errors }, 'some cards were not posted');
-      return { cards: result.cards, errors };
+      return { cards: result.cards, errors, failed: result.failed };
     },
     async updateCards({ state, note }: { state: ActionState; note?: string }): Promise<{ errors: string[] }> {
       const errors = await channels.update(state.cards, buildApprovalCard(state, note), note);

@@ -25,9 +25,17 @@ export interface ChannelAdapter {
   resolveIdentity(user: ChannelUser): Promise<string | undefined>;
 }
 
+/** One channel kind of one policy destination, e.g. the Slack side of `dba-chat`. */
+export interface DestinationKind {
+  name: string;
+  kind: Exclude<ChannelKind, 'api'>;
+}
+
 export interface BroadcastResult {
   cards: PostedCard[];
   errors: string[];
+  /** Where the channel itself failed (worth trying again later); not-configured kinds are not here. */
+  failed: DestinationKind[];
 }
 
 /** Sends cards to policy channels through whichever adapters are configured. */
@@ -51,11 +59,14 @@ export class ChannelRouter {
     destinations: ChannelDestination[],
     card: ApprovalCard,
     stage: number,
+    only?: DestinationKind[],
   ): Promise<BroadcastResult> {
-    const result: BroadcastResult = { cards: [], errors: [] };
+    const result: BroadcastResult = { cards: [], errors: [], failed: [] };
+    const wanted = (name: string, kind: string) =>
+      only === undefined || only.some((o) => o.name === name && o.kind === kind);
     for (const dest of destinations) {
       for (const kind of ['teams', 'slack'] as const) {
-        if (!dest[kind]) continue;
+        if (!dest[kind] || !wanted(dest.name, kind)) continue;
         const adapter = this.adapters.get(kind);
         if (!adapter) {
           result.errors.push(`channel ${dest.name}: ${kind} is not configured`);
@@ -65,6 +76,7 @@ export class ChannelRouter {
           result.cards.push(await adapter.postCard(dest, card, stage));
         } catch (err) {
           result.errors.push(`channel ${dest.name} (${kind}): ${errorText(err)}`);
+          result.failed.push({ name: dest.name, kind });
         }
       }
     }

@@ -17,7 +17,9 @@
 // - Never to make a failing replay test pass. A replay failure means the change is not
 //   compatible with running workflows: keep the old behaviour for histories that already took
 //   the old path by branching on `patched('<change-id>')` (and later `deprecatePatch`), so the
-//   recorded histories still replay; then re-record to also cover the new path.
+//   recorded histories still replay; then keep the old files under a new name (for example
+//   `expiry.before-local-steps.json`, as for patch local-bookkeeping-steps-v1) and re-record to
+//   also cover the new path. Drop the old files only with the `deprecatePatch` that ends that path.
 // - After an intentional, versioned workflow change (behind `patched()`), or when no old
 //   execution can still be running (e.g. a new workflow type, or all old runs have closed and the
 //   task queue was drained), re-record the affected scenarios and review the diff.
@@ -40,9 +42,11 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { temporal } from '@temporalio/proto';
 import pg from 'pg';
 import pino from 'pino';
+import { payloadKeyFrom } from '../audit/keys.js';
 import { generateApiKey, hashApiKey } from '../config/api-keys.js';
 import { grantRoleName } from '../executors/postgres-grant.js';
 import { startAirlock } from '../main.js';
+import { EncryptionCodec } from '../temporal/codec.js';
 import { startDevServer } from '../temporal/dev-server.js';
 import { startHttpTarget } from '../test/fakes/http-target.js';
 import { RecordingChannel } from '../test/fakes/recording-channel.js';
@@ -411,7 +415,13 @@ async function main(): Promise<void> {
     cleanups.push(() => airlock.stop());
     const connection = await Connection.connect({ address: server.address });
     cleanups.push(() => connection.close());
-    const client = new Client({ connection });
+    // Payloads are encrypted (AIRLOCK_ENCRYPTION_KEY): this client reads the workflow's result.
+    const client = new Client({
+      connection,
+      dataConverter: {
+        payloadCodecs: [new EncryptionCodec(payloadKeyFrom(Buffer.from(RECORDING_ENCRYPTION_KEY, 'base64')))],
+      },
+    });
 
     const api = async (principal: string, path: string, body?: unknown): Promise<ApiResult> => {
       const res = await fetch(`${airlock.url}${path}`, {

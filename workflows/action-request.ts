@@ -6,7 +6,9 @@ import {
   allHandlersFinished,
   condition,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   uuid4,
@@ -74,6 +76,25 @@ const callbacks = proxyActivities<AirlockActivities>({
   retry: { initialInterval: '2s', maximumInterval: '10m', maximumAttempts: 200 },
 });
 
+// Since patch LOCAL_STEPS the bookkeeping steps (audit, index, enrichment, policy) run as local
+// activities: in the worker, inside the workflow task, instead of one server round trip each
+// (issue 7: an auto-allowed request went from 12 workflow tasks to 2). Same retry intent as the
+// proxies above; they are idempotent (audit by event key, index by request id), so a local
+// activity re-run after a worker crash changes nothing.
+const LOCAL_STEPS = 'local-bookkeeping-steps-v1';
+const localQuick = proxyLocalActivities<AirlockActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '200ms', maximumInterval: '10s', backoffCoefficient: 2 },
+});
+const localEnrichment = proxyLocalActivities<AirlockActivities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '200ms', maximumAttempts: 3 },
+});
+
+/** A channel that failed to take a card is tried again after 5 s, 10 s, 20 s ... at most 5 min apart. */
+const CARD_REPOST_FIRST_MS = 5_000;
+const CARD_REPOST_MAX_MS = 5 * 60_000;
+
 const nowIso = (): string => new Date().toISOString();
 
 export async function actionRequest(input: ActionRequestInput): Promise<ActionState> {
@@ -100,9 +121,18 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
   let redeemed: RedeemInput | undefined;
   let completed: CompleteInput | undefined;
   let released = false;
+  // Requests started before the patch replay on the old path (test/fixtures/histories).
+  const localSteps = patched(LOCAL_STEPS);
+  const bookkeeping = localSteps ? localQuick : quick;
+  const enrichSteps = localSteps ? localEnrichment : enrichment;
+  /** Old requests refreshed cards even when none were posted; new ones skip the empty call. */
+  const refreshCards = async (note?: string) => {
+    if (localSteps && state.cards.length === 0) return;
+    await cards.updateCards(note === undefined ? { state } : { state, note });
+  };
 
   const audit = (type: string, actor: string, data: Record<string, unknown>) =>
-    quick.recordAudit({
+    bookkeeping.recordAudit({
       requestId: input.requestId,
       eventKey: `wf:${++auditSeq}`,
       type,
@@ -115,6 +145,11 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     state.status = status;
     state.updatedAt = nowIso();
     upsertSearchAttributes([{ key: SA.status, value: status }]);
+  };
+  /** Who decided, also as a search attribute ("approved by alice" in the Web UI) since LOCAL_STEPS. */
+  const markDecidedBy = (by: string) => {
+    state.decidedBy = by;
+    if (localSteps) upsertSearchAttributes([{ key: SA.decidedBy, value: by }]);
   };
 
   const refuse = async (attempt: Omit<RefusedAttempt, 'at'>): Promise<never> => {
@@ -155,7 +190,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     state.decisions.push({ ...d, stage: state.stageIndex, at: nowIso() });
     const t = tally(state.decisions, stage);
     if (t.outcome !== 'pending') {
-      state.decidedBy = d.approver.id;
+      markDecidedBy(d.approver.id);
       state.decidedAt = nowIso();
       if (t.outcome === 'denied') state.outcomeReason = d.reason;
       setStatus(t.outcome);
@@ -205,7 +240,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     cancelled = c;
     setStatus('cancelled');
     state.outcomeReason = c.reason ?? 'cancelled';
-    state.decidedBy = c.by;
+    markDecidedBy(c.by);
     changes++;
     return state;
   });
@@ -279,18 +314,18 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     executor: input.execution.executor,
     target: input.execution.target,
   });
-  await quick.indexRequest(indexRow(state));
+  await bookkeeping.indexRequest(indexRow(state));
 
   // 1. Enrich: failures degrade the card, they never block the request.
   try {
-    state.enrichment = await enrichment.enrichRequest(input);
+    state.enrichment = await enrichSteps.enrichRequest(input);
   } catch (err) {
     state.enrichment = { degraded: ['enrichment failed'] };
     log.warn('enrichment failed', { error: String(err) });
   }
 
   // 2. Evaluate policy (in an activity: the policy file is hot-reloaded outside the workflow).
-  const policy: PolicyDecision = await quick.evaluatePolicy({
+  const policy: PolicyDecision = await bookkeeping.evaluatePolicy({
     action: input.request.action,
     resource: input.request.resource,
     environment: input.request.environment,
@@ -329,7 +364,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     );
   }
   if (policy.effect === 'allow') {
-    state.decidedBy = 'policy';
+    markDecidedBy('policy');
     state.decidedAt = nowIso();
     setStatus('approved');
   } else {
@@ -364,23 +399,39 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
       state.stageDeadline = new Date(deadlineMs).toISOString();
       if (i > 0) {
         await audit('request.escalated', 'system', { stage: i, approvers: stage.approvers });
-        await cards.updateCards({ state, note: `escalated to stage ${i + 1}` });
+        await refreshCards(`escalated to stage ${i + 1}`);
       }
       const posted = await cards.postCards({ state, stage: i });
       state.cards.push(...posted.cards);
       if (posted.errors.length > 0) {
         await audit('notify.failed', 'system', { stage: i, errors: posted.errors });
       }
+      // Since LOCAL_STEPS, cards a channel failed to take are posted again with backoff.
+      const repost = { failed: localSteps ? (posted.failed ?? []) : [], delayMs: CARD_REPOST_FIRST_MS };
+      let repostAt = Date.now() + repost.delayMs;
       let reminded = stage.reminderBeforeMs === undefined;
       for (;;) {
         const seen = changes;
         const remaining = deadlineMs - Date.now();
         if (remaining <= 0) break;
-        const wakeAt = reminded ? remaining : Math.max(0, remaining - (stage.reminderBeforeMs ?? 0));
+        let wakeAt = reminded ? remaining : Math.max(0, remaining - (stage.reminderBeforeMs ?? 0));
+        if (repost.failed.length > 0) wakeAt = Math.max(0, Math.min(wakeAt, repostAt - Date.now()));
         const woke = await condition(() => state.status !== 'pending_approval' || changes !== seen, wakeAt);
         if (state.status !== 'pending_approval') return;
         if (woke) {
-          await cards.updateCards({ state });
+          await refreshCards();
+        } else if (repost.failed.length > 0 && Date.now() >= repostAt) {
+          const again = await cards.postCards({ state, stage: i, only: repost.failed });
+          state.cards.push(...again.cards);
+          if (again.cards.length > 0) {
+            await audit('notify.recovered', 'system', {
+              stage: i,
+              channels: again.cards.map((c) => `${c.channel}:${c.destination}`),
+            });
+          }
+          repost.failed = again.failed;
+          repost.delayMs = Math.min(repost.delayMs * 2, CARD_REPOST_MAX_MS);
+          repostAt = Date.now() + repost.delayMs;
         } else if (!reminded) {
           reminded = true;
           await cards.remind({ state, stage: i });
@@ -396,7 +447,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
       executor: input.execution.executor,
       target: input.execution.target,
     });
-    await cards.updateCards({ state });
+    await refreshCards();
     let result: ExecutionResult;
     try {
       result = await executors[activity]({
@@ -421,7 +472,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
   }
 
   async function runGate(): Promise<ActionState> {
-    const ttl = await quick.gateSettings();
+    const ttl = await bookkeeping.gateSettings();
     state.gate = { tokenId: uuid4(), expiresAt: new Date(Date.now() + ttl.tokenTtlMs).toISOString() };
     await audit('gate.token_issued', 'system', {
       tokenId: state.gate.tokenId,
@@ -454,7 +505,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     state.grant = { role, database: result.output?.database as string | undefined, validUntil };
     setStatus('active');
     await audit('grant.active', 'system', { role, validUntil });
-    await cards.updateCards({ state });
+    await refreshCards();
     await notifyRequester();
     const ttlMs = Math.max(0, Date.parse(validUntil) - Date.now());
     const early = await condition(() => released, ttlMs);
@@ -495,7 +546,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     state.endedAt = nowIso();
     state.stageDeadline = undefined;
     if (state.status !== status) setStatus(status);
-    await quick.indexRequest(indexRow(state));
+    await bookkeeping.indexRequest(indexRow(state));
     if (state.cards.length > 0) await cards.updateCards({ state });
     // A grant's callback was sent when it became active; every request reports its end.
     await notifyRequester();

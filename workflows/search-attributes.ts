@@ -8,6 +8,8 @@ export const SA = {
   risk: defineSearchAttributeKey('AirlockRisk', SearchAttributeType.KEYWORD),
   status: defineSearchAttributeKey('AirlockStatus', SearchAttributeType.KEYWORD),
   approvers: defineSearchAttributeKey('AirlockApprovers', SearchAttributeType.KEYWORD_LIST),
+  /** Beyond SPEC 8: who approved, denied or cancelled ('policy' when the policy allowed). */
+  decidedBy: defineSearchAttributeKey('AirlockDecidedBy', SearchAttributeType.KEYWORD),
 } as const;
 
 /** Name -> type as the operator service and `temporal server start-dev --search-attribute` want it. */
@@ -18,4 +20,5 @@ export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'KeywordList'> =
   AirlockRisk: 'Keyword',
   AirlockStatus: 'Keyword',
   AirlockApprovers: 'KeywordList',
+  AirlockDecidedBy: 'Keyword',
 };

@@ -12,7 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { type History, historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, type ReplayResult, Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { HISTORIES_DIR, SCENARIOS } from '../../scripts/record-histories.js';
+import { payloadKeyFrom } from '../../audit/keys.js';
+import { HISTORIES_DIR, RECORDING_ENCRYPTION_KEY, SCENARIOS } from '../../scripts/record-histories.js';
+import { EncryptionCodec } from '../../temporal/codec.js';
+
+const dataConverter = {
+  payloadCodecs: [new EncryptionCodec(payloadKeyFrom(Buffer.from(RECORDING_ENCRYPTION_KEY, 'base64')))],
+};
 
 const NONDETERMINISTIC_WORKFLOWS = fileURLToPath(
   new URL('../fixtures/nondeterministic-workflow.ts', import.meta.url),
@@ -62,7 +68,12 @@ describe('workflow determinism (recorded histories replayed against the current 
   beforeAll(async () => {
     for (const [i, file] of files.entries()) histories.set(names[i]!, loadHistory(file));
     const replay = Worker.runReplayHistories(
-      { workflowBundle: { codePath: inject('workflowBundlePath') }, replayName: 'airlock-replay' },
+      {
+        workflowBundle: { codePath: inject('workflowBundlePath') },
+        replayName: 'airlock-replay',
+        // Histories recorded since the payload codec carry ciphertext (scripts/record-histories.ts).
+        dataConverter,
+      },
       [...histories].map(([workflowId, history]) => ({ workflowId, history })),
     );
     for await (const result of replay) results.set(result.workflowId, result);
@@ -92,7 +103,7 @@ describe('workflow determinism (recorded histories replayed against the current 
     const history = histories.get('approve-then-execute') ?? histories.values().next().value;
     expect(history).toBeDefined();
     const replay = Worker.runReplayHistory(
-      { workflowBundle: bundle, replayName: 'airlock-replay-control' },
+      { workflowBundle: bundle, replayName: 'airlock-replay-control', dataConverter },
       history,
     );
     await expect(replay).rejects.toMatchObject({
