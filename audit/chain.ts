@@ -1,7 +1,7 @@
 // The hash rule that links audit events into one tamper-evident chain. Changing anything here
 // breaks every stored chain, so it is deliberately tiny and frozen.
-import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical.js';
+import crypto, { createHash } from 'node:crypto';
+import { canonicalJson, canonicalJsonMember } from './canonical.js';
 
 /** prev_hash of the very first event. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -16,12 +16,51 @@ export interface HashedEvent {
   data: unknown;
 }
 
+// One-shot crypto.hash (Node >= 20.12) skips the Hash object; same digest as createHash.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
 export function sha256hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return oneShot ? oneShot('sha256', text, 'hex') : createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/**
+ * The same hash as eventHash, for an event whose data is already in canonical JSON text (what
+ * the store writes to audit_events.data): canonicalJson of the event object is, member by member
+ * in sorted order (actor, at, data, eventKey, requestId, type), exactly this text, so the bytes
+ * hashed are identical. `dataJson` MUST be canonicalJson(data); callers holding other text must
+ * use eventHash.
+ */
+export function eventHashOfCanonicalData(
+  prev: string,
+  event: Omit<HashedEvent, 'data'>,
+  dataJson: string,
+): string {
+  const { requestId, eventKey, type, actor, at } = event;
+  return sha256hex(
+    `${prev}\n{"actor":${JSON.stringify(actor)},"at":${JSON.stringify(at)},"data":${dataJson},` +
+      `"eventKey":${JSON.stringify(eventKey)},"requestId":${JSON.stringify(requestId)},` +
+      `"type":${JSON.stringify(type)}}`,
+  );
 }
 
 /** hash = sha256hex(prev + "\n" + canonicalJson({requestId, eventKey, type, actor, at, data})). */
 export function eventHash(prev: string, event: HashedEvent): string {
   const { requestId, eventKey, type, actor, at, data } = event;
+  if (
+    typeof requestId === 'string' &&
+    typeof eventKey === 'string' &&
+    typeof type === 'string' &&
+    typeof actor === 'string' &&
+    typeof at === 'string'
+  ) {
+    let dataJson: string | undefined;
+    try {
+      dataJson = canonicalJsonMember(data);
+    } catch {
+      // No JSON form: the general rule below throws the same error, with the path from the event.
+    }
+    if (dataJson !== undefined) return eventHashOfCanonicalData(prev, event, dataJson);
+  }
+  // Non-string fields (e.g. a tampered evidence pack), no data, or data without a JSON form.
   return sha256hex(`${prev}\n${canonicalJson({ requestId, eventKey, type, actor, at, data })}`);
 }

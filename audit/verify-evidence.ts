@@ -5,7 +5,7 @@ import { HISTORY_ARCHIVED, sha256Text } from './archive-store.js';
 import { allCheckpoints, type BadCheckpoint, checkCheckpoint, type StoredCheckpoint } from './checkpoints.js';
 import type { SqlExecutor } from './db.js';
 import type { VerifyResult } from './types.js';
-import { verifyChain } from './verify.js';
+import { DEFAULT_VERIFY_PAGE_SIZE, verifyChain } from './verify.js';
 
 export interface BadHistory {
   requestId: string;
@@ -31,7 +31,7 @@ export async function verifyEvidence(
   db: SqlExecutor,
   options: { trusted?: ReadonlyMap<string, Buffer>; pageSize?: number } = {},
 ): Promise<EvidenceVerification> {
-  const chain = await verifyChain(db, {}, options.pageSize ?? 2000);
+  const chain = await verifyChain(db, {}, options.pageSize ?? DEFAULT_VERIFY_PAGE_SIZE);
   const checkpoints = await verifyCheckpoints(db, options.trusted);
   const histories = await verifyHistories(db);
   return { ok: chain.ok && checkpoints.ok && histories.ok, chain, checkpoints, histories };

@@ -5,8 +5,8 @@ import type { SqlDb } from '../../../audit/db.js';
 import { AuditAppendOnlyError, AuditConflictError } from '../../../audit/errors.js';
 import { migrate } from '../../../audit/migrate.js';
 import { MIGRATIONS } from '../../../audit/migrations.js';
-import { AuditStore } from '../../../audit/store.js';
-import type { AuditEventInput } from '../../../audit/types.js';
+import { AUDIT_APPEND_LOCK_KEY, AuditStore } from '../../../audit/store.js';
+import type { AuditEventInput, StoredAuditEvent } from '../../../audit/types.js';
 import { BACKENDS, resetSchema } from './backends.js';
 
 const ev = (n: number, over: Partial<AuditEventInput> = {}): AuditEventInput => ({
@@ -118,6 +118,115 @@ describe.each(BACKENDS)('AuditStore on $name', (backend) => {
     expect(await count(db)).toBe(1);
   });
 
+  it('group-commits concurrent calls, each with its own outcome', async () => {
+    await store.append(ev(2));
+    // Count the store's transactions, and hold the append lock so every call below queues up.
+    let transactions = 0;
+    const counted: SqlDb = {
+      ...db,
+      kind: db.kind,
+      query: (sql, params) => db.query(sql, params),
+      transaction: (fn) => {
+        transactions++;
+        return db.transaction(fn);
+      },
+      close: () => db.close(),
+    };
+    const grouped = new AuditStore(counted);
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const holder =
+      db.kind === 'postgres'
+        ? db.transaction(async (tx) => {
+            await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK_KEY]);
+            await held;
+          })
+        : undefined;
+    if (holder) await new Promise((r) => setTimeout(r, 50));
+    const calls = [
+      grouped.append(ev(1)),
+      grouped.append(ev(2, { actor: 'mallory' })), // conflicts with the stored row
+      grouped.appendMany([ev(3), ev(2, { data: { n: 0 } })]), // all or nothing: ev(3) not written
+      grouped.append(ev(4)),
+      grouped.append(ev(4)), // same content as the call before: the same row
+      grouped.append(ev(4, { actor: 'eve' })), // conflicts with the call before
+      grouped.appendMany([ev(5), ev(5)]), // a duplicate inside one call
+    ];
+    release();
+    await holder;
+    const out = await Promise.allSettled(calls);
+    expect(transactions).toBe(1);
+    const value = <T>(r: PromiseSettledResult<T>): T => {
+      if (r.status !== 'fulfilled') throw r.reason;
+      return r.value;
+    };
+    const reason = (r: PromiseSettledResult<unknown>) => (r.status === 'rejected' ? r.reason : undefined);
+    const one = value(out[0]!) as StoredAuditEvent;
+    const four = value(out[3]!) as StoredAuditEvent;
+    const five = value(out[6]!) as StoredAuditEvent[];
+    expect(reason(out[1]!)).toMatchObject({
+      name: 'AuditConflictError',
+      eventKey: 'wf:2',
+      differences: ['actor'],
+    });
+    expect(reason(out[2]!)).toMatchObject({
+      name: 'AuditConflictError',
+      eventKey: 'wf:2',
+      differences: ['data'],
+    });
+    expect(value(out[4]!)).toEqual(four);
+    expect(reason(out[5]!)).toMatchObject({
+      name: 'AuditConflictError',
+      eventKey: 'wf:4',
+      differences: ['actor'],
+    });
+    expect(five[1]).toEqual(five[0]);
+    // New rows follow the call order, and the chain follows the ids.
+    expect(one.id).toBeLessThan(four.id);
+    expect(four.id).toBeLessThan(five[0]!.id);
+    expect(four.prevHash).toBe(one.hash);
+    expect(five[0]!.prevHash).toBe(four.hash);
+    expect(await count(db)).toBe(4);
+    expect((await store.eventsFor('req-0')).map((e) => e.eventKey)).toEqual([]);
+    expect(await store.verify()).toMatchObject({ ok: true, count: 4, head: five[0]!.hash });
+  });
+
+  it('retries each call alone when the group transaction fails', async () => {
+    const calls = [
+      store.append(ev(1)),
+      store.append(ev(2)),
+      store.append(ev(3, { requestId: 'bad\u0000id' })), // the database refuses NUL in text
+      store.append(ev(4)),
+    ];
+    const out = await Promise.allSettled(calls);
+    expect(out.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(await count(db)).toBe(3);
+    expect((await store.verify()).ok).toBe(true);
+  });
+
+  it('verifies across gaps in the ids, window by window', async () => {
+    const first = await store.appendMany(Array.from({ length: 4 }, (_, i) => ev(i + 1)));
+    await db.query("SELECT setval('audit_events_id_seq', 1000)"); // a gap wider than many windows
+    const second = await store.appendMany(Array.from({ length: 5 }, (_, i) => ev(i + 5)));
+    expect(second[0]!.id).toBe(1001);
+    for (const size of [1, 2, 3, 1000, 10_000]) {
+      const paged = new AuditStore(db, { verifyPageSize: size });
+      expect(await paged.verify(), `window ${size}`).toEqual({ ok: true, count: 9, head: second[4]!.hash });
+      expect(await paged.verify({ fromId: first[2]!.id, toId: second[1]!.id })).toEqual({
+        ok: true,
+        count: 4,
+        head: second[1]!.hash,
+      });
+      expect(await paged.verify({ fromId: 5, toId: 1000 })).toEqual({
+        ok: true,
+        count: 0,
+        head: first[3]!.hash,
+      });
+    }
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE on audit_events in the database', async () => {
     await store.append(ev(1));
     for (const sql of [
@@ -180,6 +289,19 @@ describe.each(BACKENDS)('AuditStore on $name', (backend) => {
       firstBroken: { id: victim.id, reason: 'hash_mismatch' },
     });
     expect((await store.verifyRequest('req-2')).ok).toBe(true);
+  });
+
+  it('checks stored data that is not in canonical form by its canonical form, as always', async () => {
+    const stored = await store.appendMany(Array.from({ length: 3 }, (_, i) => ev(i + 1)));
+    await db.query('ALTER TABLE audit_events DISABLE TRIGGER ALL');
+    // Same JSON value, other text: the hash is over the canonical form, so the chain still holds.
+    await db.query(
+      `UPDATE audit_events SET data = '{ "params": {"b": 2, "a": [1, "x"]}, "n": 2 }' WHERE id = $1`,
+      [stored[1]!.id],
+    );
+    await db.query('ALTER TABLE audit_events ENABLE TRIGGER ALL');
+    expect(await store.verify()).toEqual({ ok: true, count: 3, head: stored[2]!.hash });
+    expect((await store.verifyRequest(stored[1]!.requestId)).ok).toBe(true);
   });
 
   it('names the row after a deleted one (prev_mismatch)', async () => {
