@@ -1,5 +1,5 @@
-// Audit activities: append one event to the hash chain (idempotent by event key, so a retried
-// activity never doubles it) and keep the request index used by enrichment and listings.
+// Audit activities: append events to the hash chain (idempotent by event key, so a retried
+// activity never doubles them) and keep the request index used by enrichment and listings.
 import type { AuditEventInput, RequestIndexRow } from '../audit/types.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -10,6 +10,17 @@ export function createAuditActivities({ audit }: ActivityDeps) {
     },
     async indexRequest(row: RequestIndexRow): Promise<void> {
       await audit.upsertRequestIndex(row);
+    },
+    /** The workflow's buffered events in one append (in order), then the request's index row. */
+    async recordEvents({
+      events,
+      index,
+    }: {
+      events: AuditEventInput[];
+      index: RequestIndexRow;
+    }): Promise<void> {
+      await audit.appendMany(events.map((e) => ({ ...e, data: dropUndefined(e.data) })));
+      await audit.upsertRequestIndex(index);
     },
   };
 }

@@ -1,6 +1,7 @@
 // Activities are factories over injected clients (the worker passes real ones, tests pass
 // fakes of the outside world). The workflow imports only the type of what this returns.
 import { createArchiveActivities } from './archive.js';
+import { createAssessActivities } from './assess.js';
 import { createAuditActivities } from './audit.js';
 import { createCallbackActivities } from './callback.js';
 import type { ActivityDeps } from './deps.js';
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAuditActivities(deps),
     ...createEnrichActivities(deps),
     ...createPolicyActivities(deps),
+    ...createAssessActivities(deps),
     ...createNotifyActivities(deps),
     ...createExecuteActivities(deps),
     ...createCallbackActivities(deps),

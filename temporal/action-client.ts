@@ -127,18 +127,24 @@ export class ActionClient {
     const handle = this.client.workflow.getHandle(workflowIdFor(requestId));
     const closed = this.client.connection
       .withAbortSignal(abort.signal, () => handle.result() as Promise<ActionState>)
-      .catch(() => undefined);
+      // A failed or aborted long poll leaves the state polls to answer (never a busy loop).
+      .catch(() => new Promise<undefined>(() => {}));
     try {
-      let delay = 25;
+      // Queries cost a workflow task each on the worker: the first comes after 100 ms (an
+      // auto-allowed request has usually closed by then and the long poll answered), then they
+      // back off to one a second.
+      let delay = 100;
       for (;;) {
-        const state = await this.state(requestId);
-        if (isSettled(state) || Date.now() + delay > deadline) return state;
         const final = await Promise.race([
           closed,
-          new Promise<undefined>((r) => setTimeout(() => r(undefined), delay)),
+          new Promise<undefined>((r) =>
+            setTimeout(() => r(undefined), Math.max(0, Math.min(delay, deadline - Date.now()))),
+          ),
         ]);
         if (final) return final;
-        delay = Math.min(delay * 2, 500);
+        const state = await this.state(requestId);
+        if (isSettled(state) || Date.now() >= deadline) return state;
+        delay = Math.min(delay * 2, 1_000);
       }
     } finally {
       abort.abort();

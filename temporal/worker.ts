@@ -61,6 +61,11 @@ export async function createAirlockWorker(opts: WorkerOptions): Promise<Worker> 
       await append(event);
       await onAudit(event);
     };
+    const record = activities.recordEvents;
+    activities.recordEvents = async (batch) => {
+      await record(batch);
+      for (const event of batch.events) await onAudit(event);
+    };
   }
   return Worker.create({
     connection: opts.connection,

@@ -18,6 +18,7 @@ import { ApplicationFailureCategory } from '@temporalio/common';
 import {
   extractContextFromHeaders,
   headersWithContext,
+  TRACE_HEADER,
   UPDATE_ID_ATTR_KEY,
 } from '@temporalio/interceptors-opentelemetry/lib/instrumentation.js';
 import { ContextManager } from '@temporalio/interceptors-opentelemetry/lib/workflow/context-manager.js';
@@ -40,6 +41,14 @@ import {
 
 let tracer: otel.Tracer | undefined;
 let contextManager: ContextManager | undefined;
+/**
+ * Whether this run is traced: only when its start carried a trace context, i.e. the client that
+ * started it had tracing on. Untraced runs skip everything here (no provider, no spans, no sink
+ * calls), which spares each activation that work when tracing is off (issue 7). Decided from the
+ * start event's headers, so it is the same on every replay.
+ */
+let tracedRun = false;
+const carriesTrace = (headers: Record<string, unknown>) => headers[TRACE_HEADER] !== undefined;
 
 /**
  * Span and trace ids without Math.random: in the sandbox it is the workflow's seeded generator, the
@@ -89,6 +98,12 @@ function getTracer(): otel.Tracer {
   return tracer;
 }
 
+/** The trace context a message carried; the provider (and its propagator) is registered first. */
+function parentFrom(headers: Parameters<typeof extractContextFromHeaders>[0]): otel.Context {
+  getTracer();
+  return extractContextFromHeaders(headers) ?? otel.context.active();
+}
+
 /** Ends `span` when `promise` settles, without changing `promise` or when it settles for anyone else. */
 function endWhenSettled<T>(span: otel.Span, promise: Promise<T>): Promise<T> {
   promise.then(
@@ -134,19 +149,23 @@ function traced<T>(
 
 class Inbound implements WorkflowInboundCallsInterceptor {
   execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>) {
-    const parent = extractContextFromHeaders(input.headers) ?? otel.context.active();
+    tracedRun = carriesTrace(input.headers);
+    if (!tracedRun) return next(input);
+    const parent = parentFrom(input.headers);
     return traced(`${SpanName.WORKFLOW_EXECUTE}:${workflowInfo().workflowType}`, parent, {}, () =>
       next(input),
     );
   }
 
   handleSignal(input: SignalInput, next: Next<WorkflowInboundCallsInterceptor, 'handleSignal'>) {
-    const parent = extractContextFromHeaders(input.headers) ?? otel.context.active();
+    if (!carriesTrace(input.headers)) return next(input);
+    const parent = parentFrom(input.headers);
     return traced(`${SpanName.WORKFLOW_HANDLE_SIGNAL}:${input.signalName}`, parent, {}, () => next(input));
   }
 
   handleUpdate(input: UpdateInput, next: Next<WorkflowInboundCallsInterceptor, 'handleUpdate'>) {
-    const parent = extractContextFromHeaders(input.headers) ?? otel.context.active();
+    if (!carriesTrace(input.headers)) return next(input);
+    const parent = parentFrom(input.headers);
     return traced(
       `${SpanName.WORKFLOW_HANDLE_UPDATE}:${input.name}`,
       parent,
@@ -158,6 +177,7 @@ class Inbound implements WorkflowInboundCallsInterceptor {
 
 class Outbound implements WorkflowOutboundCallsInterceptor {
   scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>) {
+    if (!tracedRun) return next(input);
     return traced(`${SpanName.ACTIVITY_START}:${input.activityType}`, otel.context.active(), {}, () =>
       next({ ...input, headers: headersWithContext(input.headers) }),
     );
@@ -167,6 +187,7 @@ class Outbound implements WorkflowOutboundCallsInterceptor {
     input: LocalActivityInput,
     next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>,
   ) {
+    if (!tracedRun) return next(input);
     return traced(`${SpanName.ACTIVITY_START}:${input.activityType}`, otel.context.active(), {}, () =>
       next({ ...input, headers: headersWithContext(input.headers) }),
     );
@@ -174,8 +195,6 @@ class Outbound implements WorkflowOutboundCallsInterceptor {
 }
 
 export const interceptors = (): WorkflowInterceptors => {
-  // Registers the sandbox's provider, propagator and context manager before any header is read.
-  getTracer();
   return {
     inbound: [new Inbound()],
     outbound: [new Outbound()],

@@ -1,6 +1,8 @@
 // One privileged action = one durable workflow (SPEC 2): enrich, evaluate policy, ask the
 // approvers stage by stage with timeouts and escalation, execute exactly once, record
 // everything. Deterministic: all I/O happens in activities; the rules are in rules.ts.
+
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import {
   ApplicationFailure,
   allHandlersFinished,
@@ -14,6 +16,7 @@ import {
   uuid4,
 } from '@temporalio/workflow';
 import type { AirlockActivities } from '../activities/index.js';
+import type { AuditEventInput } from '../audit/types.js';
 import type { ApprovalStage, PolicyDecision } from '../policy/types.js';
 import {
   type CancelInput,
@@ -28,7 +31,7 @@ import {
   refusalSignal,
   stateQuery,
 } from './messages.js';
-import { judgeCancel, judgeDecision, tally } from './rules.js';
+import { judgeCancel, judgeDecision, policyInputFor, tally } from './rules.js';
 import { SA } from './search-attributes.js';
 import type {
   ActionRequestInput,
@@ -76,19 +79,16 @@ const callbacks = proxyActivities<AirlockActivities>({
   retry: { initialInterval: '2s', maximumInterval: '10m', maximumAttempts: 200 },
 });
 
-// Since patch LOCAL_STEPS the bookkeeping steps (audit, index, enrichment, policy) run as local
-// activities: in the worker, inside the workflow task, instead of one server round trip each
-// (issue 7: an auto-allowed request went from 12 workflow tasks to 2). Same retry intent as the
-// proxies above; they are idempotent (audit by event key, index by request id), so a local
-// activity re-run after a worker crash changes nothing.
+// Since patch LOCAL_STEPS the bookkeeping runs as local activities (in the worker, inside the
+// workflow task, instead of a server round trip each) and in fewer steps: enrichment and policy
+// in one, and audit events buffered and written in one batch, with the request index, before
+// anything observes them (issue 7: an auto-allowed request went from 12 workflow tasks and 11
+// activities to 2 tasks, 1 activity and 3 local ones). They are idempotent (audit by event key,
+// index by request id), so a local activity re-run after a worker crash changes nothing.
 const LOCAL_STEPS = 'local-bookkeeping-steps-v1';
 const localQuick = proxyLocalActivities<AirlockActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', maximumInterval: '10s', backoffCoefficient: 2 },
-});
-const localEnrichment = proxyLocalActivities<AirlockActivities>({
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '200ms', maximumAttempts: 3 },
 });
 
 /** A channel that failed to take a card is tried again after 5 s, 10 s, 20 s ... at most 5 min apart. */
@@ -123,39 +123,72 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
   let released = false;
   // Requests started before the patch replay on the old path (test/fixtures/histories).
   const localSteps = patched(LOCAL_STEPS);
-  const bookkeeping = localSteps ? localQuick : quick;
-  const enrichSteps = localSteps ? localEnrichment : enrichment;
+  /** Audit events not yet written (LOCAL_STEPS only): flush() writes them before anyone can see past them. */
+  const unrecorded: AuditEventInput[] = [];
+  /** Search attribute changes not yet sent (LOCAL_STEPS only): flush() sends them as one upsert. */
+  const unsetAttributes = new Map<string, SearchAttributeUpdatePair>();
+  const setAttributes = (pairs: SearchAttributeUpdatePair[]) => {
+    if (!localSteps) return upsertSearchAttributes(pairs);
+    for (const pair of pairs) unsetAttributes.set(pair.key.name, pair);
+  };
   /** Old requests refreshed cards even when none were posted; new ones skip the empty call. */
   const refreshCards = async (note?: string) => {
     if (localSteps && state.cards.length === 0) return;
     await cards.updateCards(note === undefined ? { state } : { state, note });
   };
 
-  const audit = (type: string, actor: string, data: Record<string, unknown>) =>
-    bookkeeping.recordAudit({
+  /** Records an event: at once on the old path, buffered until the next flush() since LOCAL_STEPS. */
+  const audit = async (type: string, actor: string, data: Record<string, unknown>) => {
+    const event = {
       requestId: input.requestId,
       eventKey: `wf:${++auditSeq}`,
       type,
       actor,
       at: nowIso(),
       data,
-    });
+    };
+    if (localSteps) unrecorded.push(event);
+    else await quick.recordAudit(event);
+  };
+  /**
+   * Writes the buffered events, in order, and the index row (one local activity). Called before
+   * every wait, every other activity, every handler's answer and the end: whatever anyone can
+   * observe (an answer, a side effect, a status) has its events in the trail first.
+   */
+  let written: Promise<void> = Promise.resolve();
+  const flush = (index = indexRow(state)): Promise<void> => {
+    if (unsetAttributes.size > 0) {
+      upsertSearchAttributes([...unsetAttributes.values()]);
+      unsetAttributes.clear();
+    }
+    // Chained, so a caller also waits for the writes that others started before it.
+    if (unrecorded.length > 0) {
+      const events = unrecorded.splice(0);
+      written = written.then(() => localQuick.recordEvents({ events, index }));
+    }
+    return written;
+  };
+  /** For handlers: the event is in the trail before the caller gets the answer. */
+  const auditNow = async (type: string, actor: string, data: Record<string, unknown>) => {
+    await audit(type, actor, data);
+    await flush();
+  };
 
   const setStatus = (status: ActionStatus) => {
     state.status = status;
     state.updatedAt = nowIso();
-    upsertSearchAttributes([{ key: SA.status, value: status }]);
+    setAttributes([{ key: SA.status, value: status }]);
   };
   /** Who decided, also as a search attribute ("approved by alice" in the Web UI) since LOCAL_STEPS. */
   const markDecidedBy = (by: string) => {
     state.decidedBy = by;
-    if (localSteps) upsertSearchAttributes([{ key: SA.decidedBy, value: by }]);
+    if (localSteps) setAttributes([{ key: SA.decidedBy, value: by }]);
   };
 
   const refuse = async (attempt: Omit<RefusedAttempt, 'at'>): Promise<never> => {
     const refusal: RefusedAttempt = { ...attempt, at: nowIso() };
     state.refusals.push(refusal);
-    await audit('attempt.refused', attempt.actor, { ...refusal });
+    await auditNow('attempt.refused', attempt.actor, { ...refusal });
     throw ApplicationFailure.create({ type: attempt.code, message: attempt.detail, nonRetryable: true });
   };
 
@@ -198,7 +231,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     changes++;
     // Answer with the status this decision produced, not whatever the main loop reached since.
     const answer: DecisionAnswer = { status: state.status, approvals: t.approvals, needed: t.needed };
-    await audit('decision.recorded', d.approver.id, {
+    await auditNow('decision.recorded', d.approver.id, {
       decision: d.decision,
       reason: d.reason,
       channel: d.approver.channel,
@@ -224,7 +257,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
   setHandler(refusalSignal, async (attempt) => {
     const refusal: RefusedAttempt = { ...attempt, at: nowIso() };
     state.refusals.push(refusal);
-    await audit('attempt.refused', attempt.actor, { ...refusal });
+    await auditNow('attempt.refused', attempt.actor, { ...refusal });
   });
   setHandler(cancelUpdate, async (c) => {
     const verdict = judgeCancel(state.status, state.requester, state.request.agent, c.by, c.isAdmin);
@@ -266,7 +299,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     redeemed = r;
     state.gate.redeemedAt = nowIso();
     setStatus('executing');
-    await audit('gate.redeemed', r.by, { tokenId: r.tokenId });
+    await auditNow('gate.redeemed', r.by, { tokenId: r.tokenId });
     return state;
   });
   setHandler(completeUpdate, async (c) => {
@@ -297,12 +330,15 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     return state;
   });
 
-  upsertSearchAttributes([
-    { key: SA.action, value: input.request.action },
-    { key: SA.requester, value: input.requester },
-    { key: SA.environment, value: input.request.environment },
-    { key: SA.status, value: state.status },
-  ]);
+  // The client set these at start; old requests set them again.
+  if (!localSteps) {
+    upsertSearchAttributes([
+      { key: SA.action, value: input.request.action },
+      { key: SA.requester, value: input.requester },
+      { key: SA.environment, value: input.request.environment },
+      { key: SA.status, value: state.status },
+    ]);
+  }
   await audit('request.submitted', input.requester, {
     action: input.request.action,
     resource: input.request.resource,
@@ -314,32 +350,26 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     executor: input.execution.executor,
     target: input.execution.target,
   });
-  await bookkeeping.indexRequest(indexRow(state));
-
-  // 1. Enrich: failures degrade the card, they never block the request.
-  try {
-    state.enrichment = await enrichSteps.enrichRequest(input);
-  } catch (err) {
-    state.enrichment = { degraded: ['enrichment failed'] };
-    log.warn('enrichment failed', { error: String(err) });
+  // 1. Enrich (failures degrade the card, they never block the request), then 2. evaluate
+  // policy (in an activity: the policy file is hot-reloaded outside the workflow).
+  let policy: PolicyDecision;
+  if (localSteps) {
+    const assessed = await localQuick.assessRequest({ input, now: nowIso() });
+    state.enrichment = assessed.enrichment;
+    policy = assessed.policy;
+  } else {
+    await quick.indexRequest(indexRow(state));
+    try {
+      state.enrichment = await enrichment.enrichRequest(input);
+    } catch (err) {
+      state.enrichment = { degraded: ['enrichment failed'] };
+      log.warn('enrichment failed', { error: String(err) });
+    }
+    policy = await quick.evaluatePolicy(policyInputFor(input, state.enrichment, nowIso()));
   }
-
-  // 2. Evaluate policy (in an activity: the policy file is hot-reloaded outside the workflow).
-  const policy: PolicyDecision = await bookkeeping.evaluatePolicy({
-    action: input.request.action,
-    resource: input.request.resource,
-    environment: input.request.environment,
-    parameters: input.request.parameters,
-    agent: input.request.agent,
-    labels: input.request.labels,
-    justification: input.request.justification,
-    requester: input.requester,
-    context: { ...state.enrichment },
-    now: nowIso(),
-  });
   state.policy = policy;
   state.risk = policy.risk;
-  upsertSearchAttributes([
+  setAttributes([
     { key: SA.risk, value: policy.risk },
     { key: SA.approvers, value: [...new Set(policy.stages.flatMap((s) => s.approverIdentities))] },
   ]);
@@ -392,6 +422,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
 
   async function askApprovers(stages: ApprovalStage[]): Promise<void> {
     setStatus('pending_approval');
+    await flush();
     for (let i = 0; i < stages.length; i++) {
       const stage = stages[i]!;
       state.stageIndex = i;
@@ -411,6 +442,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
       let repostAt = Date.now() + repost.delayMs;
       let reminded = stage.reminderBeforeMs === undefined;
       for (;;) {
+        await flush();
         const seen = changes;
         const remaining = deadlineMs - Date.now();
         if (remaining <= 0) break;
@@ -447,6 +479,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
       executor: input.execution.executor,
       target: input.execution.target,
     });
+    await flush();
     await refreshCards();
     let result: ExecutionResult;
     try {
@@ -472,13 +505,14 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
   }
 
   async function runGate(): Promise<ActionState> {
-    const ttl = await bookkeeping.gateSettings();
+    const ttl = await (localSteps ? localQuick : quick).gateSettings();
     state.gate = { tokenId: uuid4(), expiresAt: new Date(Date.now() + ttl.tokenTtlMs).toISOString() };
     await audit('gate.token_issued', 'system', {
       tokenId: state.gate.tokenId,
       expiresAt: state.gate.expiresAt,
     });
     await notifyRequester();
+    await flush();
     const wasRedeemed = await condition(() => redeemed !== undefined, ttl.tokenTtlMs);
     if (!wasRedeemed) return finish('expired', 'system', 'the approval token was not redeemed in time');
     const reported = await condition(() => completed !== undefined, ttl.completionTimeoutMs);
@@ -507,6 +541,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     await audit('grant.active', 'system', { role, validUntil });
     await refreshCards();
     await notifyRequester();
+    await flush();
     const ttlMs = Math.max(0, Date.parse(validUntil) - Date.now());
     const early = await condition(() => released, ttlMs);
     await revocations.revokeAccess({ requestId: input.requestId, binding: input.execution });
@@ -521,6 +556,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
 
   async function notifyRequester(): Promise<void> {
     if (!input.request.callbackUrl) return;
+    await flush();
     try {
       const sent = await callbacks.sendCallback({ state });
       await audit('callback.sent', 'system', { status: sent.status });
@@ -545,11 +581,13 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     if (reason !== undefined) state.outcomeReason = reason;
     state.endedAt = nowIso();
     state.stageDeadline = undefined;
+    await flush({ ...indexRow(state), status });
     if (state.status !== status) setStatus(status);
-    await bookkeeping.indexRequest(indexRow(state));
+    if (!localSteps) await quick.indexRequest(indexRow(state));
     if (state.cards.length > 0) await cards.updateCards({ state });
     // A grant's callback was sent when it became active; every request reports its end.
     await notifyRequester();
+    await flush();
     await condition(allHandlersFinished);
     return state;
   }

@@ -1,8 +1,16 @@
 // The pure decision rules of SPEC 4: who may decide, and when a stage is approved or denied.
 // Plain functions over plain data, so they are unit-tested without Temporal and the workflow
 // only applies their verdicts.
-import type { ApprovalStage } from '../policy/types.js';
-import type { ActionStatus, AgentInfo, DecisionInput, RecordedDecision, RefusalCode } from './types.js';
+import type { ApprovalStage, PolicyInput } from '../policy/types.js';
+import type {
+  ActionRequestInput,
+  ActionStatus,
+  AgentInfo,
+  DecisionInput,
+  Enrichment,
+  RecordedDecision,
+  RefusalCode,
+} from './types.js';
 import { FINAL_STATUSES } from './types.js';
 
 export interface DecisionContext {
@@ -104,4 +112,24 @@ export function judgeCancel(
     };
   }
   return { ok: true };
+}
+
+/** What the policy sees of a request: its fields, the requester and the enrichment as `context`. */
+export function policyInputFor(
+  input: ActionRequestInput,
+  enrichment: Enrichment | undefined,
+  now: string,
+): PolicyInput {
+  return {
+    action: input.request.action,
+    resource: input.request.resource,
+    environment: input.request.environment,
+    parameters: input.request.parameters,
+    agent: input.request.agent,
+    labels: input.request.labels,
+    justification: input.request.justification,
+    requester: input.requester,
+    context: { ...enrichment },
+    now,
+  };
 }

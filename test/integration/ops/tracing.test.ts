@@ -129,7 +129,7 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
       (s) => s.traceId === traceId && s.name.startsWith('RunActivity:'),
     );
     expect(activities.map((s) => s.name)).toEqual(
-      expect.arrayContaining(['RunActivity:recordAudit', 'RunActivity:evaluatePolicy']),
+      expect.arrayContaining(['RunActivity:assessRequest', 'RunActivity:recordEvents']),
     );
     for (const s of [start, run, executed]) {
       expect(s.resource['service.name'], s.name).toBe('airlock-under-test');

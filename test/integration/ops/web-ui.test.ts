@@ -82,12 +82,12 @@ describe.skipIf(!chromiumPath && !required)('Temporal Web UI', () => {
       });
       await row.click();
       await page.waitForURL(/\/history/, { timeout: 15_000 });
-      // The history view: its event timeline lists the workflow's activities.
+      // The history view: its event timeline lists the workflow's activities (local ones by name too).
       await page
         .getByText('Event History')
         .first()
         .waitFor({ timeout: 15_000 })
-        .then(() => page.getByText('recordAudit').first().waitFor({ timeout: 15_000 }))
+        .then(() => page.getByText('assessRequest').first().waitFor({ timeout: 15_000 }))
         .catch(async (err: unknown) => {
           await page.screenshot({ path: 'test-artifacts/web-ui-failure.png', fullPage: true });
           throw new Error(`${String(err)} at ${page.url()}; console: ${consoleErrors.join(' | ')}`);
