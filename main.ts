@@ -15,7 +15,6 @@ import { createAuthenticator } from './api/auth.js';
 import { demoEchoRouter } from './api/demo.js';
 import { createMetrics, type OpenRequestCount } from './api/metrics.js';
 import type { SqlDb } from './audit/db.js';
-import { openPglite } from './audit/db-pglite.js';
 import { openPostgres } from './audit/db-postgres.js';
 import { auditPrivileges } from './audit/hardening.js';
 import { buildKeyring } from './audit/keys.js';
@@ -23,8 +22,6 @@ import { migrate } from './audit/migrate.js';
 import { AuditStore } from './audit/store.js';
 import { type ChannelAdapter, ChannelRouter } from './bots/channel.js';
 import type { ChannelPlugin, ChannelPluginFactory } from './bots/plugin.js';
-import { createSlackPlugin } from './bots/slack/index.js';
-import { createTeamsPlugin } from './bots/teams/index.js';
 import { type DemoSecrets, loadDemoSecrets } from './config/demo-secrets.js';
 import { formatDuration } from './config/duration.js';
 import { type AirlockEnv, parseEnv } from './config/env.js';
@@ -41,7 +38,7 @@ import { EncryptionCodec } from './temporal/codec.js';
 import { type DevServer, startDevServer, startDownloadedDevServer } from './temporal/dev-server.js';
 import { installRuntimeLogger } from './temporal/runtime-logger.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
-import { startTracing } from './temporal/tracing.js';
+import type { Tracing } from './temporal/tracing.js';
 import { airlockDataConverter, createAirlockWorker } from './temporal/worker.js';
 
 export interface StartOptions {
@@ -97,7 +94,10 @@ export async function startAirlock(
     const keyring = buildKeyring(masterKey, env.previousEncryptionKeys);
     const codec = new EncryptionCodec(keyring.payload, keyring.payloadKeys);
     // Off unless an OTLP endpoint is configured; shut down last, so it flushes the others' spans.
-    const tracing = env.tracing ? startTracing(env.tracing) : undefined;
+    // Imported only when used: the Teams SDK alone adds ~120 MB to a process (issue 7, RSS).
+    const tracing: Tracing | undefined = env.tracing
+      ? (await import('./temporal/tracing.js')).startTracing(env.tracing)
+      : undefined;
     if (tracing) cleanups.push(() => tracing.shutdown());
     if (env.tracing) {
       const { tracesUrl, serviceName } = env.tracing;
@@ -134,7 +134,7 @@ export async function startAirlock(
 
     const db: SqlDb = env.databaseUrl
       ? await openPostgres(env.databaseUrl)
-      : await openPglite(resolve(dataDir, 'pglite'));
+      : await (await import('./audit/db-pglite.js')).openPglite(resolve(dataDir, 'pglite'));
     cleanups.push(() => db.close());
     await migrateAuditSchema(env, db, logger);
     const audit = new AuditStore(db);
@@ -176,7 +176,7 @@ export async function startAirlock(
     });
     const actions = new ActionClient(client, env.temporal.taskQueue);
     const plugins: ChannelPlugin[] = [];
-    for (const factory of [...configuredPlugins(env), ...(opts.plugins ?? [])]) {
+    for (const factory of [...(await configuredPlugins(env)), ...(opts.plugins ?? [])]) {
       const plugin = await factory({ env, policy, actions, db, logger, publicUrl });
       plugins.push(plugin);
       if (plugin.close) cleanups.push(plugin.close);
@@ -273,10 +273,11 @@ export async function startAirlock(
 }
 
 /** The chat channels the environment configures (TEAMS_*, SLACK_*). */
-function configuredPlugins(env: AirlockEnv): ChannelPluginFactory[] {
+/** The channels the environment configures, each SDK imported only when its channel is on. */
+async function configuredPlugins(env: AirlockEnv): Promise<ChannelPluginFactory[]> {
   const plugins: ChannelPluginFactory[] = [];
-  if (env.teams) plugins.push(createTeamsPlugin());
-  if (env.slack) plugins.push(createSlackPlugin());
+  if (env.teams) plugins.push((await import('./bots/teams/index.js')).createTeamsPlugin());
+  if (env.slack) plugins.push((await import('./bots/slack/index.js')).createSlackPlugin());
   return plugins;
 }
 

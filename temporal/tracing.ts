@@ -47,14 +47,6 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-/**
- * The workflow interceptors are part of the bundle whether tracing is on or not (the workflow code
- * must not depend on configuration), so their sink always exists; with tracing off it drops spans.
- */
-export const DROP_WORKFLOW_SPANS: InjectedSinks<OpenTelemetrySinks> = {
-  exporter: { export: { fn: () => {}, callDuringReplay: false } },
-};
-
 const TRACER_NAME = 'airlock';
 
 export function startTracing(opts: TracingOptions): Tracing {

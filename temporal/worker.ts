@@ -1,14 +1,18 @@
 // Builds the Airlock worker: the action-request workflow, the history archiver and the activities
 // over injected dependencies. Tests pass a prebuilt workflow bundle so it is built once per run.
 // The payload codec runs here (outside the workflow sandbox); the bundle carries the failure
-// converter (messages encoded, hence encrypted) and the OpenTelemetry workflow interceptors, both
-// always, so the workflow code is the same whether tracing is on or off (workflowBundleOptions).
+// converter (messages encoded, hence encrypted) and, when tracing is on, the OpenTelemetry
+// workflow interceptors (workflowBundleOptions). They never change what a workflow does, so a
+// history replays the same with or without them; left out, they cost nothing: they double the
+// bundle's modules, which every new workflow evaluates (issue 7: worker CPU and memory).
 import { fileURLToPath } from 'node:url';
 import type { DataConverter, PayloadCodec } from '@temporalio/common';
-import { type BundleOptions, type NativeConnection, Worker } from '@temporalio/worker';
+import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry';
+import { type BundleOptions, type InjectedSinks, type NativeConnection, Worker } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from '../activities/index.js';
 import type { AuditEventInput } from '../audit/types.js';
-import { DROP_WORKFLOW_SPANS, type Tracing } from './tracing.js';
+import { bundleInThread } from './bundle.js';
+import type { Tracing } from './tracing.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -21,16 +25,26 @@ export const WORKFLOW_INTERCEPTOR_MODULES = [
 ];
 
 /** What every workflow bundle is built with, at worker start or ahead of time (tests). */
-export function workflowBundleOptions(): Pick<
-  BundleOptions,
-  'workflowsPath' | 'workflowInterceptorModules' | 'failureConverterPath'
-> {
+export function workflowBundleOptions({
+  tracing,
+}: {
+  tracing: boolean;
+}): Pick<BundleOptions, 'workflowsPath' | 'workflowInterceptorModules' | 'failureConverterPath'> {
   return {
     workflowsPath: WORKFLOWS_PATH,
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    workflowInterceptorModules: tracing ? WORKFLOW_INTERCEPTOR_MODULES : [],
     failureConverterPath: FAILURE_CONVERTER_PATH,
   };
 }
+
+/**
+ * The workflow span sink of a worker without tracing: a bundle with the interceptors (the tests'
+ * prebuilt one) may still run a workflow that a traced client started; its spans are dropped.
+ * Defined here so that a worker without tracing never loads the OpenTelemetry SDK.
+ */
+export const DROP_WORKFLOW_SPANS: InjectedSinks<OpenTelemetrySinks> = {
+  exporter: { export: { fn: () => {}, callDuringReplay: false } },
+};
 
 /** The data converter of every Temporal client and worker of the service. */
 export function airlockDataConverter(codec?: PayloadCodec): DataConverter {
@@ -74,13 +88,10 @@ export async function createAirlockWorker(opts: WorkerOptions): Promise<Worker> 
     activities,
     dataConverter: airlockDataConverter(opts.payloadCodec),
     // A prebuilt bundle must have been built with workflowBundleOptions() (the worker cannot add to it).
-    ...(opts.workflowBundlePath
-      ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-      : { workflowsPath: WORKFLOWS_PATH }),
-    interceptors: {
-      activity: opts.tracing?.activityInterceptors ?? [],
-      ...(opts.workflowBundlePath ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
-    },
+    workflowBundle: opts.workflowBundlePath
+      ? { codePath: opts.workflowBundlePath }
+      : { code: await bundleInThread(workflowBundleOptions({ tracing: opts.tracing !== undefined })) },
+    interceptors: { activity: opts.tracing?.activityInterceptors ?? [] },
     sinks: opts.tracing?.workflowSinks ?? DROP_WORKFLOW_SPANS,
     // Deterministic shutdown: in-flight activities get this long to finish on SIGTERM.
     shutdownGraceTime: '10s',

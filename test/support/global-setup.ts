@@ -27,7 +27,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const [dev, bundle] = await Promise.all([
     startDevServer({ cliPath, headless: true }),
     // The same options as the worker's own bundling: failure converter and workflow interceptors.
-    bundleWorkflowCode({ ...workflowBundleOptions(), logger: quietLogger }),
+    // With the tracing interceptors, so the tracing test can use it; untraced runs skip them.
+    bundleWorkflowCode({ ...workflowBundleOptions({ tracing: true }), logger: quietLogger }),
   ]);
   server = dev;
   const bundlePath = join(dir, 'workflow-bundle.js');

@@ -4,9 +4,10 @@ import { createRequire } from 'node:module';
 import { trace } from '@opentelemetry/api';
 import { ApplicationFailure, defaultPayloadConverter, type FailureConverter } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { DROP_WORKFLOW_SPANS, startTracing } from '../../../temporal/tracing.js';
+import { startTracing } from '../../../temporal/tracing.js';
 import {
   airlockDataConverter,
+  DROP_WORKFLOW_SPANS,
   FAILURE_CONVERTER_PATH,
   workflowBundleOptions,
 } from '../../../temporal/worker.js';
@@ -39,8 +40,9 @@ describe('failure converter', () => {
 
   it('is what every data converter and every bundle uses', () => {
     expect(airlockDataConverter().failureConverterPath).toBe(FAILURE_CONVERTER_PATH);
-    expect(workflowBundleOptions().failureConverterPath).toBe(FAILURE_CONVERTER_PATH);
-    expect(workflowBundleOptions().workflowInterceptorModules).toHaveLength(1);
+    expect(workflowBundleOptions({ tracing: false }).failureConverterPath).toBe(FAILURE_CONVERTER_PATH);
+    expect(workflowBundleOptions({ tracing: false }).workflowInterceptorModules).toEqual([]);
+    expect(workflowBundleOptions({ tracing: true }).workflowInterceptorModules).toHaveLength(1);
   });
 });
 
