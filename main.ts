@@ -200,6 +200,7 @@ export async function startAirlock(
         payloadCodec: codec,
         onAudit: (event) => metrics.observeAudit(event),
         tracing,
+        cachedWorkflows: env.workerCachedWorkflows,
         deps: {
           policy,
           audit,

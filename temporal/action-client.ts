@@ -130,10 +130,10 @@ export class ActionClient {
       // A failed or aborted long poll leaves the state polls to answer (never a busy loop).
       .catch(() => new Promise<undefined>(() => {}));
     try {
-      // Queries cost a workflow task each on the worker: the first comes after 100 ms (an
+      // Queries cost a workflow task each on the worker: the first comes after 300 ms (an
       // auto-allowed request has usually closed by then and the long poll answered), then they
       // back off to one a second.
-      let delay = 100;
+      let delay = 300;
       for (;;) {
         const final = await Promise.race([
           closed,

@@ -62,6 +62,8 @@ export interface WorkerOptions {
   payloadCodec?: PayloadCodec;
   /** Metrics hook: sees every audit event after recordAudit appended it (never throws). */
   onAudit?: (event: AuditEventInput) => Promise<void>;
+  /** How many workflows stay in memory between their tasks (maxCachedWorkflows). */
+  cachedWorkflows?: number;
   /** OpenTelemetry (temporal/tracing.ts); without it activities are not traced and workflow spans are dropped. */
   tracing?: Tracing;
 }
@@ -92,6 +94,7 @@ export async function createAirlockWorker(opts: WorkerOptions): Promise<Worker> 
       ? { codePath: opts.workflowBundlePath }
       : { code: await bundleInThread(workflowBundleOptions({ tracing: opts.tracing !== undefined })) },
     interceptors: { activity: opts.tracing?.activityInterceptors ?? [] },
+    ...(opts.cachedWorkflows ? { maxCachedWorkflows: opts.cachedWorkflows } : {}),
     sinks: opts.tracing?.workflowSinks ?? DROP_WORKFLOW_SPANS,
     // Deterministic shutdown: in-flight activities get this long to finish on SIGTERM.
     shutdownGraceTime: '10s',

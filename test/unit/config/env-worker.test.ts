@@ -1,0 +1,25 @@
+// AIRLOCK_WORKER_CACHED_WORKFLOWS bounds the worker's memory (issue 7); a bad value stops start-up
+// naming the variable.
+import { describe, expect, it } from 'vitest';
+import { parseEnv } from '../../../config/env.js';
+import { ConfigError } from '../../../config/errors.js';
+
+describe('parseEnv: worker cache', () => {
+  it('defaults to 250 cached workflows and takes a positive integer', () => {
+    expect(parseEnv({}).workerCachedWorkflows).toBe(250);
+    expect(parseEnv({ AIRLOCK_WORKER_CACHED_WORKFLOWS: '2000' }).workerCachedWorkflows).toBe(2000);
+  });
+
+  it.each(['0', '-5', '1.5', 'many', '100001'])('refuses %s with the variable named', (value) => {
+    let error: unknown;
+    try {
+      parseEnv({ AIRLOCK_WORKER_CACHED_WORKFLOWS: value });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String((error as Error).message)).toContain(
+      `AIRLOCK_WORKER_CACHED_WORKFLOWS: must be an integer between 1 and 100000, got "${value}"`,
+    );
+  });
+});
