@@ -3,7 +3,7 @@
 import type { AuditEventInput, RequestIndexRow } from '../audit/types.js';
 import type { ActivityDeps } from './deps.js';
 
-export function createAuditActivities({ audit }: ActivityDeps) {
+export function createAuditActivities({ audit, logger }: ActivityDeps) {
   return {
     async recordAudit(event: AuditEventInput): Promise<void> {
       await audit.append({ ...event, data: dropUndefined(event.data) });
@@ -11,7 +11,11 @@ export function createAuditActivities({ audit }: ActivityDeps) {
     async indexRequest(row: RequestIndexRow): Promise<void> {
       await audit.upsertRequestIndex(row);
     },
-    /** The workflow's buffered events in one append (in order), then the request's index row. */
+    /**
+     * The workflow's buffered events in one append (in order), then the request's index row. A
+     * local activity's input is not in history until its workflow task completes: re-run after a
+     * worker crash, it carries the same keys with a later workflow time, and the first write stands.
+     */
     async recordEvents({
       events,
       index,
@@ -19,7 +23,17 @@ export function createAuditActivities({ audit }: ActivityDeps) {
       events: AuditEventInput[];
       index: RequestIndexRow;
     }): Promise<void> {
-      await audit.appendMany(events.map((e) => ({ ...e, data: dropUndefined(e.data) })));
+      const stored = await audit.appendMany(
+        events.map((e) => ({ ...e, data: dropUndefined(e.data) })),
+        { keepStored: true },
+      );
+      const kept = stored.filter((s, i) => s.at !== events[i]?.at || s.type !== events[i]?.type);
+      if (kept.length > 0) {
+        logger.warn(
+          { requestId: events[0]?.requestId, eventKeys: kept.map((e) => e.eventKey) },
+          'kept audit events written by an earlier attempt of this workflow task',
+        );
+      }
       await audit.upsertRequestIndex(index);
     },
   };

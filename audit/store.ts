@@ -28,6 +28,8 @@ interface Prepared {
   dataJson: string;
   /** Unambiguous (requestId, eventKey) map key. */
   key: string;
+  /** A stored event under this key is the answer, whatever its content (see appendMany). */
+  keepStored?: boolean;
 }
 
 const keyOf = (requestId: string, eventKey: string) => `${requestId.length}:${requestId}${eventKey}`;
@@ -108,10 +110,16 @@ export class AuditStore {
 
   /**
    * Appends events in order, all or nothing, in one transaction (which concurrent calls may share:
-   * their outcomes stay independent).
+   * their outcomes stay independent). With `keepStored`, an event whose key is already stored is
+   * not a conflict even if its content differs: the stored one stands (first write wins). The
+   * workflow's local activities need that: re-run after a worker crash, they rebuild the same
+   * events with a later workflow time.
    */
-  async appendMany(events: AuditEventInput[]): Promise<StoredAuditEvent[]> {
-    const prepared = events.map(prepare);
+  async appendMany(
+    events: AuditEventInput[],
+    options: { keepStored?: boolean } = {},
+  ): Promise<StoredAuditEvent[]> {
+    const prepared = events.map((e) => ({ ...prepare(e), keepStored: options.keepStored }));
     if (prepared.length === 0) return [];
     return new Promise<StoredAuditEvent[]>((resolve, reject) => {
       this.queue.push({ unit: prepared, resolve, reject });
@@ -262,7 +270,7 @@ function plan(
           ? preparedContent(inserts[index]!)
           : undefined;
       if (stored) {
-        const diff = differences(stored, p);
+        const diff = row && p.keepStored ? [] : differences(stored, p);
         if (diff.length > 0) {
           inserts.length = start;
           return new AuditConflictError(p.event.requestId, p.event.eventKey, diff);

@@ -9,7 +9,11 @@ export function bundleInThread(
 ): Promise<string> {
   const thread = new Thread(new URL('./bundle-thread.mjs', import.meta.url), { workerData: options });
   return new Promise((resolve, reject) => {
-    thread.once('message', (code: string) => resolve(code));
+    thread.once('message', (m: { code?: string; error?: string }) =>
+      m.code !== undefined
+        ? resolve(m.code)
+        : reject(new Error(`bundling the workflow code failed: ${m.error}`)),
+    );
     thread.once('error', reject);
     thread.once('exit', (code) => reject(new Error(`the workflow bundler thread exited with code ${code}`)));
   });

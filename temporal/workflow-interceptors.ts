@@ -104,6 +104,11 @@ function parentFrom(headers: Parameters<typeof extractContextFromHeaders>[0]): o
   return extractContextFromHeaders(headers) ?? otel.context.active();
 }
 
+function failureKind(err: unknown): string {
+  if (err instanceof ApplicationFailure && err.type) return err.type;
+  return err instanceof Error ? err.name : 'Error';
+}
+
 /** Ends `span` when `promise` settles, without changing `promise` or when it settles for anyone else. */
 function endWhenSettled<T>(span: otel.Span, promise: Promise<T>): Promise<T> {
   promise.then(
@@ -117,9 +122,10 @@ function endWhenSettled<T>(span: otel.Span, promise: Promise<T>): Promise<T> {
       } else {
         const benign =
           err instanceof ApplicationFailure && err.category === ApplicationFailureCategory.BENIGN;
+        // The kind of failure only: messages may carry what history keeps encrypted (issue 5).
         span.setStatus({
           code: benign ? otel.SpanStatusCode.UNSET : otel.SpanStatusCode.ERROR,
-          message: err instanceof Error ? err.message : String(err),
+          message: failureKind(err),
         });
       }
       span.end();
@@ -140,7 +146,7 @@ function traced<T>(
   try {
     result = otel.context.with(otel.trace.setSpan(parent, span), fn);
   } catch (err) {
-    span.setStatus({ code: otel.SpanStatusCode.ERROR, message: String(err) });
+    span.setStatus({ code: otel.SpanStatusCode.ERROR, message: failureKind(err) });
     span.end();
     throw err;
   }

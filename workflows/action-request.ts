@@ -91,9 +91,11 @@ const localQuick = proxyLocalActivities<AirlockActivities>({
   retry: { initialInterval: '200ms', maximumInterval: '10s', backoffCoefficient: 2 },
 });
 
-/** A channel that failed to take a card is tried again after 5 s, 10 s, 20 s ... at most 5 min apart. */
+/** A channel that failed to take a card is tried again after 5 s, 10 s, 20 s ... at most 5 min apart, */
 const CARD_REPOST_FIRST_MS = 5_000;
 const CARD_REPOST_MAX_MS = 5 * 60_000;
+/** Then it gives up for the stage (about 45 min of trying); the API and other channels still work. */
+const CARD_REPOST_ATTEMPTS = 12;
 
 const nowIso = (): string => new Date().toISOString();
 
@@ -123,6 +125,11 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
   let released = false;
   // Requests started before the patch replay on the old path (test/fixtures/histories).
   const localSteps = patched(LOCAL_STEPS);
+  /**
+   * The status finish() is ending with (LOCAL_STEPS only), set before its events are written:
+   * from then on no decision or cancel is accepted and every index row carries the end.
+   */
+  let endingAs: ActionStatus | undefined;
   /** Audit events not yet written (LOCAL_STEPS only): flush() writes them before anyone can see past them. */
   const unrecorded: AuditEventInput[] = [];
   /** Search attribute changes not yet sent (LOCAL_STEPS only): flush() sends them as one upsert. */
@@ -132,13 +139,19 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     for (const pair of pairs) unsetAttributes.set(pair.key.name, pair);
   };
   /** Old requests refreshed cards even when none were posted; new ones skip the empty call. */
-  const refreshCards = async (note?: string) => {
-    if (localSteps && state.cards.length === 0) return;
-    await cards.updateCards(note === undefined ? { state } : { state, note });
+  const refreshCards = (note?: string): Promise<unknown> => {
+    const update = () => cards.updateCards(note === undefined ? { state } : { state, note });
+    if (!localSteps) return update();
+    return state.cards.length === 0 ? Promise.resolve() : flush().then(update);
   };
 
-  /** Records an event: at once on the old path, buffered until the next flush() since LOCAL_STEPS. */
-  const audit = async (type: string, actor: string, data: Record<string, unknown>) => {
+  /**
+   * Records an event: at once on the old path, buffered until the next flush() since LOCAL_STEPS.
+   * Not `async`, and every flush below sits behind `if (localSteps)`: on the old path the code
+   * must take the same microtask steps as before the patch, or commands issued by a handler and
+   * the main flow in one activation could come out in another order than history recorded.
+   */
+  const audit = (type: string, actor: string, data: Record<string, unknown>): Promise<void> => {
     const event = {
       requestId: input.requestId,
       eventKey: `wf:${++auditSeq}`,
@@ -147,8 +160,9 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
       at: nowIso(),
       data,
     };
-    if (localSteps) unrecorded.push(event);
-    else await quick.recordAudit(event);
+    if (!localSteps) return quick.recordAudit(event);
+    unrecorded.push(event);
+    return Promise.resolve();
   };
   /**
    * Writes the buffered events, in order, and the index row (one local activity). Called before
@@ -156,7 +170,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
    * observe (an answer, a side effect, a status) has its events in the trail first.
    */
   let written: Promise<void> = Promise.resolve();
-  const flush = (index = indexRow(state)): Promise<void> => {
+  const flush = (index = indexRow(state, endingAs)): Promise<void> => {
     if (unsetAttributes.size > 0) {
       upsertSearchAttributes([...unsetAttributes.values()]);
       unsetAttributes.clear();
@@ -169,10 +183,8 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     return written;
   };
   /** For handlers: the event is in the trail before the caller gets the answer. */
-  const auditNow = async (type: string, actor: string, data: Record<string, unknown>) => {
-    await audit(type, actor, data);
-    await flush();
-  };
+  const auditNow = (type: string, actor: string, data: Record<string, unknown>): Promise<void> =>
+    localSteps ? audit(type, actor, data).then(() => flush()) : audit(type, actor, data);
 
   const setStatus = (status: ActionStatus) => {
     state.status = status;
@@ -198,7 +210,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     const stage = currentStage();
     const verdict = judgeDecision(
       {
-        status: state.status,
+        status: endingAs ?? state.status,
         requester: state.requester,
         agent: state.request.agent,
         stages: state.policy?.stages ?? [],
@@ -260,7 +272,13 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     await auditNow('attempt.refused', attempt.actor, { ...refusal });
   });
   setHandler(cancelUpdate, async (c) => {
-    const verdict = judgeCancel(state.status, state.requester, state.request.agent, c.by, c.isAdmin);
+    const verdict = judgeCancel(
+      endingAs ?? state.status,
+      state.requester,
+      state.request.agent,
+      c.by,
+      c.isAdmin,
+    );
     if (!verdict.ok) {
       return refuse({
         code: verdict.code,
@@ -382,6 +400,8 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     stages: policy.stages.length,
   });
 
+  // A cancel accepted while the request was being evaluated wins over the policy's answer.
+  if (localSteps && cancelled) return finish('cancelled', cancelled.by, state.outcomeReason);
   const minJustification = policy.requireJustification?.minLength ?? 0;
   if (policy.effect === 'deny') {
     return finish('denied', 'policy', policy.reason ?? `denied by policy rule ${policy.rule}`);
@@ -422,7 +442,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
 
   async function askApprovers(stages: ApprovalStage[]): Promise<void> {
     setStatus('pending_approval');
-    await flush();
+    if (localSteps) await flush();
     for (let i = 0; i < stages.length; i++) {
       const stage = stages[i]!;
       state.stageIndex = i;
@@ -432,17 +452,22 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
         await audit('request.escalated', 'system', { stage: i, approvers: stage.approvers });
         await refreshCards(`escalated to stage ${i + 1}`);
       }
+      if (localSteps) await flush();
       const posted = await cards.postCards({ state, stage: i });
       state.cards.push(...posted.cards);
       if (posted.errors.length > 0) {
         await audit('notify.failed', 'system', { stage: i, errors: posted.errors });
       }
       // Since LOCAL_STEPS, cards a channel failed to take are posted again with backoff.
-      const repost = { failed: localSteps ? (posted.failed ?? []) : [], delayMs: CARD_REPOST_FIRST_MS };
+      const repost = {
+        failed: localSteps ? (posted.failed ?? []) : [],
+        delayMs: CARD_REPOST_FIRST_MS,
+        attempts: 0,
+      };
       let repostAt = Date.now() + repost.delayMs;
       let reminded = stage.reminderBeforeMs === undefined;
       for (;;) {
-        await flush();
+        if (localSteps) await flush();
         const seen = changes;
         const remaining = deadlineMs - Date.now();
         if (remaining <= 0) break;
@@ -461,7 +486,8 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
               channels: again.cards.map((c) => `${c.channel}:${c.destination}`),
             });
           }
-          repost.failed = again.failed;
+          repost.attempts++;
+          repost.failed = repost.attempts < CARD_REPOST_ATTEMPTS ? again.failed : [];
           repost.delayMs = Math.min(repost.delayMs * 2, CARD_REPOST_MAX_MS);
           repostAt = Date.now() + repost.delayMs;
         } else if (!reminded) {
@@ -479,7 +505,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
       executor: input.execution.executor,
       target: input.execution.target,
     });
-    await flush();
+    if (localSteps) await flush();
     await refreshCards();
     let result: ExecutionResult;
     try {
@@ -512,7 +538,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
       expiresAt: state.gate.expiresAt,
     });
     await notifyRequester();
-    await flush();
+    if (localSteps) await flush();
     const wasRedeemed = await condition(() => redeemed !== undefined, ttl.tokenTtlMs);
     if (!wasRedeemed) return finish('expired', 'system', 'the approval token was not redeemed in time');
     const reported = await condition(() => completed !== undefined, ttl.completionTimeoutMs);
@@ -541,7 +567,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     await audit('grant.active', 'system', { role, validUntil });
     await refreshCards();
     await notifyRequester();
-    await flush();
+    if (localSteps) await flush();
     const ttlMs = Math.max(0, Date.parse(validUntil) - Date.now());
     const early = await condition(() => released, ttlMs);
     await revocations.revokeAccess({ requestId: input.requestId, binding: input.execution });
@@ -556,7 +582,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
 
   async function notifyRequester(): Promise<void> {
     if (!input.request.callbackUrl) return;
-    await flush();
+    if (localSteps) await flush();
     try {
       const sent = await callbacks.sendCallback({ state });
       await audit('callback.sent', 'system', { status: sent.status });
@@ -570,6 +596,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     actor: string,
     reason: string | undefined,
   ): Promise<ActionState> {
+    if (localSteps) endingAs = status;
     // The trail first: whoever sees the final status can already read its audit event.
     await audit(`request.${status}`, actor, {
       reason,
@@ -581,27 +608,28 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     if (reason !== undefined) state.outcomeReason = reason;
     state.endedAt = nowIso();
     state.stageDeadline = undefined;
-    await flush({ ...indexRow(state), status });
+    if (localSteps) await flush(indexRow(state, status));
     if (state.status !== status) setStatus(status);
     if (!localSteps) await quick.indexRequest(indexRow(state));
     if (state.cards.length > 0) await cards.updateCards({ state });
     // A grant's callback was sent when it became active; every request reports its end.
     await notifyRequester();
-    await flush();
+    if (localSteps) await flush();
     await condition(allHandlersFinished);
     return state;
   }
 }
 
-function indexRow(state: ActionState) {
+/** The request_index row; `status` overrides the state's while a request is ending. */
+function indexRow(state: ActionState, status: ActionStatus = state.status) {
   return {
+    status,
     requestId: state.requestId,
     requester: state.requester,
     onBehalfOf: state.request.agent?.onBehalfOf,
     action: state.request.action,
     resource: state.request.resource,
     environment: state.request.environment,
-    status: state.status,
     submittedAt: state.submittedAt,
     endedAt: state.endedAt,
   };

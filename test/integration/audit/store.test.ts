@@ -89,6 +89,21 @@ describe.each(BACKENDS)('AuditStore on $name', (backend) => {
     expect(await count(db)).toBe(1);
   });
 
+  it('keeps the stored event when asked to (a local activity re-run after a crash), and appends the rest', async () => {
+    const first = await store.append(ev(1));
+    const rerun = await store.appendMany([ev(1, { at: '2030-01-01T00:00:00.000Z' }), ev(2)], {
+      keepStored: true,
+    });
+    expect(rerun[0]).toEqual(first);
+    expect(rerun[1]!.prevHash).toBe(first.hash);
+    expect(await count(db)).toBe(2);
+    expect((await store.verify()).ok).toBe(true);
+    // Without the option the same batch is still a conflict.
+    await expect(store.appendMany([ev(1, { at: '2030-01-01T00:00:00.000Z' })])).rejects.toBeInstanceOf(
+      AuditConflictError,
+    );
+  });
+
   it('appendMany is all or nothing', async () => {
     await store.append(ev(2));
     const batch = [ev(1), ev(2, { actor: 'mallory' }), ev(3)];
