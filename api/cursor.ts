@@ -1,5 +1,5 @@
-// List cursors are Temporal page tokens, signed so a forged or mangled cursor is a precise 400
-// instead of an opaque token that Temporal retries on and rejects.
+// List cursors carry a position in the request index (base64url JSON), signed so a forged or
+// mangled cursor is a precise 400 and never reaches the database as anything but a position.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 const mac = (key: Buffer, token: string): string =>

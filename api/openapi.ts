@@ -82,7 +82,7 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
           },
         },
         get: {
-          summary: 'List requests (Temporal visibility)',
+          summary: 'List requests, newest first (the request index in the audit database)',
           parameters: queryParams(listQuerySchema),
           responses: { '200': json('A page of requests'), ...errors },
         },

@@ -123,4 +123,14 @@ export const MIGRATIONS: Migration[] = [
       ...hardening(),
     ],
   },
+  {
+    // GET /v1/actions lists from the index (issue 7: Temporal visibility was the slow part); the
+    // workflow keeps the row current at every step since patch local-bookkeeping-steps-v1.
+    version: 'audit.003_request_list',
+    statements: [
+      'ALTER TABLE request_index ADD COLUMN IF NOT EXISTS risk text',
+      'CREATE INDEX IF NOT EXISTS request_index_list_idx ON request_index (submitted_at DESC, request_id DESC)',
+      'CREATE INDEX IF NOT EXISTS request_index_status_idx ON request_index (status, submitted_at DESC)',
+    ],
+  },
 ];

@@ -1,7 +1,14 @@
 // request_index: a mutable one-row-per-request projection for fast enrichment ("recent history").
 // It is rebuilt from the chain if ever in doubt; the chain stays the source of truth.
 import type { SqlExecutor } from './db.js';
-import type { HistoryCounts, HistoryQuery, HistorySummary, RequestIndexRow } from './types.js';
+import type {
+  HistoryCounts,
+  HistoryQuery,
+  HistorySummary,
+  RequestIndexRow,
+  RequestListQuery,
+  RequestSummary,
+} from './types.js';
 
 const COLUMNS = {
   requester: 'requester',
@@ -10,6 +17,7 @@ const COLUMNS = {
   resource: 'resource',
   environment: 'environment',
   status: 'status',
+  risk: 'risk',
   submittedAt: 'submitted_at',
   endedAt: 'ended_at',
 } as const satisfies Record<Exclude<keyof RequestIndexRow, 'requestId'>, string>;
@@ -62,4 +70,63 @@ export async function historyFor(db: SqlExecutor, q: HistoryQuery): Promise<Hist
     counts.total += n;
   }
   return out;
+}
+
+interface ListRow {
+  request_id: string;
+  status: string | null;
+  action: string | null;
+  requester: string | null;
+  environment: string | null;
+  risk: string | null;
+  submitted_at: Date | string | null;
+  ended_at: Date | string | null;
+}
+
+const iso = (v: Date | string | null): string | undefined =>
+  v === null ? undefined : new Date(v).toISOString();
+
+/** Newest first; `next` is where the following page starts when there is one. */
+export async function listRequests(
+  db: SqlExecutor,
+  q: RequestListQuery,
+): Promise<{ items: RequestSummary[]; next?: { submittedAt: string; requestId: string } }> {
+  const where: string[] = ['submitted_at IS NOT NULL'];
+  const values: unknown[] = [];
+  const param = (v: unknown) => {
+    values.push(v);
+    return `$${values.length}`;
+  };
+  for (const column of ['status', 'requester', 'action', 'environment'] as const) {
+    const v = q[column];
+    if (v !== undefined) where.push(`${column} = ${param(v)}`);
+  }
+  if (q.after) {
+    where.push(
+      `(submitted_at, request_id) < (${param(q.after.submittedAt)}::timestamptz, ${param(q.after.requestId)})`,
+    );
+  }
+  const { rows } = await db.query<ListRow>(
+    `SELECT request_id, status, action, requester, environment, risk, submitted_at, ended_at
+       FROM request_index WHERE ${where.join(' AND ')}
+      ORDER BY submitted_at DESC, request_id DESC LIMIT ${param(q.limit + 1)}`,
+    values,
+  );
+  const page = rows.slice(0, q.limit);
+  const items = page.map(
+    (r): RequestSummary => ({
+      id: r.request_id,
+      status: r.status ?? undefined,
+      action: r.action ?? undefined,
+      requester: r.requester ?? undefined,
+      environment: r.environment ?? undefined,
+      risk: r.risk ?? undefined,
+      startedAt: iso(r.submitted_at),
+      closedAt: iso(r.ended_at),
+    }),
+  );
+  const last = page.at(-1);
+  return rows.length > q.limit && last
+    ? { items, next: { submittedAt: iso(last.submitted_at)!, requestId: last.request_id } }
+    : { items };
 }

@@ -4,13 +4,14 @@ import { canonicalJson } from './canonical.js';
 import { eventHashOfCanonicalData, GENESIS_HASH } from './chain.js';
 import type { SqlDb, SqlExecutor } from './db.js';
 import { AuditConflictError } from './errors.js';
-import { historyFor, upsertRequestIndex } from './request-index.js';
+import { historyFor, listRequests, upsertRequestIndex } from './request-index.js';
 import { EVENT_COLUMNS, type EventRow, toEvent } from './rows.js';
 import type {
   AuditEventInput,
   HistoryQuery,
   HistorySummary,
   RequestIndexRow,
+  RequestListQuery,
   StoredAuditEvent,
   VerifyRange,
   VerifyResult,
@@ -148,6 +149,11 @@ export class AuditStore {
 
   upsertRequestIndex(row: RequestIndexRow): Promise<void> {
     return upsertRequestIndex(this.db, row);
+  }
+
+  /** The requests for GET /v1/actions, newest first (request_index). */
+  listRequests(query: RequestListQuery) {
+    return listRequests(this.db, query);
   }
 
   historyFor(query: HistoryQuery): Promise<HistorySummary> {

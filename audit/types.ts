@@ -53,8 +53,30 @@ export interface RequestIndexRow {
   resource?: string | null;
   environment?: string | null;
   status?: string | null;
+  risk?: string | null;
   submittedAt?: string | Date | null;
   endedAt?: string | Date | null;
+}
+
+/** GET /v1/actions: filters (all optional) and a keyset cursor (the last item's position). */
+export interface RequestListQuery {
+  status?: string;
+  requester?: string;
+  action?: string;
+  environment?: string;
+  limit: number;
+  after?: { submittedAt: string; requestId: string };
+}
+
+export interface RequestSummary {
+  id: string;
+  status?: string;
+  action?: string;
+  requester?: string;
+  environment?: string;
+  risk?: string;
+  startedAt?: string;
+  closedAt?: string;
 }
 
 export interface HistoryQuery {

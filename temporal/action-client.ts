@@ -8,7 +8,6 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import {
   type CancelInput,
   type CompleteInput,
@@ -39,26 +38,6 @@ export class ActionError extends Error {
 }
 
 export const workflowIdFor = (requestId: string): string => `action-${requestId}`;
-
-export interface ListFilter {
-  status?: string;
-  requester?: string;
-  action?: string;
-  environment?: string;
-  limit: number;
-  cursor?: string;
-}
-
-export interface ActionSummary {
-  id: string;
-  status?: string;
-  action?: string;
-  requester?: string;
-  environment?: string;
-  risk?: string;
-  startedAt?: string;
-  closedAt?: string;
-}
 
 /** Whether a `?wait=` long poll may return: nothing more happens until someone acts. */
 export function isSettled(state: ActionState): boolean {
@@ -196,43 +175,6 @@ export class ActionClient {
     }
   }
 
-  async list(filter: ListFilter): Promise<{ items: ActionSummary[]; nextCursor?: string }> {
-    const clauses = [`WorkflowType = 'actionRequest'`];
-    if (filter.status) clauses.push(`AirlockStatus = '${filter.status}'`);
-    if (filter.requester) clauses.push(`AirlockRequester = '${filter.requester}'`);
-    if (filter.action) clauses.push(`AirlockAction = '${filter.action}'`);
-    if (filter.environment) clauses.push(`AirlockEnvironment = '${filter.environment}'`);
-    try {
-      const res = await this.client.workflowService.listWorkflowExecutions({
-        namespace: this.client.options.namespace,
-        query: clauses.join(' AND '),
-        pageSize: filter.limit,
-        nextPageToken: filter.cursor ? Buffer.from(filter.cursor, 'base64url') : undefined,
-      });
-      const items = (res.executions ?? []).map((e): ActionSummary => {
-        const sa = decodeTypedSearchAttributes(e.searchAttributes?.indexedFields);
-        const workflowId = e.execution?.workflowId ?? '';
-        return {
-          id: workflowId.replace(/^action-/, ''),
-          status: sa.get(SA.status),
-          action: sa.get(SA.action),
-          requester: sa.get(SA.requester),
-          environment: sa.get(SA.environment),
-          risk: sa.get(SA.risk),
-          startedAt: timestampIso(e.startTime),
-          closedAt: timestampIso(e.closeTime),
-        };
-      });
-      const token =
-        res.nextPageToken && res.nextPageToken.length > 0
-          ? Buffer.from(res.nextPageToken).toString('base64url')
-          : undefined;
-      return { items, nextCursor: token };
-    } catch (err) {
-      throw translate(err);
-    }
-  }
-
   private async update<T>(requestId: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -260,14 +202,6 @@ function summaryOf(input: ActionRequestInput): string {
     0,
     200,
   );
-}
-
-function timestampIso(
-  t: { seconds?: unknown; nanos?: number | null } | null | undefined,
-): string | undefined {
-  if (!t?.seconds) return undefined;
-  const seconds = Number(t.seconds);
-  return new Date(seconds * 1000 + Math.floor((t.nanos ?? 0) / 1e6)).toISOString();
 }
 
 function translate(err: unknown): ActionError {

@@ -630,6 +630,7 @@ function indexRow(state: ActionState, status: ActionStatus = state.status) {
     action: state.request.action,
     resource: state.request.resource,
     environment: state.request.environment,
+    risk: state.risk,
     submittedAt: state.submittedAt,
     endedAt: state.endedAt,
   };

@@ -50,7 +50,7 @@ beforeAll(async () => {
   await admin(`GRANT ${AUDIT_WRITER_ROLE} TO ${appRole}`);
   await admin(`CREATE DATABASE ${dbName} OWNER ${ownerRole}`);
   owner = await openPostgres(urlAs(ownerRole), { max: 1 });
-  expect(await migrate(owner)).toEqual(['audit.001_init', 'audit.002_evidence']);
+  expect(await migrate(owner)).toEqual(['audit.001_init', 'audit.002_evidence', 'audit.003_request_list']);
   app = await openPostgres(urlAs(appRole), { max: 2 });
 });
 

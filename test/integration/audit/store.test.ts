@@ -345,6 +345,40 @@ describe.each(BACKENDS)('AuditStore on $name', (backend) => {
     expect((await store.verifyRequest(stored[3]!.requestId)).ok).toBe(true);
   });
 
+  it('lists requests newest first, filtered, page by page', async () => {
+    const at = (m: number) => new Date(Date.UTC(2026, 0, 1, 0, m)).toISOString();
+    for (let i = 0; i < 5; i++) {
+      await store.upsertRequestIndex({
+        requestId: `r${i}`,
+        requester: i % 2 ? 'alice' : 'bob',
+        action: 'db.migrate',
+        environment: 'prod',
+        status: i === 4 ? 'pending_approval' : 'succeeded',
+        risk: 'high',
+        submittedAt: at(i < 3 ? 0 : i), // r0..r2 share a time: the id breaks the tie
+        endedAt: i === 4 ? null : at(10),
+      });
+    }
+    const first = await store.listRequests({ limit: 2 });
+    expect(first.items.map((r) => r.id)).toEqual(['r4', 'r3']);
+    expect(first.items[0]).toEqual({
+      id: 'r4',
+      status: 'pending_approval',
+      action: 'db.migrate',
+      requester: 'bob',
+      environment: 'prod',
+      risk: 'high',
+      startedAt: at(4),
+      closedAt: undefined,
+    });
+    const second = await store.listRequests({ limit: 2, after: first.next });
+    expect(second.items.map((r) => r.id)).toEqual(['r2', 'r1']);
+    const third = await store.listRequests({ limit: 2, after: second.next });
+    expect(third).toEqual({ items: [expect.objectContaining({ id: 'r0' })] });
+    const alice = await store.listRequests({ limit: 10, requester: 'alice', status: 'succeeded' });
+    expect(alice.items.map((r) => r.id)).toEqual(['r3', 'r1']);
+  });
+
   it('counts recent history by requester and resource within the window', async () => {
     const now = '2025-03-31T12:00:00.000Z';
     const day = (d: number) => new Date(Date.parse(now) - d * 86_400_000).toISOString();

@@ -114,7 +114,12 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
       15_000,
       `workflow and activity spans in trace ${traceId} (have: ${collector.spans.map((s) => s.name).join(', ')})`,
     );
-    const http = find((s) => s.spanId === start.parentSpanId);
+    // The API's span ends when its response is sent and may come in a later export batch.
+    const http = await eventually(
+      async () => find((s) => s.spanId === start.parentSpanId),
+      15_000,
+      'the API request span',
+    );
 
     // One chain of parents: POST /v1/actions -> StartWorkflow -> RunWorkflow -> StartActivity -> RunActivity.
     expect(http).toMatchObject({ traceId, name: 'POST /v1/actions', kind: 2 });
