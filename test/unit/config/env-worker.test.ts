@@ -5,8 +5,8 @@ import { parseEnv } from '../../../config/env.js';
 import { ConfigError } from '../../../config/errors.js';
 
 describe('parseEnv: worker cache', () => {
-  it('defaults to 250 cached workflows and takes a positive integer', () => {
-    expect(parseEnv({}).workerCachedWorkflows).toBe(250);
+  it('defaults to 500 cached workflows and takes a positive integer', () => {
+    expect(parseEnv({}).workerCachedWorkflows).toBe(500);
     expect(parseEnv({ AIRLOCK_WORKER_CACHED_WORKFLOWS: '2000' }).workerCachedWorkflows).toBe(2000);
   });
 
