@@ -7,6 +7,7 @@
 // worker as a third; this process only generates load. startAirlock has no hook for a custom
 // executor registry, so the "no-op executor" is the built-in http.request executor against a
 // local fake target that answers 200 at once (test/fakes/http-target.ts).
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -432,6 +433,14 @@ actions:
     writeFileSync(join(RESULTS, 'latest.md'), md);
     process.stdout.write(md);
     if (updateReadme(join(root, 'README.md'), md)) log('updated the performance section of README.md');
+    // The files live in the repository, so they take its format (`npm test` runs `biome check`).
+    const written = ['README.md', 'bench/results/latest.md', 'bench/results/latest.json'];
+    const formatted = spawnSync('npx', ['biome', 'format', '--write', ...written], {
+      cwd: root,
+      stdio: 'ignore',
+    });
+    if (formatted.status !== 0)
+      log(`biome format failed: run \`npx biome format --write ${written.join(' ')}\``);
     log(`wrote ${join(RESULTS, 'latest.json')} and latest.md`);
   } finally {
     await cleanup();
