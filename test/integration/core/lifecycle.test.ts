@@ -338,9 +338,33 @@ describe('request lifecycle', () => {
         return res.body.items?.some((i: { id: string }) => i.id === id) ? res.body : undefined;
       },
       15_000,
-      'visibility',
+      'the request in the list',
     );
     expect(list.items.every((i: { requester: string }) => i.requester === 'ci@example.com')).toBe(true);
+  });
+
+  it('lists page by page with signed cursors, newest first, each request once', async () => {
+    const seen: string[] = [];
+    const startedAt: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await h.api(
+        'audit@example.com',
+        `/v1/actions?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      expect(page.status, JSON.stringify(page.body)).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      for (const item of page.body.items as { id: string; startedAt: string }[]) {
+        seen.push(item.id);
+        startedAt.push(item.startedAt);
+      }
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen.length).toBeGreaterThan(4); // the tests above submitted more than that
+    expect(new Set(seen).size).toBe(seen.length);
+    expect([...startedAt].sort().reverse()).toEqual(startedAt);
+    const pending = await h.api('audit@example.com', '/v1/actions?status=pending_approval&limit=200');
+    expect(pending.body.items.every((i: { status: string }) => i.status === 'pending_approval')).toBe(true);
   });
 
   it('reloads an edited policy and records the new version on the next evaluation', async () => {
