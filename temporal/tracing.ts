@@ -26,6 +26,7 @@ import {
   OpenTelemetryWorkflowClientInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
+import { ScrubbingExporter } from './span-scrubber.js';
 
 export interface TracingOptions {
   /** The full OTLP/HTTP traces URL (…/v1/traces). */
@@ -51,7 +52,8 @@ const TRACER_NAME = 'airlock';
 
 export function startTracing(opts: TracingOptions): Tracing {
   const resource = Resource.default().merge(new Resource({ [ATTR_SERVICE_NAME]: opts.serviceName }));
-  const processor = new BatchSpanProcessor(new OTLPTraceExporter({ url: opts.tracesUrl }), {
+  const exporter = new ScrubbingExporter(new OTLPTraceExporter({ url: opts.tracesUrl }));
+  const processor = new BatchSpanProcessor(exporter, {
     scheduledDelayMillis: 1_000,
   });
   const provider = new NodeTracerProvider({ resource, spanProcessors: [processor] });
