@@ -198,7 +198,7 @@ export async function startAirlock(
         taskQueue: env.temporal.taskQueue,
         workflowBundlePath: opts.workflowBundlePath,
         payloadCodec: codec,
-        onAudit: (event) => metrics.observeAudit(event),
+        onAudit: (events) => metrics.observeAudit(events),
         tracing,
         cachedWorkflows: env.workerCachedWorkflows,
         deps: {

@@ -21,8 +21,8 @@ export interface MetricsOptions {
 
 export interface AirlockMetrics extends ApiMetrics {
   registry: Registry;
-  /** Called after recordAudit appended an event; never throws. */
-  observeAudit(event: AuditEventInput): Promise<void>;
+  /** Called after the worker appended events (one activity's batch); never throws. */
+  observeAudit(events: AuditEventInput[]): Promise<void>;
 }
 
 const SECONDS = [1, 5, 15, 30, 60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 24 * 3600, 72 * 3600];
@@ -120,16 +120,27 @@ export function createMetrics(opts: MetricsOptions = {}): AirlockMetrics {
     submitted(action, environment) {
       submitted.inc({ action, environment });
     },
-    async observeAudit(event) {
+    async observeAudit(events) {
       if (!eventsFor) return;
-      const key = `${event.requestId}/${event.eventKey}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-      if (seen.size > 50_000) seen.delete(seen.values().next().value as string);
-      try {
-        await observeAuditEvent(series, event, eventsFor);
-      } catch {
-        series.observeErrors.inc();
+      // A batch is one request's events: its trail is read once, however many of them count.
+      const trails = new Map<string, Promise<AuditEventInput[]>>();
+      const trailOf = (requestId: string) => {
+        const known = trails.get(requestId);
+        if (known) return known;
+        const trail = eventsFor(requestId);
+        trails.set(requestId, trail);
+        return trail;
+      };
+      for (const event of events) {
+        const key = `${event.requestId}/${event.eventKey}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        if (seen.size > 50_000) seen.delete(seen.values().next().value as string);
+        try {
+          await observeAuditEvent(series, event, trailOf);
+        } catch {
+          series.observeErrors.inc();
+        }
       }
     },
     async render() {

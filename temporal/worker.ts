@@ -60,8 +60,8 @@ export interface WorkerOptions {
   workflowBundlePath?: string;
   /** Encrypts what the worker sends to Temporal and decrypts what it receives. */
   payloadCodec?: PayloadCodec;
-  /** Metrics hook: sees every audit event after recordAudit appended it (never throws). */
-  onAudit?: (event: AuditEventInput) => Promise<void>;
+  /** Metrics hook: sees each activity's audit events after they were appended (never throws). */
+  onAudit?: (events: AuditEventInput[]) => Promise<void>;
   /** How many workflows stay in memory between their tasks (maxCachedWorkflows). */
   cachedWorkflows?: number;
   /** OpenTelemetry (temporal/tracing.ts); without it activities are not traced and workflow spans are dropped. */
@@ -75,12 +75,12 @@ export async function createAirlockWorker(opts: WorkerOptions): Promise<Worker> 
     const append = activities.recordAudit;
     activities.recordAudit = async (event: AuditEventInput) => {
       await append(event);
-      await onAudit(event);
+      await onAudit([event]);
     };
     const record = activities.recordEvents;
     activities.recordEvents = async (batch) => {
       await record(batch);
-      for (const event of batch.events) await onAudit(event);
+      await onAudit(batch.events);
     };
   }
   return Worker.create({

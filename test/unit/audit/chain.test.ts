@@ -41,14 +41,7 @@ describe('eventHash', () => {
 // createHash) before the fast paths existed: stored trails and evidence packs depend on them.
 const GOLDEN = [
   {
-    event: {
-      requestId: 'req-1',
-      eventKey: 'wf:1',
-      type: 'request.submitted',
-      actor: 'alice@example.com',
-      at: '2025-01-01T00:00:00.000Z',
-      data: { b: 2, a: 1 },
-    },
+    event,
     hash: '0c9fb789f25a1aca2b2027ac9c310225b4301c8abc7cddceefceed712c69187f',
   },
   {

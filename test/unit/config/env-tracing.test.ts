@@ -2,17 +2,7 @@
 // as the OpenTelemetry specification says, and a bad URL stops start-up naming the variable.
 import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../../../config/env.js';
-import { ConfigError } from '../../../config/errors.js';
-
-function errorOf(env: NodeJS.ProcessEnv): ConfigError {
-  try {
-    parseEnv(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('parseEnv accepted a bad environment');
-}
+import { errorOf } from './parse-env-error.js';
 
 describe('parseEnv: OpenTelemetry', () => {
   it('leaves tracing off without an endpoint, whatever else is set', () => {

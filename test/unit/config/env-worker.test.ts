@@ -2,7 +2,7 @@
 // naming the variable.
 import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../../../config/env.js';
-import { ConfigError } from '../../../config/errors.js';
+import { errorOf } from './parse-env-error.js';
 
 describe('parseEnv: worker cache', () => {
   it('defaults to 500 cached workflows and takes a positive integer', () => {
@@ -11,14 +11,7 @@ describe('parseEnv: worker cache', () => {
   });
 
   it.each(['0', '-5', '1.5', 'many', '100001'])('refuses %s with the variable named', (value) => {
-    let error: unknown;
-    try {
-      parseEnv({ AIRLOCK_WORKER_CACHED_WORKFLOWS: value });
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
-    expect(String((error as Error).message)).toContain(
+    expect(errorOf({ AIRLOCK_WORKER_CACHED_WORKFLOWS: value }).message).toContain(
       `AIRLOCK_WORKER_CACHED_WORKFLOWS: must be an integer between 1 and 100000, got "${value}"`,
     );
   });

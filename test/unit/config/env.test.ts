@@ -1,7 +1,7 @@
 // parseEnv: defaults, one named line per bad variable, all-or-none groups, strict booleans, no secrets shown.
 import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../../../config/env.js';
-import { ConfigError } from '../../../config/errors.js';
+import { errorOf } from './parse-env-error.js';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
 const PROD = {
@@ -9,16 +9,6 @@ const PROD = {
   AIRLOCK_POLICY: '/etc/airlock/policy.yaml',
   AIRLOCK_ENCRYPTION_KEY: KEY,
 };
-
-function errorOf(env: NodeJS.ProcessEnv): ConfigError {
-  try {
-    parseEnv(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('parseEnv accepted a bad environment');
-}
 
 describe('parseEnv', () => {
   it('gives the documented defaults and demo mode for an empty environment', () => {
