@@ -3,7 +3,38 @@
 import type { AuditEventInput, RequestIndexRow } from '../audit/types.js';
 import type { ActivityDeps } from './deps.js';
 
-export function createAuditActivities({ audit, logger }: ActivityDeps) {
+/** The workflow's buffered audit events and the request's index row, written together. */
+export interface RecordBatch {
+  events: AuditEventInput[];
+  index: RequestIndexRow;
+}
+
+/**
+ * The workflow's buffered events in one append (in order), then the request's index row. The
+ * batch may be written twice (a local activity's input is not in history until its workflow task
+ * completes; a retried activity carries it again, after a worker crash with a later workflow time
+ * on the events): the first write of an event key stands.
+ */
+export async function recordBatch(
+  { audit, logger }: ActivityDeps,
+  { events, index }: RecordBatch,
+): Promise<void> {
+  const stored = await audit.appendMany(
+    events.map((e) => ({ ...e, data: dropUndefined(e.data) })),
+    { keepStored: true },
+  );
+  const kept = stored.filter((s, i) => s.at !== events[i]?.at || s.type !== events[i]?.type);
+  if (kept.length > 0) {
+    logger.warn(
+      { requestId: events[0]?.requestId, eventKeys: kept.map((e) => e.eventKey) },
+      'kept audit events written by an earlier attempt of this workflow task',
+    );
+  }
+  await audit.upsertRequestIndex(index);
+}
+
+export function createAuditActivities(deps: ActivityDeps) {
+  const { audit } = deps;
   return {
     async recordAudit(event: AuditEventInput): Promise<void> {
       await audit.append({ ...event, data: dropUndefined(event.data) });
@@ -11,30 +42,8 @@ export function createAuditActivities({ audit, logger }: ActivityDeps) {
     async indexRequest(row: RequestIndexRow): Promise<void> {
       await audit.upsertRequestIndex(row);
     },
-    /**
-     * The workflow's buffered events in one append (in order), then the request's index row. A
-     * local activity's input is not in history until its workflow task completes: re-run after a
-     * worker crash, it carries the same keys with a later workflow time, and the first write stands.
-     */
-    async recordEvents({
-      events,
-      index,
-    }: {
-      events: AuditEventInput[];
-      index: RequestIndexRow;
-    }): Promise<void> {
-      const stored = await audit.appendMany(
-        events.map((e) => ({ ...e, data: dropUndefined(e.data) })),
-        { keepStored: true },
-      );
-      const kept = stored.filter((s, i) => s.at !== events[i]?.at || s.type !== events[i]?.type);
-      if (kept.length > 0) {
-        logger.warn(
-          { requestId: events[0]?.requestId, eventKeys: kept.map((e) => e.eventKey) },
-          'kept audit events written by an earlier attempt of this workflow task',
-        );
-      }
-      await audit.upsertRequestIndex(index);
+    async recordEvents(batch: RecordBatch): Promise<void> {
+      await recordBatch(deps, batch);
     },
   };
 }

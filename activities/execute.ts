@@ -8,7 +8,9 @@ import { type GrantExecutor, grantPassword } from '../executors/postgres-grant.j
 import type { ExecutionContext, Executor } from '../executors/types.js';
 import { ExecutorError } from '../executors/types.js';
 import type { ExecutionBinding, ExecutionResult } from '../workflows/types.js';
+import { type RecordBatch, recordBatch } from './audit.js';
 import type { ActivityDeps } from './deps.js';
+import { AUDIT_UNAVAILABLE } from './failure-types.js';
 
 export interface ExecuteInput {
   requestId: string;
@@ -17,9 +19,12 @@ export interface ExecuteInput {
   parametersHash: string;
   requester: string;
   binding: ExecutionBinding;
+  /** The workflow's events so far: written before anything runs, so the trail leads the action. */
+  record?: RecordBatch;
 }
 
-export function createExecuteActivities({ executors, config, masterKey, logger }: ActivityDeps) {
+export function createExecuteActivities(deps: ActivityDeps) {
+  const { executors, config, masterKey, logger } = deps;
   const contextFor = (input: ExecuteInput): { executor: Executor; ctx: ExecutionContext } => {
     const executor = executors.get(input.binding.executor);
     if (!executor) {
@@ -61,6 +66,7 @@ export function createExecuteActivities({ executors, config, masterKey, logger }
     const ctx = Context.current();
     const beat = setInterval(() => ctx.heartbeat(), 5_000);
     try {
+      if (input.record) await recordFirst(input.record);
       const result = await fn();
       logger.info(
         {
@@ -84,6 +90,18 @@ export function createExecuteActivities({ executors, config, masterKey, logger }
       throw err;
     } finally {
       clearInterval(beat);
+    }
+  };
+
+  const recordFirst = async (record: RecordBatch): Promise<void> => {
+    try {
+      await recordBatch(deps, record);
+    } catch (err) {
+      // Retryable: the workflow writes them itself once the attempts run out.
+      throw ApplicationFailure.create({
+        type: AUDIT_UNAVAILABLE,
+        message: `the audit events could not be written, so nothing was executed: ${String(err)}`,
+      });
     }
   };
 

@@ -1,0 +1,77 @@
+// executeAction writes the audit events it is handed before the executor runs, and runs nothing
+// when it cannot write them (patch record-with-execution-v1; the workflow side is
+// test/integration/core/record-with-execution.test.ts).
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { RecordBatch } from '../../../activities/audit.js';
+import type { ActivityDeps } from '../../../activities/deps.js';
+import { createExecuteActivities, type ExecuteInput } from '../../../activities/execute.js';
+import { AUDIT_UNAVAILABLE } from '../../../activities/failure-types.js';
+import type { AuditEventInput, RequestIndexRow } from '../../../audit/types.js';
+import { ExecutorRegistry } from '../../../executors/registry.js';
+
+const batch: RecordBatch = {
+  events: [
+    {
+      requestId: 'r1',
+      eventKey: 'wf:1',
+      type: 'execution.started',
+      actor: 'system',
+      at: '2026-11-22T00:00:00.000Z',
+      data: { executor: 'noop', gone: undefined },
+    },
+  ],
+  index: { requestId: 'r1', status: 'executing' } as RequestIndexRow,
+};
+
+function setUp(storeDown: boolean) {
+  const log: string[] = [];
+  const audit = {
+    async appendMany(events: AuditEventInput[], opts: { keepStored?: boolean }) {
+      if (storeDown) throw new Error('connect ECONNREFUSED');
+      log.push(`append ${events.map((e) => e.eventKey).join(',')} keepStored=${opts.keepStored}`);
+      expect(events[0]?.data).toEqual({ executor: 'noop' });
+      return events;
+    },
+    async upsertRequestIndex(row: RequestIndexRow) {
+      log.push(`index ${row.status}`);
+    },
+  };
+  const executors = new ExecutorRegistry().register({
+    name: 'noop',
+    async execute() {
+      log.push('execute');
+      return { ok: true };
+    },
+  });
+  const deps = { audit, executors, config: { targets: {} }, logger: pino({ level: 'silent' }) };
+  const { executeAction } = createExecuteActivities(deps as unknown as ActivityDeps);
+  const input: ExecuteInput = {
+    requestId: 'r1',
+    action: 'noop',
+    parameters: {},
+    parametersHash: 'h',
+    requester: 'ci@example.com',
+    binding: { executor: 'noop' },
+    record: batch,
+  };
+  return { log, run: () => new MockActivityEnvironment().run(executeAction, input) };
+}
+
+describe('executeAction with the workflow events to record', () => {
+  it('writes the events and the index row, then executes', async () => {
+    const { log, run } = setUp(false);
+    await expect(run()).resolves.toEqual({ ok: true });
+    expect(log).toEqual(['append wf:1 keepStored=true', 'index executing', 'execute']);
+  });
+
+  it('executes nothing and fails retryably as AuditUnavailable when the store is down', async () => {
+    const { log, run } = setUp(true);
+    const failure = await run().catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: AUDIT_UNAVAILABLE, nonRetryable: false });
+    expect(log).toEqual([]);
+  });
+});
