@@ -18,8 +18,9 @@
 //   compatible with running workflows: keep the old behaviour for histories that already took
 //   the old path by branching on `patched('<change-id>')` (and later `deprecatePatch`), so the
 //   recorded histories still replay; then keep the old files under a new name (for example
-//   `expiry.before-local-steps.json`, as for patch local-bookkeeping-steps-v1) and re-record to
-//   also cover the new path. Drop the old files only with the `deprecatePatch` that ends that path.
+//   `expiry.before-local-steps.json`, as for patch local-bookkeeping-steps-v1, or
+//   `*.before-record-with-execution.json` for record-with-execution-v1) and re-record to also
+//   cover the new path. Drop the old files only with the `deprecatePatch` that ends that path.
 // - After an intentional, versioned workflow change (behind `patched()`), or when no old
 //   execution can still be running (e.g. a new workflow type, or all old runs have closed and the
 //   task queue was drained), re-record the affected scenarios and review the diff.
