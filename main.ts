@@ -152,7 +152,9 @@ export async function startAirlock(
       const devServer = await startLocalTemporal(env, dataDir, logger, codecEndpoint);
       cleanups.push(() => devServer.stop());
       temporalAddress = devServer.address;
-      temporalUiUrl ??= devServer.uiUrl;
+      // Named like the public URL (localhost, not 127.0.0.1): the codec session cookie is
+      // SameSite=Strict, and the UI and the codec endpoint must be the same site to carry it.
+      temporalUiUrl ??= devServer.uiUrl && loopbackLike(devServer.uiUrl, publicUrl);
     }
     const connection = await Connection.connect({ address: temporalAddress });
     cleanups.push(() => connection.close());
@@ -250,6 +252,7 @@ export async function startAirlock(
           publishedKeys: keyring.signingKeys,
           codec,
           codecOrigins: codecOrigins(temporalUiUrl),
+          codecSessionTtlMs: env.codecSessionTtlMs,
         },
       });
       serve(server, tracing ? tracing.traceRequests(app) : app);
@@ -354,6 +357,16 @@ function codecOrigins(uiUrl: string | undefined): string[] {
     url.hostname === 'localhost' ? '127.0.0.1' : url.hostname === '127.0.0.1' ? 'localhost' : undefined;
   if (twin) origins.push(`${url.protocol}//${twin}${url.port ? `:${url.port}` : ''}`);
   return origins;
+}
+
+/** `url` on `like`'s loopback host name when both are loopback (127.0.0.1 vs localhost). */
+function loopbackLike(url: string, like: string): string {
+  const u = new URL(url);
+  const host = new URL(like).hostname;
+  const loopback = ['localhost', '127.0.0.1'];
+  if (!loopback.includes(u.hostname) || !loopback.includes(host) || u.hostname === host) return url;
+  u.hostname = host;
+  return u.origin + u.pathname.replace(/\/+$/, '');
 }
 
 async function startLocalTemporal(
@@ -498,6 +511,7 @@ function printBanner(a: RunningAirlock, callbackSecret: string): void {
     `  Temporal UI  ${a.temporalUiUrl ?? '(not started)'}`,
     `  Temporal     ${a.temporalAddress}`,
     `  Audit keys   ${publicUrl}/.well-known/airlock-audit-keys.json   (codec server: ${publicUrl}/codec)`,
+    `  Codec login  ${publicUrl}/codec/login   (auditors: read payloads in the Temporal UI; docs/audit.md)`,
   ];
   if (a.demo) {
     const [requester, approver, auditor] = a.demo.keys;

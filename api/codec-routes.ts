@@ -4,15 +4,37 @@
 // the service's normal bearer authentication and the auditor or admin role; approvers see the
 // requests they decide through the API, never through a namespace-wide decryption oracle.
 // Encoding (the UI starting or signalling workflows with input) is for admins only.
+// The local dev UI has no login and cannot send a token: /codec/login trades a key for a short
+// session cookie (api/codec-session.ts), accepted only from the UI's origin or this service's own.
 // Also the public half of the audit keys at a well-known URL, for anyone.
-import express, { type RequestHandler, Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, Router } from 'express';
 import { z } from 'zod';
 import { toJwk } from '../audit/signing.js';
+import { formatDuration } from '../config/duration.js';
 import type { Role } from '../config/types.js';
 import { PayloadDecryptionError, UnknownEncryptionKeyError } from '../temporal/codec.js';
 import { payloadFromJson, payloadToJson } from '../temporal/history-json.js';
+import type { Principal } from './auth.js';
+import {
+  type CodecSession,
+  clearedSessionCookie,
+  codecSessionKey,
+  currentRoles,
+  DEFAULT_CODEC_SESSION_TTL_MS,
+  keyBinding,
+  loggedOutPage,
+  loginPage,
+  openCodecSession,
+  PAGE_HEADERS,
+  type PageContext,
+  sessionCookie,
+  sessionPage,
+  sessionTokenFrom,
+  sha256Hex,
+  signCodecSession,
+} from './codec-session.js';
 import type { ApiDeps, ApiEvidenceDeps } from './deps.js';
-import { PROBLEM, ProblemError } from './problem.js';
+import { PROBLEM, ProblemError, toProblem } from './problem.js';
 
 export const AUDIT_KEYS_PATH = '/.well-known/airlock-audit-keys.json';
 export const CODEC_ROLES: Record<'decode' | 'encode', Role[]> = {
@@ -56,16 +78,80 @@ function codecCors(allowed: ReadonlySet<string>): RequestHandler {
   };
 }
 
+/** An origin and, for a loopback host, its twin (localhost and 127.0.0.1 are different origins). */
+function withLoopbackTwin(url: string): string[] {
+  const u = new URL(url);
+  const twin =
+    u.hostname === 'localhost' ? '127.0.0.1' : u.hostname === '127.0.0.1' ? 'localhost' : undefined;
+  return twin ? [u.origin, `${u.protocol}//${twin}${u.port ? `:${u.port}` : ''}`] : [u.origin];
+}
+
 export function codecRouter(deps: ApiDeps, evidence: ApiEvidenceDeps): Router {
   const router = Router();
   const allowed = new Set(evidence.codecOrigins);
   router.use('/codec', codecCors(allowed));
 
+  // Codec sessions (api/codec-session.ts): a cookie is only as good as the page that made the
+  // request, so it counts only from the Temporal UI's origin or this service's own (CSRF).
+  const sessionKey = codecSessionKey(deps.masterKey);
+  const ttlMs = evidence.codecSessionTtlMs ?? DEFAULT_CODEC_SESSION_TTL_MS;
+  const secure = deps.publicUrl.startsWith('https:');
+  const ownOrigins = new Set(withLoopbackTwin(deps.publicUrl));
+  const sessionOrigins = new Set([...allowed, ...ownOrigins]);
+  const pageContext: PageContext = {
+    ...(deps.temporalUiUrl ? { uiUrl: deps.temporalUiUrl } : {}),
+    codecEndpoint: `${deps.publicUrl}/codec`,
+    ttl: formatDuration(ttlMs),
+  };
+  const apiKeys = () => deps.config?.apiKeys ?? [];
+
+  const sessionPrincipal = (req: Request, res: Response, token: string): Principal => {
+    const origin = req.get('origin');
+    if (origin === undefined || !sessionOrigins.has(origin)) {
+      deps.logger.warn({ origin: origin ?? null }, 'codec session cookie refused from another origin');
+      throw new ProblemError({
+        status: 403,
+        type: PROBLEM.forbidden,
+        title: 'Forbidden',
+        detail: `a codec session cookie counts only from the Temporal UI or this service (${[...sessionOrigins].join(', ')}); ${origin === undefined ? 'the request has no Origin header' : `not from ${origin}`}`,
+      });
+    }
+    const opened = openCodecSession(sessionKey, token);
+    const session: CodecSession | undefined = opened.ok ? opened.session : undefined;
+    const roles = session ? currentRoles(sessionKey, session, apiKeys()) : undefined;
+    if (!session || !roles) {
+      res.append('Set-Cookie', clearedSessionCookie(secure));
+      const why = !opened.ok
+        ? opened.reason === 'expired'
+          ? 'the codec session has expired'
+          : 'the codec session cookie is not valid'
+        : 'the API key of this codec session is no longer configured';
+      throw new ProblemError({
+        status: 401,
+        type: PROBLEM.unauthenticated,
+        title: 'Unauthenticated',
+        detail: `${why}; start a new one at ${deps.publicUrl}/codec/login`,
+      });
+    }
+    return { id: session.principal, roles, via: session.keyBinding ? 'api-key' : 'oidc' };
+  };
+
+  /** A bearer token (or X-API-Key) when the request has one, else the session cookie. */
+  const authenticate = (req: Request, res: Response): Promise<Principal> | Principal => {
+    const token =
+      req.get('authorization') === undefined && req.get('x-api-key') === undefined
+        ? sessionTokenFrom(req.get('cookie'))
+        : undefined;
+    return token === undefined
+      ? deps.authenticate.authenticate(req.headers)
+      : sessionPrincipal(req, res, token);
+  };
+
   // Authenticate and check the content type before reading up to 8 MB of body.
   const guard =
     (op: 'decode' | 'encode'): RequestHandler =>
-    async (req, _res, next) => {
-      const principal = await deps.authenticate.authenticate(req.headers);
+    async (req, res, next) => {
+      const principal = await authenticate(req, res);
       const roles = CODEC_ROLES[op];
       if (!principal.roles.some((r) => roles.includes(r))) {
         deps.logger.warn({ principal: principal.id, op }, 'codec request refused');
@@ -96,6 +182,128 @@ export function codecRouter(deps: ApiDeps, evidence: ApiEvidenceDeps): Router {
       }
       next();
     };
+
+  const isForm = (req: Request) =>
+    /^application\/x-www-form-urlencoded\b/i.test(req.get('content-type') ?? '');
+  const html = (res: Response, status: number, body: string) =>
+    res.status(status).set(PAGE_HEADERS).send(body);
+  /** Form posts (which browsers always give an Origin) must come from this service or the UI. */
+  const checkFormOrigin = (req: Request) => {
+    const origin = req.get('origin');
+    if (origin !== undefined && !sessionOrigins.has(origin)) {
+      throw new ProblemError({
+        status: 403,
+        type: PROBLEM.forbidden,
+        title: 'Forbidden',
+        detail: `codec sessions are managed from ${deps.publicUrl}/codec/login, not from ${origin}`,
+      });
+    }
+  };
+
+  router.get('/codec/login', (_req, res) => {
+    html(res, 200, loginPage(pageContext));
+  });
+
+  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 });
+  router.post('/codec/session', form, async (req, res) => {
+    const fromForm = isForm(req);
+    try {
+      checkFormOrigin(req);
+      let credential: string | undefined;
+      if (fromForm) {
+        const key = (req.body as Record<string, unknown> | undefined)?.key;
+        credential = typeof key === 'string' ? key.trim() : '';
+        if (credential === '')
+          throw new ProblemError({ status: 400, type: PROBLEM.invalidBody, detail: 'paste an API key' });
+        if (/\s/.test(credential))
+          throw new ProblemError({
+            status: 401,
+            type: PROBLEM.unauthenticated,
+            detail: 'invalid or expired token',
+          });
+      } else {
+        if (Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined)
+          throw new ProblemError({
+            status: 415,
+            type: PROBLEM.unsupportedMediaType,
+            detail:
+              'post the form (application/x-www-form-urlencoded) or send Authorization: Bearer with no body',
+          });
+        credential = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.get('authorization') ?? '')?.[1];
+        if (credential === undefined)
+          throw new ProblemError({
+            status: 401,
+            type: PROBLEM.unauthenticated,
+            detail: 'missing credentials',
+            headers: { 'WWW-Authenticate': 'Bearer realm="airlock"' },
+          });
+      }
+      const principal = await deps.authenticate.authenticate({ authorization: `Bearer ${credential}` });
+      const roles = principal.roles.filter((r) => CODEC_ROLES.decode.includes(r));
+      if (roles.length === 0) {
+        deps.logger.warn({ principal: principal.id }, 'codec session refused: no decode role');
+        throw new ProblemError({
+          status: 403,
+          type: PROBLEM.forbidden,
+          title: 'Forbidden',
+          detail: `${principal.id} may not read payloads: a codec session requires the role ${CODEC_ROLES.decode.join(' or ')}`,
+        });
+      }
+      const session: CodecSession = {
+        principal: principal.id,
+        roles,
+        expiresAt: Date.now() + ttlMs,
+        ...(principal.via === 'api-key' ? { keyBinding: keyBinding(sessionKey, sha256Hex(credential)) } : {}),
+      };
+      res.append(
+        'Set-Cookie',
+        sessionCookie(signCodecSession(sessionKey, session), {
+          secure,
+          maxAgeSeconds: Math.floor(ttlMs / 1000),
+        }),
+      );
+      deps.logger.info(
+        {
+          principal: principal.id,
+          via: principal.via,
+          roles,
+          expiresAt: new Date(session.expiresAt).toISOString(),
+        },
+        'codec session created',
+      );
+      if (!fromForm) {
+        res.setHeader('cache-control', 'no-store');
+        res.json({ principal: principal.id, roles, expiresAt: new Date(session.expiresAt).toISOString() });
+        return;
+      }
+      const codecHost = new URL(deps.publicUrl).hostname;
+      const warning =
+        req.hostname === codecHost
+          ? undefined
+          : `This page is open at ${req.hostname}, but the Temporal UI calls the codec server at ${codecHost}: the cookie only goes to ${req.hostname}. Open ${deps.publicUrl}/codec/login instead.`;
+      html(res, 200, sessionPage(pageContext, session, warning));
+    } catch (err) {
+      const problem = toProblem(err);
+      if (!fromForm || !problem) throw err;
+      const message =
+        problem.status === 401
+          ? 'That key was not accepted: it is unknown, revoked or expired.'
+          : problem.status === 403 || problem.status === 400
+            ? `${problem.detail.charAt(0).toUpperCase()}${problem.detail.slice(1)}.`
+            : 'The key could not be checked right now; try again shortly.';
+      html(res, problem.status, loginPage(pageContext, message));
+    }
+  });
+
+  router.post('/codec/logout', form, (req, res) => {
+    checkFormOrigin(req);
+    const token = sessionTokenFrom(req.get('cookie'));
+    const opened = token === undefined ? undefined : openCodecSession(sessionKey, token);
+    res.append('Set-Cookie', clearedSessionCookie(secure));
+    deps.logger.info({ principal: opened?.ok ? opened.session.principal : undefined }, 'codec session ended');
+    if (isForm(req)) html(res, 200, loggedOutPage());
+    else res.status(204).end();
+  });
 
   const handler =
     (op: 'decode' | 'encode'): RequestHandler =>

@@ -44,4 +44,6 @@ export interface ApiEvidenceDeps {
   codec: PayloadCodec;
   /** Browser origins allowed to call /codec (the Temporal Web UI). */
   codecOrigins: string[];
+  /** How long a codec session cookie lasts (GET /codec/login); default 8h. */
+  codecSessionTtlMs?: number;
 }

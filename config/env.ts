@@ -40,6 +40,8 @@ export interface AirlockEnv {
   migrationDatabaseUrl?: string;
   /** How often the Temporal Schedule archives closed histories and signs a checkpoint. */
   archive: { intervalMs: number };
+  /** How long a codec session cookie (GET /codec/login) lasts (AIRLOCK_CODEC_SESSION_TTL, default 8h). */
+  codecSessionTtlMs: number;
   /**
    * Workflows a worker keeps in memory (AIRLOCK_WORKER_CACHED_WORKFLOWS). Others are replayed from
    * their history when something happens to them; each cached one costs ~0.14 MB (measured).
@@ -173,6 +175,18 @@ const archiveInterval = refined(
   },
 );
 
+const MIN_CODEC_SESSION_TTL_MS = 60_000;
+const MAX_CODEC_SESSION_TTL_MS = 86_400_000;
+const codecSessionTtl = refined(
+  `must be a duration between ${formatDuration(MIN_CODEC_SESSION_TTL_MS)} and ${formatDuration(MAX_CODEC_SESSION_TTL_MS)} (for example 8h)`,
+  (raw) => {
+    const ms = parseDuration(raw);
+    return ms !== undefined && ms >= MIN_CODEC_SESSION_TTL_MS && ms <= MAX_CODEC_SESSION_TTL_MS
+      ? ms
+      : undefined;
+  },
+);
+
 const commaList = z.string().transform((raw) =>
   raw
     .split(',')
@@ -206,6 +220,7 @@ const envSchema = z.object({
     url(['postgres:', 'postgresql:'], 'must be a postgres:// or postgresql:// URL'),
   ),
   AIRLOCK_ARCHIVE_INTERVAL: optional(archiveInterval),
+  AIRLOCK_CODEC_SESSION_TTL: optional(codecSessionTtl),
   AIRLOCK_WORKER_CACHED_WORKFLOWS: optional(cachedWorkflows),
   TEAMS_APP_ID: optional(nonEmpty),
   TEAMS_APP_PASSWORD: optional(nonEmpty),
@@ -294,6 +309,7 @@ function toAirlockEnv(raw: RawEnv): AirlockEnv {
     dataDir: raw.AIRLOCK_DATA_DIR ?? '.airlock',
     previousEncryptionKeys: raw.AIRLOCK_ENCRYPTION_KEYS_OLD ?? [],
     archive: { intervalMs: raw.AIRLOCK_ARCHIVE_INTERVAL ?? 5 * 60_000 },
+    codecSessionTtlMs: raw.AIRLOCK_CODEC_SESSION_TTL ?? 8 * 3_600_000,
     workerCachedWorkflows: raw.AIRLOCK_WORKER_CACHED_WORKFLOWS ?? DEFAULT_CACHED_WORKFLOWS,
     botFramework: {},
   };

@@ -1,10 +1,13 @@
 // The Temporal Web UI as the SRE console: on a dev server started here with its UI, headless
 // Chromium runs a saved query of docs/runbook.md ("pending in production"), finds the request,
-// opens its history and saves a screenshot under test-artifacts/. Skips only where Debian's
-// chromium is absent and AIRLOCK_REQUIRE_BROWSER is unset (.ci/run installs it and sets it).
+// opens its history and saves a screenshot under test-artifacts/. Then payloads: the dev server
+// points the UI at the service's codec (as `npm start` does); an auditor starts a codec session at
+// /codec/login and, with the UI's codec settings as docs/audit.md says, reads the request's input
+// decoded, which without the session stays ciphertext. Skips only where Debian's chromium is
+// absent and AIRLOCK_REQUIRE_BROWSER is unset (.ci/run installs it and sets it).
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type DevServer, startDevServer } from '../../../temporal/dev-server.js';
+import { type DevServer, freePort, startDevServer } from '../../../temporal/dev-server.js';
 import { startHttpTarget } from '../../fakes/http-target.js';
 import { eventually, type Harness, startHarness } from '../../support/harness.js';
 import { CORE_POLICY, coreConfig, httpRequest, PRINCIPALS } from '../core/fixtures.js';
@@ -17,17 +20,24 @@ if (!chromiumPath && !required) {
 
 let dev: DevServer;
 let h: Harness;
+/** The UI and the API on one host name, as the banner prints them: one site for the cookie. */
+let uiUrl: string;
 let target: Awaited<ReturnType<typeof startHttpTarget>>;
 
 describe.skipIf(!chromiumPath && !required)('Temporal Web UI', () => {
   beforeAll(async () => {
-    dev = await startDevServer({ cliPath: inject('temporalCliPath') });
+    const apiPort = await freePort();
+    dev = await startDevServer({
+      cliPath: inject('temporalCliPath'),
+      codecEndpoint: `http://localhost:${apiPort}/codec`,
+    });
+    uiUrl = dev.uiUrl!.replace('//127.0.0.1:', '//localhost:');
     target = await startHttpTarget();
     h = await startHarness({
       policy: CORE_POLICY,
       config: coreConfig(target.url, 'postgres://unused@127.0.0.1:1/unused'),
       principals: PRINCIPALS,
-      env: { TEMPORAL_ADDRESS: dev.address },
+      env: { TEMPORAL_ADDRESS: dev.address, PORT: String(apiPort), TEMPORAL_UI_URL: uiUrl },
     });
   }, 180_000);
 
@@ -94,6 +104,75 @@ describe.skipIf(!chromiumPath && !required)('Temporal Web UI', () => {
         });
       expect(await page.content()).toContain(workflowId);
       await page.screenshot({ path: 'test-artifacts/web-ui-history.png', fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+  it("shows a request's input decoded only to an auditor with a codec session", async () => {
+    const marker = `ui-marker-${Date.now().toString(36)}`;
+    const res = await h.api('ci@example.com', '/v1/actions', {
+      body: httpRequest({ parameters: { method: 'POST', path: '/config', body: { m: marker } } }),
+    });
+    expect(res.status).toBe(202);
+    const workflowPage = `${uiUrl}/namespaces/default/workflows/action-${res.body.id as string}`;
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const statuses: number[] = [];
+      page.on('response', (r) => {
+        if (r.url().endsWith('/codec/decode') && r.request().method() === 'POST') statuses.push(r.status());
+      });
+      /** Opens the request's page; resolves when the UI has had a decode answer and shows its input. */
+      const openInput = async () => {
+        statuses.length = 0;
+        await page.goto(workflowPage);
+        await eventually(async () => (statuses.length > 0 ? true : undefined), 30_000, 'a codec call');
+        await page.getByTestId('input-and-result').first().waitFor({ timeout: 15_000 });
+      };
+
+      // The UI's codec settings as a user sets them (docs/audit.md): the dev server configures only
+      // the endpoint, so the browser setting must override it to include credentials.
+      await openInput();
+      await page.locator('[data-testid^="data-encoder-status"]').first().click();
+      await page.getByTestId('override-accordion').getByRole('button').first().click();
+      await page.getByText('Use my browser setting and ignore Cluster-level setting.').click();
+      await page.getByTestId('data-encoder-endpoint-input').fill(`${h.airlock.publicUrl}/codec`);
+      // Keyboard, not clicks: in an 900px-high headless window the sticky top bar covers them.
+      await page.locator('#pass-access-credentials').focus();
+      await page.keyboard.press('Space');
+      expect(await page.locator('#pass-access-credentials').isChecked()).toBe(true);
+      await page.getByTestId('confirm-data-encoder-button').focus();
+      await page.keyboard.press('Enter');
+      expect(await page.evaluate("localStorage.getItem('includeCredentials')")).toBe('true');
+
+      // Without a session: the codec refuses (401), the input stays ciphertext.
+      await openInput();
+      expect(statuses).toContain(401);
+      expect(await page.getByTestId('input-and-result').first().textContent()).not.toContain(marker);
+      expect(await page.content()).not.toContain(marker);
+
+      // The auditor starts a session through the login form, then reopens the request.
+      await page.goto(`${h.airlock.publicUrl}/codec/login`);
+      await page.getByLabel('API key').fill(h.keys['audit@example.com']!);
+      await page.getByRole('button', { name: 'Start codec session' }).click();
+      await page.getByText('Signed in as').waitFor({ timeout: 10_000 });
+      // Cookies do not separate ports: the UI's own (_csrf) shows here too; ours has Path=/codec.
+      const cookies = await browser.cookies(`${h.airlock.publicUrl}/codec/decode`);
+      const cookie = cookies.find((c) => c.name === 'airlock_codec_session');
+      expect(cookie?.value).not.toContain(h.keys['audit@example.com']);
+      expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/codec' });
+      await openInput();
+      await page
+        .getByText(marker)
+        .first()
+        .waitFor({ timeout: 15_000 })
+        .catch(async (err: unknown) => {
+          await page.screenshot({ path: 'test-artifacts/web-ui-codec-failure.png', fullPage: true });
+          throw new Error(`${String(err)}; codec answers: ${statuses.join(' ')}`);
+        });
+      expect(statuses.every((s) => s === 200)).toBe(true);
+      mkdirSync('test-artifacts', { recursive: true });
+      await page.screenshot({ path: 'test-artifacts/web-ui-codec-decoded.png', fullPage: true });
     } finally {
       await browser.close();
     }

@@ -33,6 +33,9 @@ beforeAll(async () => {
   });
   const deps = {
     authenticate: createAuthenticator({ apiKeys }),
+    config: { apiKeys },
+    masterKey: Buffer.alloc(32, 9),
+    publicUrl: 'http://localhost:8080',
     namespace: 'default',
     logger: pino({ level: 'silent' }),
   } as unknown as ApiDeps;
