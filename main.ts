@@ -38,6 +38,7 @@ import { EncryptionCodec } from './temporal/codec.js';
 import { type DevServer, startDevServer, startDownloadedDevServer } from './temporal/dev-server.js';
 import { installRuntimeLogger } from './temporal/runtime-logger.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
+import { stateSealer } from './temporal/state-snapshot.js';
 import type { Tracing } from './temporal/tracing.js';
 import { airlockDataConverter, createAirlockWorker } from './temporal/worker.js';
 
@@ -176,7 +177,14 @@ export async function startAirlock(
       dataConverter: airlockDataConverter(codec),
       ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
     });
-    const actions = new ActionClient(client, env.temporal.taskQueue);
+    const sealer = stateSealer(codec);
+    // GET reads the state the workflow last wrote (sealed) and queries the workflow only without one.
+    const actions = new ActionClient(client, env.temporal.taskQueue, {
+      snapshot: async (requestId) => {
+        const sealed = await audit.stateSnapshot(requestId);
+        return sealed === undefined ? undefined : sealer.open(requestId, sealed);
+      },
+    });
     const plugins: ChannelPlugin[] = [];
     for (const factory of [...(await configuredPlugins(env)), ...(opts.plugins ?? [])]) {
       const plugin = await factory({ env, policy, actions, db, logger, publicUrl });
@@ -211,6 +219,7 @@ export async function startAirlock(
           config,
           masterKey,
           logger,
+          stateSealer: sealer,
           evidence: { client, taskQueue: env.temporal.taskQueue, signing: keyring.signing },
         },
       });

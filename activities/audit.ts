@@ -1,12 +1,16 @@
 // Audit activities: append events to the hash chain (idempotent by event key, so a retried
 // activity never doubles them) and keep the request index used by enrichment and listings.
 import type { AuditEventInput, RequestIndexRow } from '../audit/types.js';
+import type { ActionState } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 
 /** The workflow's buffered audit events and the request's index row, written together. */
 export interface RecordBatch {
   events: AuditEventInput[];
   index: RequestIndexRow;
+  /** The state as of these events, stored sealed for GET (the workflow's event count orders them). */
+  state?: ActionState;
+  stateSeq?: number;
 }
 
 /**
@@ -16,9 +20,10 @@ export interface RecordBatch {
  * on the events): the first write of an event key stands.
  */
 export async function recordBatch(
-  { audit, logger }: ActivityDeps,
-  { events, index }: RecordBatch,
+  deps: ActivityDeps,
+  { events, index, state, stateSeq }: RecordBatch,
 ): Promise<void> {
+  const { audit, logger, stateSealer } = deps;
   const stored = await audit.appendMany(
     events.map((e) => ({ ...e, data: dropUndefined(e.data) })),
     { keepStored: true },
@@ -30,7 +35,21 @@ export async function recordBatch(
       'kept audit events written by an earlier attempt of this workflow task',
     );
   }
-  await audit.upsertRequestIndex(index);
+  const snapshot =
+    state && stateSeq !== undefined && stateSealer
+      ? { statePayload: await stateSealer.seal(state), stateSeq }
+      : {};
+  await audit.upsertRequestIndex({ ...index, ...snapshot });
+  await observe(deps, events);
+}
+
+/** The metrics hook: a failure there must not fail (and retry) the write, or block an execution. */
+async function observe({ onAudit, logger }: ActivityDeps, events: AuditEventInput[]): Promise<void> {
+  try {
+    await onAudit?.(events);
+  } catch (err) {
+    logger.warn({ requestId: events[0]?.requestId, err: String(err) }, 'audit metrics update failed');
+  }
 }
 
 export function createAuditActivities(deps: ActivityDeps) {
@@ -38,6 +57,7 @@ export function createAuditActivities(deps: ActivityDeps) {
   return {
     async recordAudit(event: AuditEventInput): Promise<void> {
       await audit.append({ ...event, data: dropUndefined(event.data) });
+      await observe(deps, [event]);
     },
     async indexRequest(row: RequestIndexRow): Promise<void> {
       await audit.upsertRequestIndex(row);

@@ -4,10 +4,12 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { SigningKey } from '../audit/keys.js';
 import type { AuditStore } from '../audit/store.js';
+import type { AuditEventInput } from '../audit/types.js';
 import type { ChannelRouter } from '../bots/channel.js';
 import type { ServiceConfig } from '../config/types.js';
 import type { ExecutorRegistry } from '../executors/registry.js';
 import type { LoadedPolicy } from '../policy/load.js';
+import type { StateSealer } from '../temporal/state-snapshot.js';
 
 export interface ActivityDeps {
   policy: { current(): LoadedPolicy };
@@ -18,6 +20,10 @@ export interface ActivityDeps {
   /** Derives grant passwords, gate tokens and the callback signing key; never leaves the server. */
   masterKey: Buffer;
   logger: Logger;
+  /** Seals the state snapshots GET reads (absent: no snapshots, GET queries the workflow). */
+  stateSealer?: StateSealer;
+  /** Told of every event written (the audit metrics); its failures are logged, never raised. */
+  onAudit?: (events: AuditEventInput[]) => Promise<void>;
   /** What the history archiver needs. */
   evidence: EvidenceDeps;
 }

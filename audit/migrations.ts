@@ -133,4 +133,15 @@ export const MIGRATIONS: Migration[] = [
       'CREATE INDEX IF NOT EXISTS request_index_status_idx ON request_index (status, submitted_at DESC)',
     ],
   },
+  {
+    // GET /v1/actions/{id} reads the request's state from here instead of querying its workflow
+    // (issue 7: a query on a workflow out of the worker's cache replays it). Encrypted with the
+    // payload codec, like the same state in Temporal; state_seq keeps an older write from
+    // replacing a newer one.
+    version: 'audit.004_state_snapshot',
+    statements: [
+      'ALTER TABLE request_index ADD COLUMN IF NOT EXISTS state_payload text',
+      'ALTER TABLE request_index ADD COLUMN IF NOT EXISTS state_seq integer',
+    ],
+  },
 ];

@@ -20,7 +20,10 @@ const COLUMNS = {
   risk: 'risk',
   submittedAt: 'submitted_at',
   endedAt: 'ended_at',
-} as const satisfies Record<Exclude<keyof RequestIndexRow, 'requestId'>, string>;
+} as const satisfies Record<
+  Exclude<keyof RequestIndexRow, 'requestId' | 'statePayload' | 'stateSeq'>,
+  string
+>;
 
 /** Inserts or updates one request; fields left undefined keep their stored value (null clears). */
 export async function upsertRequestIndex(db: SqlExecutor, row: RequestIndexRow): Promise<void> {
@@ -32,13 +35,32 @@ export async function upsertRequestIndex(db: SqlExecutor, row: RequestIndexRow):
     names.push(column);
     values.push(v instanceof Date ? v.toISOString() : v);
   }
-  const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
   const updates = names.slice(1).map((c) => `${c} = EXCLUDED.${c}`);
+  if (row.statePayload !== undefined && row.stateSeq !== undefined) {
+    names.push('state_payload', 'state_seq');
+    values.push(row.statePayload, row.stateSeq);
+    // A snapshot never goes back: a retried write of an older one leaves the newer in place.
+    const newer = 'request_index.state_seq IS NULL OR request_index.state_seq <= EXCLUDED.state_seq';
+    updates.push(
+      `state_payload = CASE WHEN ${newer} THEN EXCLUDED.state_payload ELSE request_index.state_payload END`,
+      `state_seq = CASE WHEN ${newer} THEN EXCLUDED.state_seq ELSE request_index.state_seq END`,
+    );
+  }
+  const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
   await db.query(
     `INSERT INTO request_index (${names.join(', ')}) VALUES (${placeholders})
      ON CONFLICT (request_id) DO ${updates.length > 0 ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
     values,
   );
+}
+
+/** The sealed state snapshot of a request, if its workflow wrote one. */
+export async function stateSnapshot(db: SqlExecutor, requestId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ state_payload: string | null }>(
+    'SELECT state_payload FROM request_index WHERE request_id = $1',
+    [requestId],
+  );
+  return rows[0]?.state_payload ?? undefined;
 }
 
 interface CountRow {

@@ -4,7 +4,7 @@ import { canonicalJson } from './canonical.js';
 import { eventHashOfCanonicalData, GENESIS_HASH } from './chain.js';
 import type { SqlDb, SqlExecutor } from './db.js';
 import { AuditConflictError } from './errors.js';
-import { historyFor, listRequests, upsertRequestIndex } from './request-index.js';
+import { historyFor, listRequests, stateSnapshot, upsertRequestIndex } from './request-index.js';
 import { EVENT_COLUMNS, type EventRow, toEvent } from './rows.js';
 import type {
   AuditEventInput,
@@ -152,6 +152,10 @@ export class AuditStore {
   }
 
   /** The requests for GET /v1/actions, newest first (request_index). */
+  stateSnapshot(requestId: string): Promise<string | undefined> {
+    return stateSnapshot(this.db, requestId);
+  }
+
   listRequests(query: RequestListQuery) {
     return listRequests(this.db, query);
   }

@@ -56,6 +56,10 @@ export interface RequestIndexRow {
   risk?: string | null;
   submittedAt?: string | Date | null;
   endedAt?: string | Date | null;
+  /** The request's state, sealed by the payload codec (temporal/state-snapshot.ts). */
+  statePayload?: string;
+  /** Orders the snapshots: a write with a lower seq than the stored one leaves it. */
+  stateSeq?: number;
 }
 
 /** GET /v1/actions: filters (all optional) and a keyset cursor (the last item's position). */

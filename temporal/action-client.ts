@@ -46,12 +46,22 @@ export function isSettled(state: ActionState): boolean {
   return state.status === 'approved' && state.gate !== undefined;
 }
 
+export interface ActionClientOptions {
+  /** The state the workflow last wrote, if any (temporal/state-snapshot.ts): read before a query. */
+  snapshot?: (requestId: string) => Promise<ActionState | undefined>;
+  queryTimeoutMs?: number;
+}
+
 export class ActionClient {
+  private readonly queryTimeoutMs: number;
+
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
-    private readonly queryTimeoutMs = 10_000,
-  ) {}
+    private readonly options: ActionClientOptions = {},
+  ) {
+    this.queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
+  }
 
   /** Starts the workflow; an existing one with the same id is returned when its body matches. */
   async start(input: ActionRequestInput): Promise<{ created: boolean }> {
@@ -87,6 +97,10 @@ export class ActionClient {
   }
 
   async state(requestId: string): Promise<ActionState> {
+    // A query on a workflow out of the worker's cache replays it, so the snapshot comes first.
+    // A store that cannot answer leaves the answer to the workflow.
+    const snapshot = await this.options.snapshot?.(requestId).catch(() => undefined);
+    if (snapshot) return snapshot;
     const handle = this.client.workflow.getHandle(workflowIdFor(requestId));
     try {
       return await this.client.connection.withDeadline(Date.now() + this.queryTimeoutMs, () =>

@@ -69,20 +69,7 @@ export interface WorkerOptions {
 }
 
 export async function createAirlockWorker(opts: WorkerOptions): Promise<Worker> {
-  const activities = createActivities(opts.deps);
-  const onAudit = opts.onAudit;
-  if (onAudit) {
-    const append = activities.recordAudit;
-    activities.recordAudit = async (event: AuditEventInput) => {
-      await append(event);
-      await onAudit([event]);
-    };
-    const record = activities.recordEvents;
-    activities.recordEvents = async (batch) => {
-      await record(batch);
-      await onAudit(batch.events);
-    };
-  }
+  const activities = createActivities(opts.onAudit ? { ...opts.deps, onAudit: opts.onAudit } : opts.deps);
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,

@@ -192,7 +192,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
       const events = unrecorded.splice(0);
       writesInFlight++;
       written = written
-        .then(() => localQuick.recordEvents({ events, index }))
+        .then(() => localQuick.recordEvents({ events, index, ...snapshot() }))
         .finally(() => writesInFlight--);
     }
     return written;
@@ -205,8 +205,10 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     if (writesInFlight > 0) await flush();
     sendAttributes();
     if (unrecorded.length === 0) return undefined;
-    return { events: unrecorded.splice(0), index: indexRow(state, endingAs) };
+    return { events: unrecorded.splice(0), index: indexRow(state, endingAs), ...snapshot() };
   };
+  /** The state as GET shows it, written with the events (request_index.state_payload). */
+  const snapshot = () => ({ state: { ...state, status: endingAs ?? state.status }, stateSeq: auditSeq });
   /** For handlers: the event is in the trail before the caller gets the answer. */
   const auditNow = (type: string, actor: string, data: Record<string, unknown>): Promise<void> =>
     localSteps ? audit(type, actor, data).then(() => flush()) : audit(type, actor, data);

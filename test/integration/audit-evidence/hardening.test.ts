@@ -50,7 +50,12 @@ beforeAll(async () => {
   await admin(`GRANT ${AUDIT_WRITER_ROLE} TO ${appRole}`);
   await admin(`CREATE DATABASE ${dbName} OWNER ${ownerRole}`);
   owner = await openPostgres(urlAs(ownerRole), { max: 1 });
-  expect(await migrate(owner)).toEqual(['audit.001_init', 'audit.002_evidence', 'audit.003_request_list']);
+  expect(await migrate(owner)).toEqual([
+    'audit.001_init',
+    'audit.002_evidence',
+    'audit.003_request_list',
+    'audit.004_state_snapshot',
+  ]);
   app = await openPostgres(urlAs(appRole), { max: 2 });
 });
 

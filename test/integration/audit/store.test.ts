@@ -345,6 +345,19 @@ describe.each(BACKENDS)('AuditStore on $name', (backend) => {
     expect((await store.verifyRequest(stored[3]!.requestId)).ok).toBe(true);
   });
 
+  it('keeps the newest state snapshot: an older seq never replaces it, a plain row update leaves it', async () => {
+    const row = { requestId: 'snap-1', status: 'pending_approval' };
+    expect(await store.stateSnapshot('snap-1')).toBeUndefined();
+    await store.upsertRequestIndex({ ...row, statePayload: 'five', stateSeq: 5 });
+    await store.upsertRequestIndex({ ...row, statePayload: 'three', stateSeq: 3 });
+    expect(await store.stateSnapshot('snap-1')).toBe('five');
+    await store.upsertRequestIndex({ ...row, status: 'approved' });
+    expect(await store.stateSnapshot('snap-1')).toBe('five');
+    await store.upsertRequestIndex({ ...row, statePayload: 'six', stateSeq: 6 });
+    expect(await store.stateSnapshot('snap-1')).toBe('six');
+    expect(await store.stateSnapshot('no-such-request')).toBeUndefined();
+  });
+
   it('lists requests newest first, filtered, page by page', async () => {
     const at = (m: number) => new Date(Date.UTC(2026, 0, 1, 0, m)).toISOString();
     for (let i = 0; i < 5; i++) {

@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgres } from '../../../audit/db-postgres.js';
 import { startHttpTarget } from '../../fakes/http-target.js';
 import { eventually, type Harness, startHarness } from '../../support/harness.js';
 import { CORE_POLICY, coreConfig, httpRequest, PRINCIPALS } from './fixtures.js';
@@ -76,7 +77,23 @@ describe('worker crash', () => {
 
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
-    // With no worker the request cannot be read or decided, but nothing is lost.
+    // With no worker the request cannot be decided, but it can be read: GET answers from the
+    // state the workflow last wrote, sealed, so the database holds no parameter in plaintext.
+    const read = await h.api('audit@example.com', `/v1/actions/${id}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ id, status: 'pending_approval' });
+    expect(JSON.stringify(read.body)).toContain('crash-1');
+    const db = await openPostgres(h.db.url, { max: 1 });
+    try {
+      const { rows } = await db.query<{ row: string }>(
+        'SELECT row_to_json(r)::text AS row FROM request_index r WHERE request_id = $1',
+        [id],
+      );
+      expect(rows[0]?.row).toContain('state_payload');
+      expect(rows[0]?.row).not.toContain('crash-1');
+    } finally {
+      await db.close();
+    }
     await startWorkerProcess();
     const decided = await h.api('dana@example.com', `/v1/actions/${id}/decisions`, {
       body: { decision: 'approve' },
