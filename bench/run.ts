@@ -100,7 +100,12 @@ async function main(): Promise<void> {
     const baselineQueue = `bench-baseline-${randomBytes(4).toString('hex')}`;
     const baseWorker = await spawnService(
       BASELINE_WORKER,
-      { ...process.env, TEMPORAL_ADDRESS: dev.address, TEMPORAL_TASK_QUEUE: baselineQueue },
+      {
+        ...process.env,
+        TEMPORAL_ADDRESS: dev.address,
+        TEMPORAL_TASK_QUEUE: baselineQueue,
+        MALLOC_ARENA_MAX: '2',
+      },
       workerRunning,
     );
     cleanups.push(() => stopChild(baseWorker));
@@ -144,6 +149,8 @@ actions:
       TEMPORAL_ADDRESS: dev.address,
       TEMPORAL_TASK_QUEUE: `bench-airlock-${randomBytes(4).toString('hex')}`,
       LOG_LEVEL: 'info',
+      // As `npm start` and the Dockerfile run it (docs/runbook.md); the baseline worker gets it too.
+      MALLOC_ARENA_MAX: '2',
     };
     log('starting the Airlock worker (bundles the workflow) and API');
     const worker = await spawnService(MAIN, { ...airlockEnv, AIRLOCK_ROLE: 'worker' }, workerRunning);

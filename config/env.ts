@@ -44,7 +44,8 @@ export interface AirlockEnv {
   codecSessionTtlMs: number;
   /**
    * Workflows a worker keeps in memory (AIRLOCK_WORKER_CACHED_WORKFLOWS). Others are replayed from
-   * their history when something happens to them; each cached one costs ~0.14 MB (measured).
+   * their history when something happens to them (a decision, a timer); GET reads the state
+   * snapshot in PostgreSQL, not the workflow. Each cached one costs ~0.2 MB (measured).
    */
   workerCachedWorkflows: number;
   teams?: { appId: string; appPassword: string; tenantId: string; allowedTenants: string[] };
@@ -63,7 +64,8 @@ export interface AirlockEnv {
  * Bounds a worker's memory however many requests wait: the SDK's default grows with the heap
  * (2,310 here). Measured with 2,000 pending: worker RSS 520 MB at 250, 771 MB at 5,000.
  */
-const DEFAULT_CACHED_WORKFLOWS = 500;
+// 100: worker RSS 416 MB with 500 pending (500: 470-480 MB); GET no longer needs the cache.
+const DEFAULT_CACHED_WORKFLOWS = 100;
 
 export const DEMO_CONFIG_PATH = fileURLToPath(new URL('../demo/airlock.yaml', import.meta.url));
 export const DEMO_POLICY_PATH = fileURLToPath(new URL('../demo/policy.yaml', import.meta.url));

@@ -27,6 +27,8 @@ try {
 console.error('[airlock] Starting Airlock (Temporal dev server, worker, API)...');
 const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'main.ts')], {
   cwd: root,
+  // Fewer glibc malloc arenas: the worker's threads otherwise keep freed memory (docs/runbook.md).
+  env: { MALLOC_ARENA_MAX: '2', ...process.env },
   stdio: 'inherit',
 });
 // Ctrl-C reaches the child through the terminal's process group; SIGTERM is passed on.

@@ -5,8 +5,8 @@ import { parseEnv } from '../../../config/env.js';
 import { errorOf } from './parse-env-error.js';
 
 describe('parseEnv: worker cache', () => {
-  it('defaults to 500 cached workflows and takes a positive integer', () => {
-    expect(parseEnv({}).workerCachedWorkflows).toBe(500);
+  it('defaults to 100 cached workflows and takes a positive integer', () => {
+    expect(parseEnv({}).workerCachedWorkflows).toBe(100);
     expect(parseEnv({ AIRLOCK_WORKER_CACHED_WORKFLOWS: '2000' }).workerCachedWorkflows).toBe(2000);
   });
 
