@@ -24,19 +24,32 @@ export function interpolateTree(
   ctx: InterpolationContext,
 ): { value: unknown; problems: InterpolationProblem[] } {
   const problems: InterpolationProblem[] = [];
+  // A YAML anchor may contain its own alias (`a: &a [*a]`): the parsed tree is then circular, and
+  // walking it would overflow the stack instead of failing with a line naming the field.
+  const ancestors = new Set<object>();
   const walk = (node: unknown, path: PropertyKey[]): unknown => {
     if (typeof node === 'string') {
       const result = interpolateString(node, ctx);
       for (const detail of result.problems) problems.push({ path, detail });
       return result.value;
     }
-    if (Array.isArray(node)) return node.map((item, index) => walk(item, [...path, index]));
-    if (node !== null && typeof node === 'object') {
+    if (node === null || typeof node !== 'object') return node;
+    if (ancestors.has(node)) {
+      problems.push({
+        path,
+        detail: 'refers to itself through a YAML alias (recursive anchors are not allowed)',
+      });
+      return undefined;
+    }
+    ancestors.add(node);
+    try {
+      if (Array.isArray(node)) return node.map((item, index) => walk(item, [...path, index]));
       const out: Record<string, unknown> = {};
       for (const [key, child] of Object.entries(node)) out[key] = walk(child, [...path, key]);
       return out;
+    } finally {
+      ancestors.delete(node);
     }
-    return node;
   };
   return { value: walk(value, []), problems };
 }

@@ -244,7 +244,13 @@ export function parseServiceConfig(
       }),
     );
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // An alias without its anchor (`*x`), or one that expands too much, is found only here.
+    throw new ConfigError([`${fileName}: YAML error: ${(error as Error).message}`]);
+  }
   if (data === null || data === undefined)
     throw new ConfigError([`${fileName}: is empty (expected apiKeys, targets, actions)`]);
   if (typeof data !== 'object' || Array.isArray(data))

@@ -61,7 +61,13 @@ function parseYaml(text: string, sourceName: string): unknown {
       }),
     );
   }
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // An alias without its anchor (`*x`), or one that expands too much, is found only here.
+    throw new PolicyLoadError(sourceName, [{ path: '', message: `YAML error: ${(error as Error).message}` }]);
+  }
   if (raw === null || raw === undefined) {
     throw new PolicyLoadError(sourceName, [
       { path: '', message: 'the file is empty (expected a policy with version: 1)' },

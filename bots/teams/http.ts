@@ -11,6 +11,8 @@ import type { AirlockTeamsAdapter, TurnLogic } from './adapter.js';
 const MAX_ACTIVITY_BYTES = 256 * 1024;
 /** jsonwebtoken's error names: a token that does not verify is the caller's fault, not ours. */
 const JWT_ERRORS = new Set(['JsonWebTokenError', 'TokenExpiredError', 'NotBeforeError']);
+/** The one log line (warn) every refused activity leaves: the record of a forged or stale token. */
+export const REFUSED = 'teams: refused an unauthenticated activity';
 
 export interface MessagesRouteDeps {
   adapter: AirlockTeamsAdapter;
@@ -23,7 +25,7 @@ export function messagesRouter(deps: MessagesRouteDeps): Router {
   const router = express.Router();
   router.post(
     '/api/messages',
-    precheckToken(deps.expectedIssuer),
+    precheckToken(deps.expectedIssuer, deps.logger),
     express.json({ limit: MAX_ACTIVITY_BYTES, type: ['application/json', 'application/*+json'] }),
     async (req: Request, res: Response) => {
       const activity = req.body as Record<string, unknown> | undefined;
@@ -33,6 +35,7 @@ export function messagesRouter(deps: MessagesRouteDeps): Router {
       }
       // botframework skips the serviceurl claim check when the activity has no serviceUrl: we do not.
       if (typeof activity.serviceUrl !== 'string' || !activity.serviceUrl) {
+        deps.logger.warn({ reason: 'activity without serviceUrl' }, REFUSED);
         res.status(401).json({ error: 'unauthorized' });
         return;
       }
@@ -44,7 +47,7 @@ export function messagesRouter(deps: MessagesRouteDeps): Router {
       } catch (err) {
         const status = statusOf(err);
         if (status === 401) {
-          deps.logger.warn({ reason: errorName(err) }, 'teams: refused an unauthenticated activity');
+          deps.logger.warn({ reason: errorName(err) }, REFUSED);
           res.status(401).json({ error: 'unauthorized' });
         } else {
           deps.logger.error({ err: errorName(err), type: activity.type }, 'teams: activity failed');
@@ -65,7 +68,7 @@ export function messagesRouter(deps: MessagesRouteDeps): Router {
 }
 
 /** A cheap look at the token before the body is parsed: scheme, shape and issuer. */
-function precheckToken(expectedIssuer: string) {
+function precheckToken(expectedIssuer: string, logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer ([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)$/.exec(header);
@@ -79,6 +82,13 @@ function precheckToken(expectedIssuer: string) {
     }
     // Emulator and skill tokens (other issuers) have no business here: Teams is the only channel.
     if (issuer !== expectedIssuer) {
+      // Recorded like every other refused activity (the issuer is only named when it is a string).
+      const reason = !header
+        ? 'no Authorization header'
+        : !match
+          ? 'not a Bearer JWT'
+          : `issuer ${typeof issuer === 'string' ? JSON.stringify(issuer.slice(0, 200)) : 'missing'} is not the channel's`;
+      logger.warn({ reason }, REFUSED);
       res.status(401).json({ error: 'unauthorized' });
       return;
     }

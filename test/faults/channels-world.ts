@@ -1,0 +1,386 @@
+// The world of the forged-caller and fuzzing fault cases: the real service (main.ts) with both chat
+// channels on, Slack against the fake Web API and Teams against the fake Bot Connector + Entra, an
+// HTTP target that counts side effects, and the service's log lines kept in memory, so a refusal
+// that is recorded only as a log line can be checked too. Like test/support/harness.ts (which has
+// no logger option), with one database and task queue of its own.
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Client, Connection } from '@temporalio/client';
+import pino from 'pino';
+import { inject } from 'vitest';
+import { generateApiKey, hashApiKey } from '../../config/api-keys.js';
+import { startAirlock } from '../../main.js';
+import { archiverScheduleId } from '../../temporal/archiver-schedule.js';
+import { type FakeConversation, FakeTeams, type FakeUser } from '../fakes/bot-connector.js';
+import { trustInProcess } from '../fakes/bot-connector-tls.js';
+import { type HttpTargetFake, startHttpTarget } from '../fakes/http-target.js';
+import { type FakeMessage, type FakeSlack, startFakeSlack } from '../fakes/slack-api.js';
+import { coreConfig } from '../integration/core/fixtures.js';
+import { eventually, type Harness } from '../support/harness.js';
+import { createTestDatabase } from '../support/postgres.js';
+
+export const TEAM = 'T0AIRLOCK';
+export const DANA_AAD = '00000000-0000-4000-8000-00000000000d';
+export const SAM_AAD = '00000000-0000-4000-8000-000000000005';
+
+/** One approver (dana) known in both channels; `http.twoperson` stays pending after one approval. */
+export function channelsPolicy(): string {
+  return `version: 1
+groups:
+  dba: [dana@example.com, dev@example.com]
+  pair: [dana@example.com, sam@example.com, dev@example.com]
+identities:
+  - email: dana@example.com
+    slack: { userId: U0DANA }
+    teams: { aadObjectId: ${DANA_AAD} }
+  - email: sam@example.com
+    slack: { userId: U0SAM }
+    teams: { aadObjectId: ${SAM_AAD} }
+channels:
+  dba-slack: { slack: { channel: C0DBA } }
+  dba-teams: { teams: { conversationRef: dba } }
+rules:
+  - name: two-person
+    match: { action: "http.twoperson" }
+    effect: require_approval
+    stages:
+      - { approvers: [pair], minApprovals: 2, timeout: 10m, notify: [dba-slack, dba-teams] }
+  - name: gate
+    match: { action: "gate.*" }
+    effect: require_approval
+    stages:
+      - { approvers: [dba], timeout: 10m }
+  - name: production
+    match: { environment: production }
+    effect: require_approval
+    stages:
+      - { approvers: [dba], timeout: 10m, notify: [dba-slack, dba-teams] }
+default:
+  effect: require_approval
+  stages:
+    - { approvers: [dba], timeout: 10m }
+`;
+}
+
+export const PRINCIPALS = [
+  { principal: 'ci@example.com', roles: ['requester'] },
+  { principal: 'dana@example.com', roles: ['approver', 'requester'] },
+  { principal: 'sam@example.com', roles: ['approver'] },
+  { principal: 'audit@example.com', roles: ['auditor'] },
+  { principal: 'admin@example.com', roles: ['admin'] },
+];
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+export interface ChannelsWorld {
+  h: Harness;
+  slack: FakeSlack;
+  teams: FakeTeams;
+  target: HttpTargetFake;
+  slackSecret: string;
+  dba: FakeConversation;
+  users: { dana: FakeUser; sam: FakeUser };
+  /** Every line the service logged (warn and above), parsed. */
+  logs: LogLine[];
+  stop(): Promise<void>;
+}
+
+export async function startChannelsWorld(): Promise<ChannelsWorld> {
+  const logs: LogLine[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n')) {
+        if (!line) continue;
+        try {
+          logs.push(JSON.parse(line) as LogLine);
+        } catch {
+          // not JSON: ignore
+        }
+      }
+      done();
+    },
+  });
+  const logger = pino({ level: 'warn' }, sink);
+
+  const slackToken = `xoxb-test-${randomBytes(8).toString('hex')}`;
+  const slackSecret = randomBytes(16).toString('hex');
+  const tenantId = randomUUID();
+  const [slack, teams, target] = await Promise.all([
+    startFakeSlack({
+      token: slackToken,
+      teamId: TEAM,
+      channels: ['C0DBA'],
+      users: [
+        { id: 'U0DANA', team_id: TEAM, name: 'dana', email: 'dana@example.com' },
+        { id: 'U0SAM', team_id: TEAM, name: 'sam', email: 'sam@example.com' },
+      ],
+    }),
+    FakeTeams.start({
+      appId: randomUUID(),
+      appPassword: `pw-${randomBytes(16).toString('hex')}`,
+      tenantId,
+    }),
+    startHttpTarget(),
+  ]);
+  const untrust = trustInProcess(teams.caPem);
+  const dba = teams.addConversation({
+    id: `19:dba-${randomBytes(4).toString('hex')}@thread.tacv2`,
+    conversationType: 'channel',
+    tenantId,
+    teamId: `19:team-${randomBytes(4).toString('hex')}@thread.tacv2`,
+  });
+  const users = {
+    dana: teams.addUser({
+      id: '29:dana',
+      aadObjectId: DANA_AAD,
+      name: 'Dana',
+      tenantId,
+      email: 'dana@example.com',
+    }),
+    sam: teams.addUser({
+      id: '29:sam',
+      aadObjectId: SAM_AAD,
+      name: 'Sam',
+      tenantId,
+      email: 'sam@example.com',
+    }),
+  };
+
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-faults-'));
+  const db = await createTestDatabase();
+  const keys: Record<string, string> = {};
+  const apiKeyLines = PRINCIPALS.map((p) => {
+    const key = generateApiKey('test');
+    keys[p.principal] = key;
+    return `  - { principal: ${p.principal}, roles: [${p.roles.join(', ')}], sha256: ${hashApiKey(key)} }`;
+  });
+  writeFileSync(join(dir, 'policy.yaml'), channelsPolicy());
+  writeFileSync(
+    join(dir, 'airlock.yaml'),
+    `apiKeys:\n${apiKeyLines.join('\n')}\n${coreConfig(target.url, 'postgres://unused@127.0.0.1:1/unused')}`,
+  );
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PORT: '0',
+    AIRLOCK_CONFIG: join(dir, 'airlock.yaml'),
+    AIRLOCK_POLICY: join(dir, 'policy.yaml'),
+    AIRLOCK_DATA_DIR: join(dir, 'data'),
+    AIRLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    DATABASE_URL: db.url,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: `airlock-faults-${randomBytes(6).toString('hex')}`,
+    LOG_LEVEL: 'warn',
+    AIRLOCK_ARCHIVE_INTERVAL: '6h',
+    SLACK_BOT_TOKEN: slackToken,
+    SLACK_SIGNING_SECRET: slackSecret,
+    SLACK_API_URL: slack.apiUrl,
+    ...teams.env(),
+  };
+  const closeFakes = async () => {
+    untrust();
+    await Promise.all([slack.close(), teams.close(), target.close()]);
+  };
+  let airlock: Awaited<ReturnType<typeof startAirlock>>;
+  try {
+    airlock = await startAirlock(env, { workflowBundlePath: inject('workflowBundlePath'), logger });
+  } catch (err) {
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+    await closeFakes();
+    throw err;
+  }
+  const url = airlock.url!;
+  const h: Harness = {
+    airlock,
+    env,
+    url,
+    db,
+    dir,
+    keys,
+    async api(principal, path, init = {}) {
+      const headers: Record<string, string> = { ...init.headers };
+      if (principal) headers.authorization = `Bearer ${keys[principal]}`;
+      if (init.body !== undefined) headers['content-type'] ??= 'application/json';
+      const res = await fetch(`${url}${path}`, {
+        method: init.method ?? (init.body !== undefined ? 'POST' : 'GET'),
+        headers,
+        body:
+          init.body === undefined
+            ? undefined
+            : typeof init.body === 'string'
+              ? init.body
+              : JSON.stringify(init.body),
+      });
+      const text = await res.text();
+      let body: unknown = text;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        // Not JSON: keep the text.
+      }
+      return { status: res.status, body, headers: res.headers };
+    },
+    async stop() {
+      await airlock.stop();
+      await deleteArchiverSchedule(env);
+      await db.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  const world: ChannelsWorld = {
+    h,
+    slack,
+    teams,
+    target,
+    slackSecret,
+    dba,
+    users,
+    logs,
+    async stop() {
+      await h.stop();
+      await closeFakes();
+    },
+  };
+  try {
+    // Link the Teams conversation to the policy channel, as an admin does once.
+    const installed = await teams.deliver(url, teams.installation(dba, users.dana));
+    const linked = await teams.deliver(url, teams.message(dba, users.dana, 'link dba-teams'));
+    if (installed.status !== 200 || linked.status !== 200)
+      throw new Error('could not link the Teams channel');
+  } catch (err) {
+    await world.stop();
+    throw err;
+  }
+  return world;
+}
+
+async function deleteArchiverSchedule(env: NodeJS.ProcessEnv): Promise<void> {
+  if (!env.TEMPORAL_ADDRESS || !env.TEMPORAL_TASK_QUEUE) return;
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  try {
+    await new Client({ connection }).schedule
+      .getHandle(archiverScheduleId(env.TEMPORAL_TASK_QUEUE))
+      .delete()
+      .catch(() => {});
+  } finally {
+    await connection.close();
+  }
+}
+
+// --- Slack, as Slack sends it ----------------------------------------------------------------
+
+export function slackSign(secret: string, timestamp: number | string, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+export interface SlackDelivery {
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** A signed interactivity POST (form-encoded `payload`), ready to send (or to send again). */
+export function slackDelivery(
+  w: ChannelsWorld,
+  payload: unknown,
+  o: { secret?: string; timestamp?: number } = {},
+): SlackDelivery {
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const timestamp = o.timestamp ?? Math.floor(Date.now() / 1000);
+  return {
+    body,
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': slackSign(o.secret ?? w.slackSecret, timestamp, body),
+    },
+  };
+}
+
+export async function sendToSlack(
+  w: ChannelsWorld,
+  d: SlackDelivery,
+): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${w.h.url}/slack/events`, { method: 'POST', headers: d.headers, body: d.body });
+  return { status: res.status, text: await res.text() };
+}
+
+export async function slackCard(w: ChannelsWorld, requestId: string): Promise<FakeMessage> {
+  return eventually(
+    async () => w.slack.cardsFor(requestId).find((m) => m.channel === 'C0DBA'),
+    15_000,
+    `Slack card for ${requestId}`,
+  );
+}
+
+/** A block_actions payload: `userId` presses `actionId` on the card as it is now. */
+export function slackClick(w: ChannelsWorld, m: FakeMessage, actionId: string, userId: string) {
+  const actionsBlock = (m.blocks ?? []).find((b: any) => b.type === 'actions');
+  const button = actionsBlock?.elements.find((e: any) => e.action_id === actionId);
+  if (!button) throw new Error(`no ${actionId} button on message ${m.ts}`);
+  return {
+    type: 'block_actions',
+    team: { id: TEAM, domain: 'airlock-test' },
+    user: { id: userId, username: userId.toLowerCase(), name: userId.toLowerCase(), team_id: TEAM },
+    api_app_id: 'A0AIRLOCK',
+    token: 'legacy-verification-token',
+    container: { type: 'message', message_ts: m.ts, channel_id: m.channel, is_ephemeral: false },
+    trigger_id: w.slack.issueTrigger(),
+    channel: { id: m.channel, name: 'approvals' },
+    message: { type: 'message', ts: m.ts, text: m.text, blocks: m.blocks, user: w.slack.botUserId },
+    response_url: w.slack.responseUrl(m.channel, userId),
+    actions: [
+      {
+        type: 'button',
+        action_id: button.action_id,
+        block_id: actionsBlock.block_id,
+        value: button.value,
+        text: button.text,
+        action_ts: String(Date.now() / 1000),
+      },
+    ],
+  };
+}
+
+// --- Teams ------------------------------------------------------------------------------------
+
+const executeActions = (card: unknown): Record<string, any>[] => {
+  const out: Record<string, any>[] = [];
+  const walk = (x: unknown) => {
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (x && typeof x === 'object') {
+      const o = x as Record<string, any>;
+      if (o.type === 'Action.Execute') out.push(o);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(card);
+  return out;
+};
+
+/** The Teams card of a request and its button for `verb` (`airlock.approve`, `airlock.deny`). */
+export async function teamsButton(w: ChannelsWorld, requestId: string, verb: string) {
+  const message = await eventually(
+    async () =>
+      w.teams
+        .messagesIn(w.dba.id)
+        .find((m) =>
+          executeActions(m.versions[0]?.attachments?.[0]?.content).some(
+            (a) => a.data?.requestId === requestId,
+          ),
+        ),
+    15_000,
+    `Teams card for ${requestId}`,
+  );
+  const card = message.versions.at(-1)?.attachments?.[0]?.content;
+  const button = executeActions(card).find((a) => a.verb === verb);
+  if (!button) throw new Error(`no ${verb} button on the Teams card of ${requestId}`);
+  return { message, button };
+}

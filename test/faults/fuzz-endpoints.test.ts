@@ -1,0 +1,774 @@
+// Fault case 6 (every endpoint but POST /v1/actions, which fuzz-submit covers): property-based
+// fuzzing of the body, the headers, the query and the path id of each route the service serves,
+// the Slack and Teams webhooks with random (signed and unsigned) payloads and tokens, and the
+// policy file under hot reload. Whatever arrives: never a 5xx, no unhandled error logged, every API
+// refusal a precise RFC 9457 problem body, and /healthz and /readyz still answer OK afterwards.
+import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/harness.js';
+import {
+  type ChannelsWorld,
+  channelsPolicy,
+  PRINCIPALS,
+  slackCard,
+  slackClick,
+  slackSign,
+  startChannelsWorld,
+  teamsButton,
+} from './channels-world.js';
+import { checkProperty, expectProblem, printable } from './fuzz-support.js';
+import { FULL, size } from './support.js';
+
+let w: ChannelsWorld;
+/** Real request ids in several states, so the fuzzer also reaches live workflows. */
+const real: Record<string, string> = {};
+let cursor = '';
+let gateToken = '';
+let slackTemplate: Record<string, unknown>;
+let teamsTemplate: Record<string, unknown>;
+const tokens: Record<string, string> = {};
+const statuses = new Map<string, Map<number, number>>();
+
+const httpAction = (action: string, marker: string) => ({
+  action,
+  resource: 'admin-api:/config',
+  environment: 'production',
+  parameters: { method: 'POST', path: '/config', body: { marker } },
+  justification: 'fault case 6: fuzzing every endpoint',
+});
+
+beforeAll(async () => {
+  w = await startChannelsWorld();
+  const submit = async (body: Record<string, unknown>) => {
+    const res = await w.h.api('ci@example.com', '/v1/actions', { body });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    return res.body.id as string;
+  };
+  real.pending = await submit(httpAction('http.config.update', 'fuzz-pending'));
+  real.twoPerson = await submit(httpAction('http.twoperson', 'fuzz-two'));
+  real.gate = await submit({
+    action: 'gate.deploy',
+    resource: 'k8s://prod/api',
+    environment: 'production',
+    justification: 'fault case 6: a gate request',
+    parameters: { image: 'api:6' },
+  });
+  await eventually(async () =>
+    (await w.h.api('audit@example.com', `/v1/actions/${real.gate}`)).body.status === 'pending_approval'
+      ? true
+      : undefined,
+  );
+  await w.h.api('dana@example.com', `/v1/actions/${real.gate}/decisions`, { body: { decision: 'approve' } });
+  gateToken = await eventually(async () => {
+    const s = (await w.h.api('ci@example.com', `/v1/actions/${real.gate}`)).body;
+    return s.approvalToken as string | undefined;
+  });
+  cursor = (await w.h.api('audit@example.com', '/v1/actions?limit=1')).body.nextCursor ?? '';
+  slackTemplate = slackClick(w, await slackCard(w, real.pending!), 'airlock_approve', 'U0DANA');
+  const { message, button } = await teamsButton(w, real.twoPerson!, 'airlock.approve');
+  teamsTemplate = w.teams.click(w.dba, w.users.sam, message.id, button);
+  tokens.valid = await w.teams.channelToken();
+  tokens.otherKey = await w.teams.channelToken({ otherKey: true });
+  tokens.expired = await w.teams.channelToken({ expired: true });
+  tokens.audience = await w.teams.channelToken({ audience: randomUUID() });
+}, 180_000);
+
+afterAll(async () => {
+  if (w) {
+    const summary = [...statuses].map(([k, m]) => `${k}: ${[...m].map(([s, n]) => `${s}x${n}`).join(' ')}`);
+    process.stdout.write(`\nfuzz-endpoints statuses\n${summary.join('\n')}\n`);
+  }
+  await w?.stop();
+});
+
+// --- arbitraries ------------------------------------------------------------------------------
+
+const contentTypeArb = fc.option(
+  fc.oneof(
+    fc.constantFrom(
+      'application/json',
+      'application/json; charset=utf-8',
+      'application/json; charset=latin1',
+      'application/x-www-form-urlencoded',
+      'text/plain',
+      'application/merge-patch+json',
+      'multipart/form-data; boundary=x',
+    ),
+    printable(40),
+  ),
+  { nil: undefined },
+);
+
+const authArb = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom(...PRINCIPALS.map((p) => `key:${p.principal}`)) },
+  fc.constant('none'),
+  printable(80).map((s) => `Bearer ${s}`),
+  printable(60),
+);
+
+const extraHeaderArb = fc.option(
+  fc.oneof(
+    fc.constantFrom<[string, string]>(
+      ['content-encoding', 'gzip'],
+      ['content-encoding', 'br'],
+      ['content-encoding', 'x-unknown'],
+      ['accept', 'application/xml'],
+      ['origin', 'http://evil.example'],
+      ['x-namespace', 'default'],
+      ['idempotency-key', ''],
+    ),
+    fc.tuple(
+      fc.constantFrom('x-request-id', 'idempotency-key', 'accept', 'origin', 'cookie'),
+      printable(300),
+    ),
+  ),
+  { nil: undefined },
+);
+
+/** Ids: the real ones, unknown ones, and things that are not ids at all. */
+const idArb = () =>
+  fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...Object.values(real)) },
+    fc.uuid().map(String),
+    fc.constantFrom(
+      '..',
+      '%2e%2e',
+      '%00',
+      '%E0%A4%A',
+      'x'.repeat(300),
+      '00000000-0000-0000-0000-000000000000',
+      ' ',
+    ),
+    printable(50).map(encodeURIComponent),
+  );
+
+/** A valid body with fields dropped, replaced by arbitrary JSON, or extra fields added. */
+const mutated = (valid: Record<string, unknown>, more: string[] = []) =>
+  fc
+    .record({
+      drop: fc.subarray(Object.keys(valid)),
+      replace: fc.dictionary(fc.constantFrom(...Object.keys(valid), ...more), fc.jsonValue({ maxDepth: 4 }), {
+        maxKeys: 3,
+      }),
+      extra: fc.option(fc.dictionary(printable(20), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 2 })),
+    })
+    .map(({ drop, replace, extra }) => {
+      const body: Record<string, unknown> = { ...valid, ...replace, ...(extra ?? {}) };
+      for (const k of drop) delete body[k];
+      return body;
+    });
+
+const bodyArb = (valid: () => fc.Arbitrary<Record<string, unknown>>) =>
+  fc.oneof(
+    { weight: 5, arbitrary: valid().map((b) => JSON.stringify(b)) },
+    fc.jsonValue({ maxDepth: 6 }).map((v) => JSON.stringify(v)),
+    fc.string({ maxLength: 200 }),
+    fc.constant(''),
+    fc.constant(undefined),
+    fc.nat({ max: 60 }).map((d) => `${'['.repeat(d * 10)}${']'.repeat(d * 10)}`),
+  );
+
+const queryArb = (known: Record<string, fc.Arbitrary<string>>) => {
+  const knownPairs = Object.entries(known).map(([k, v]) => v.map((x): [string, string] => [k, x]));
+  const pairArb = knownPairs.length
+    ? fc.oneof({ weight: 4, arbitrary: fc.oneof(...knownPairs) }, fc.tuple(printable(10), printable(20)))
+    : fc.tuple(printable(10), printable(20));
+  return fc.oneof(
+    { weight: 5, arbitrary: fc.constant('') },
+    {
+      weight: 10,
+      arbitrary: fc
+        .array(pairArb, { maxLength: 4 })
+        .map((pairs) => new URLSearchParams(pairs.map(([k, v]): [string, string] => [k, v])).toString()),
+    },
+    fc.constantFrom('%', '%zz=1', 'a[b]=c', 'limit[]=1', '&&&', '=x', 'decrypt', 'limit=1&limit=2'),
+  );
+};
+
+const anyValue = (edge: string[]) =>
+  fc.oneof(
+    fc.constantFrom(...edge, '', ' ', '-1', '0', '1e309', 'NaN', 'null'),
+    printable(40),
+    fc.integer().map(String),
+  );
+
+const isoish = fc.oneof(
+  fc
+    .date({ noInvalidDate: true, min: new Date(-8.64e15), max: new Date(8.64e15) })
+    .map((d) => d.toISOString()),
+  fc.constantFrom(
+    '2026-13-45',
+    '2026-02-30',
+    '9999-12-31T23:59:59Z',
+    '0000-01-01',
+    '2026-01-01T00:00:00+99:00',
+  ),
+  printable(30),
+);
+
+interface Endpoint {
+  name: string;
+  method: 'GET' | 'POST';
+  /** Thunks: the real ids and tokens exist only once beforeAll ran. */
+  path: () => fc.Arbitrary<string>;
+  query?: () => Record<string, fc.Arbitrary<string>>;
+  body?: () => fc.Arbitrary<Record<string, unknown>>;
+}
+
+const withId = (suffix: string) => () => idArb().map((id) => `/v1/actions/${id}${suffix}`);
+const reason = fc.option(fc.oneof(printable(50), fc.string({ maxLength: 3000 })), { nil: undefined });
+
+const ENDPOINTS: Endpoint[] = [
+  {
+    name: 'GET /v1/actions',
+    method: 'GET',
+    path: () => fc.constant('/v1/actions'),
+    query: () => ({
+      status: anyValue(['pending_approval', 'approved', 'succeeded', 'x"y', "a' OR 1=1", '*']),
+      requester: anyValue(['ci@example.com', 'dana@example.com', 'x"y']),
+      action: anyValue(['http.config.update', 'gate.deploy', '"']),
+      environment: anyValue(['production', 'dev']),
+      limit: anyValue(['1', '200', '201', '1.5', '50']),
+      cursor: fc.oneof(
+        fc.constant(() => cursor).map((f) => f()),
+        fc.nat({ max: 40 }).map((n) => `${cursor.slice(0, n)}x${cursor.slice(n + 1)}`),
+        printable(100),
+        fc.constantFrom('.', 'a.b', 'x'.repeat(5000)),
+      ),
+    }),
+  },
+  { name: 'GET /v1/actions/{id}', method: 'GET', path: withId('') },
+  { name: 'GET /v1/actions/{id}/card', method: 'GET', path: withId('/card') },
+  { name: 'GET /v1/actions/{id}/audit', method: 'GET', path: withId('/audit') },
+  {
+    name: 'GET /v1/actions/{id}/history',
+    method: 'GET',
+    path: withId('/history'),
+    query: () => ({ decrypt: anyValue(['true', 'false', 'TRUE', '1']) }),
+  },
+  {
+    name: 'POST /v1/actions/{id}/decisions',
+    method: 'POST',
+    path: withId('/decisions'),
+    body: () =>
+      fc
+        .record({ decision: fc.constantFrom('approve', 'deny', 'APPROVE', 'maybe'), reason })
+        .chain((v) => mutated(v)),
+  },
+  {
+    name: 'POST /v1/actions/{id}/cancel',
+    method: 'POST',
+    path: withId('/cancel'),
+    body: () => fc.record({ reason }).chain((v) => mutated(v)),
+  },
+  {
+    name: 'POST /v1/actions/{id}/redeem',
+    method: 'POST',
+    path: withId('/redeem'),
+    body: () =>
+      fc
+        .oneof(
+          fc.constant(() => gateToken).map((f) => f()),
+          fc.nat({ max: 200 }).map((n) => `${gateToken.slice(0, n)}A${gateToken.slice(n + 1)}`),
+          fc.constantFrom('v1..', 'v1.e30.x', 'v1.bnVsbA.x', 'v2.a.b', 'x'.repeat(5000)),
+          printable(200),
+        )
+        .chain((token) => mutated({ token })),
+  },
+  {
+    name: 'POST /v1/actions/{id}/complete',
+    method: 'POST',
+    path: withId('/complete'),
+    body: () =>
+      fc
+        .record({
+          outcome: fc.constantFrom('succeeded', 'failed', 'other'),
+          details: fc.dictionary(printable(10), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 3 }),
+        })
+        .chain((v) => mutated(v)),
+  },
+  {
+    name: 'GET /v1/audit/verify',
+    method: 'GET',
+    path: () => fc.constant('/v1/audit/verify'),
+    query: () => ({ from: isoish }),
+  },
+  {
+    name: 'GET /v1/audit/export',
+    method: 'GET',
+    path: () => fc.constant('/v1/audit/export'),
+    query: () => ({
+      from: isoish,
+      to: isoish,
+      format: anyValue(['jsonl', 'csv', 'JSONL', 'xml']),
+      decrypt: anyValue(['true', 'false', 'yes']),
+    }),
+  },
+  {
+    name: 'GET /v1/policy',
+    method: 'GET',
+    path: () => fc.constant('/v1/policy'),
+    query: () => ({ version: printable(10) }),
+  },
+  {
+    name: 'POST /v1/policy/evaluate',
+    method: 'POST',
+    path: () => fc.constant('/v1/policy/evaluate'),
+    body: () =>
+      mutated(
+        {
+          action: 'db.schema.migrate',
+          resource: 'postgres://analytics',
+          environment: 'production',
+          parameters: { sql: 'DROP TABLE x' },
+          requester: 'ci@example.com',
+        },
+        ['agent', 'labels', 'justification'],
+      ),
+  },
+  {
+    name: 'POST /codec/{decode,encode}',
+    method: 'POST',
+    path: () => fc.constantFrom('/codec/decode', '/codec/encode'),
+    body: () =>
+      mutated({
+        payloads: [
+          {
+            metadata: { encoding: Buffer.from('json/plain').toString('base64') },
+            data: Buffer.from('{"a":1}').toString('base64'),
+          },
+        ],
+      }),
+  },
+  {
+    name: 'GET health, docs, metrics, unknown paths',
+    method: 'GET',
+    path: () =>
+      fc.oneof(
+        fc.constantFrom(
+          '/healthz',
+          '/readyz',
+          '/metrics',
+          '/openapi.json',
+          '/docs',
+          '/docs/init.js',
+          '/v1',
+          '/v1/',
+        ),
+        fc.constantFrom(
+          '/docs/assets/',
+          '/docs/assets/../../package.json',
+          '/docs/assets/%2e%2e%2fpackage.json',
+        ),
+        printable(40).map((p) => `/v1/${encodeURIComponent(p)}`),
+        printable(40).map((p) => `/${encodeURIComponent(p)}`),
+      ),
+  },
+];
+
+function record(name: string, status: number): void {
+  const m = statuses.get(name) ?? new Map<number, number>();
+  m.set(status, (m.get(status) ?? 0) + 1);
+  statuses.set(name, m);
+}
+
+function authHeader(auth: string): string | undefined {
+  if (auth === 'none') return undefined;
+  if (auth.startsWith('key:')) return `Bearer ${w.h.keys[auth.slice(4)]}`;
+  return auth;
+}
+
+/** Unexpected errors the service logged since line `from` (a 500 logs 'unhandled error'). */
+const unhandled = (from: number) =>
+  w.logs
+    .slice(from)
+    .filter((l) => l.msg === 'unhandled error' || l.msg === 'slack listener failed' || l.level >= 60);
+
+/** What every activity from the Teams channel carries (botbuilder throws without it). */
+function envelopeOk(activity: unknown): boolean {
+  const a = activity as Record<string, any> | null;
+  const hasId = (x: unknown) =>
+    typeof x === 'object' && x !== null && typeof (x as { id?: unknown }).id === 'string';
+  return (
+    typeof a === 'object' &&
+    a !== null &&
+    typeof a.type === 'string' &&
+    typeof a.channelId === 'string' &&
+    typeof a.serviceUrl === 'string' &&
+    hasId(a.from) &&
+    hasId(a.recipient) &&
+    hasId(a.conversation) &&
+    (a.channelData === undefined || (typeof a.channelData === 'object' && !Array.isArray(a.channelData)))
+  );
+}
+
+// --- the properties ---------------------------------------------------------------------------
+
+describe('fault 6: fuzzing every endpoint', () => {
+  for (const ep of ENDPOINTS) {
+    it(`${ep.name}: never a 5xx, every refusal a problem body`, async (ctx) => {
+      const logsAt = w.logs.length;
+      const requestArb = fc.record({
+        path: ep.path(),
+        query: queryArb(ep.query?.() ?? {}),
+        auth: authArb,
+        contentType: contentTypeArb,
+        header: extraHeaderArb,
+        body: ep.body ? bodyArb(ep.body) : fc.constant(undefined),
+      });
+      await checkProperty(
+        ctx,
+        fc.asyncProperty(requestArb, async (r) => {
+          const headers: Record<string, string> = {};
+          const auth = authHeader(r.auth);
+          if (auth !== undefined) headers.authorization = auth;
+          if (r.contentType !== undefined && r.body !== undefined) headers['content-type'] = r.contentType;
+          if (r.header) headers[r.header[0]] = r.header[1];
+          const url = `${w.h.url}${r.path}${r.query ? `?${r.query}` : ''}`;
+          const res = await fetch(url, { method: ep.method, headers, body: r.body, redirect: 'manual' });
+          const text = await res.text();
+          record(ep.name, res.status);
+          const what = `${ep.method} ${r.path}?${r.query}`;
+          expect(res.status, `${what}: ${text.slice(0, 500)}`).toBeLessThan(500);
+          if (
+            res.status >= 400 &&
+            res.status !== 404 &&
+            !r.path.startsWith('/v1') &&
+            !r.path.startsWith('/codec')
+          ) {
+            return; // outside the API (docs assets): only "no 5xx"
+          }
+          if (res.status >= 400) expectProblem(res, text, what);
+        }),
+        size(20, 300),
+      );
+      expect(unhandled(logsAt)).toEqual([]);
+    }, 600_000);
+  }
+
+  it('POST /slack/events: random payloads, signed or not, never a 5xx', async (ctx) => {
+    const logsAt = w.logs.length;
+    const userArb = fc.oneof(fc.constantFrom('U0DANA', 'U0SAM', 'U0NOBODY'), printable(12));
+    const click = (actionId: string) =>
+      fc
+        .record({
+          value: fc.oneof(
+            fc.constant((slackTemplate.actions as { value: string }[])[0]!.value),
+            fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+            fc.uuid().map((id) => JSON.stringify({ requestId: id, reasonRequired: false })),
+            printable(60),
+          ),
+          user: userArb,
+          team: fc.option(fc.jsonValue({ maxDepth: 2 }), { nil: undefined }),
+        })
+        .map(({ value, user, team }) => ({
+          ...slackTemplate,
+          user: { id: user, name: user, team_id: 'T0AIRLOCK' },
+          ...(team === undefined ? {} : { team }),
+          actions: [{ ...(slackTemplate.actions as object[])[0], action_id: actionId, value }],
+        }));
+    /** Shapes a listener of ours acknowledges: the fuzz varies everything inside them. */
+    const handled = fc.oneof(
+      click('airlock_approve'),
+      click('airlock_deny'),
+      fc
+        .record({
+          user: userArb,
+          metadata: fc.oneof(
+            fc.constant(JSON.stringify({ requestId: real.pending, reasonRequired: true })),
+            fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+            printable(80),
+          ),
+          // Slack always sends state.values; what is inside it is fuzzed (see the known gap below).
+          state: fc.oneof(
+            fc.constant({
+              values: { reason: { reason: { type: 'plain_text_input', value: 'fuzzed reason' } } },
+            }),
+            fc.dictionary(printable(10), fc.jsonValue({ maxDepth: 3 })).map((values) => ({ values })),
+          ),
+        })
+        .map(({ user, metadata, state }) => ({
+          type: 'view_submission',
+          team: { id: 'T0AIRLOCK' },
+          user: { id: user, team_id: 'T0AIRLOCK' },
+          view: { id: 'V0FUZZ', callback_id: 'airlock_deny_reason', private_metadata: metadata, state },
+        })),
+      fc.jsonValue({ maxDepth: 2 }).map((challenge) => ({ type: 'url_verification', token: 'x', challenge })),
+    );
+    /** Anything at all, including events no listener takes (see the known gap below). */
+    const anything = fc.oneof(
+      mutated(slackTemplate, ['view', 'actions', 'user', 'team', 'type']),
+      mutated({ type: 'event_callback', team_id: 'T0AIRLOCK', event: { type: 'app_mention', text: 'hi' } }),
+      fc.jsonValue({ maxDepth: 4 }),
+    );
+    const requestArb = fc.oneof(
+      fc.record({
+        payload: handled,
+        handled: fc.constant(true),
+        encoding: fc.constantFrom('form', 'json'),
+        signing: fc.constant('signed'),
+        contentType: fc.constant(undefined),
+      }),
+      fc.record({
+        payload: fc.oneof(handled, anything, fc.string({ maxLength: 200 })),
+        handled: fc.constant(false),
+        encoding: fc.constantFrom('form', 'json', 'raw'),
+        signing: FULL
+          ? fc.constantFrom('signed', 'none', 'wrong-secret', 'stale', 'garbage')
+          : fc.constantFrom('none', 'wrong-secret', 'stale', 'garbage'),
+        contentType: contentTypeArb,
+      }),
+    );
+    let unacknowledged = 0;
+    await checkProperty(
+      ctx,
+      fc.asyncProperty(requestArb, async (r) => {
+        const body =
+          r.encoding === 'raw'
+            ? String(r.payload)
+            : r.encoding === 'form'
+              ? new URLSearchParams({ payload: JSON.stringify(r.payload) }).toString()
+              : JSON.stringify(r.payload);
+        const ts = Math.floor(Date.now() / 1000) - (r.signing === 'stale' ? 600 : 0);
+        const headers: Record<string, string> = {
+          'content-type':
+            r.contentType ??
+            (r.encoding === 'json' ? 'application/json' : 'application/x-www-form-urlencoded'),
+        };
+        if (r.signing !== 'none') {
+          headers['x-slack-request-timestamp'] = r.signing === 'garbage' ? 'abc' : String(ts);
+          headers['x-slack-signature'] =
+            r.signing === 'garbage'
+              ? 'v0=zz'
+              : slackSign(r.signing === 'wrong-secret' ? 'nope' : w.slackSecret, ts, body);
+        }
+        const before = w.logs.length;
+        const res = await fetch(`${w.h.url}/slack/events`, { method: 'POST', headers, body });
+        const text = await res.text();
+        record('POST /slack/events', res.status);
+        if (r.signing !== 'signed') {
+          expect(res.status).toBe(401);
+          expectProblem(res, text, 'slack 401');
+          return;
+        }
+        // Known gap (reported): a signed event no listener takes, or one Bolt cannot route
+        // (event: 0), is a 500 (after 3 s when nothing acknowledges it).
+        if (res.status === 500 && !r.handled) {
+          unacknowledged++;
+          return;
+        }
+        expect(res.status, `${body.slice(0, 300)} -> ${text.slice(0, 300)}`).toBeLessThan(500);
+        if (r.handled) {
+          // Listeners run after the ack: give them a moment, then none of ours may have thrown.
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          const failed = w.logs.slice(before).filter((l) => l.msg === 'slack listener failed');
+          expect(failed, body.slice(0, 500)).toEqual([]);
+        }
+      }),
+      size(30, 400),
+    );
+    if (unacknowledged)
+      process.stdout.write(`\nslack: ${unacknowledged} signed events unacknowledged (500)\n`);
+    // Listener failures of unroutable signed events are the known gap; API 500s are not.
+    expect(w.logs.slice(logsAt).filter((l) => l.msg === 'unhandled error')).toEqual([]);
+  }, 600_000);
+
+  // Known gap: Slack sends event types this app has no listener for (other buttons, shortcuts,
+  // view_closed, events it subscribed to later). Bolt waits 3 s for an ack nobody gives, then
+  // answers 500, and Slack retries and may disable the app's request URL.
+  // (3 s each: only in the full run.)
+  (FULL ? it.fails : it.skip)(
+    'POST /slack/events: a signed event no listener handles is acknowledged at once (known gap)',
+    async () => {
+      const payload = {
+        ...slackTemplate,
+        actions: [{ ...(slackTemplate.actions as object[])[0], action_id: 'other' }],
+      };
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      const ts = Math.floor(Date.now() / 1000);
+      const started = Date.now();
+      const res = await fetch(`${w.h.url}/slack/events`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-slack-request-timestamp': String(ts),
+          'x-slack-signature': slackSign(w.slackSecret, ts, body),
+        },
+        body,
+      });
+      expect(res.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(2500);
+    },
+  );
+
+  it('POST /api/messages: random activities and tokens, never a 5xx', async (ctx) => {
+    const logsAt = w.logs.length;
+    const activityArb = fc.oneof(
+      {
+        weight: 4,
+        arbitrary: mutated(teamsTemplate, [
+          'value',
+          'from',
+          'conversation',
+          'channelData',
+          'serviceUrl',
+          'type',
+          'name',
+        ]),
+      },
+      fc.jsonValue({ maxDepth: 4 }).map((value) => ({ ...teamsTemplate, value })),
+      mutated(w.teams.message(w.dba, w.users.dana, 'help')),
+      fc.jsonValue({ maxDepth: 4 }),
+    );
+    const requestArb = fc.record({
+      activity: activityArb,
+      raw: fc.option(fc.string({ maxLength: 200 }), { freq: 8, nil: undefined }),
+      token: fc.constantFrom('valid', 'valid', 'valid', 'otherKey', 'expired', 'audience', 'none', 'garbage'),
+      contentType: fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, contentTypeArb),
+    });
+    const gaps = { unhandledInvoke: 0, malformedEnvelope: 0 };
+    await checkProperty(
+      ctx,
+      fc.asyncProperty(requestArb, async (r) => {
+        const headers: Record<string, string> = { 'content-type': r.contentType ?? 'application/json' };
+        if (r.token === 'garbage') headers.authorization = 'Bearer a.b.c';
+        else if (r.token !== 'none') headers.authorization = `Bearer ${tokens[r.token]}`;
+        const body = r.raw ?? JSON.stringify(r.activity);
+        const res = await fetch(`${w.h.url}/api/messages`, { method: 'POST', headers, body });
+        const text = await res.text();
+        record('POST /api/messages', res.status);
+        if (r.token !== 'valid') {
+          // Refused before the bot: 401, or 400 when the body is not a JSON activity (the token's
+          // issuer is checked up front, its signature only together with an activity).
+          expect([400, 401]).toContain(res.status);
+        } else if (res.status === 501 && (r.activity as { type?: unknown } | null)?.type === 'invoke') {
+          // Known gap (reported): an invoke no handler takes (a card action without a known verb).
+          gaps.unhandledInvoke++;
+          return;
+        } else if (res.status === 500 && r.raw === undefined && !envelopeOk(r.activity)) {
+          // Known gap (reported): an authenticated activity whose envelope is malformed.
+          gaps.malformedEnvelope++;
+          return;
+        }
+        expect(res.status, `${r.token}: ${body.slice(0, 300)} -> ${text.slice(0, 300)}`).toBeLessThan(500);
+        // Bot Framework answers: refusals are {error} JSON (not problem+json; the channel reads none).
+        if (res.status >= 400) expect(typeof JSON.parse(text).error).toBe('string');
+      }),
+      size(30, 400),
+    );
+    process.stdout.write(`\nteams known gaps: ${JSON.stringify(gaps)}\n`);
+    expect(unhandled(logsAt)).toEqual([]);
+  }, 600_000);
+
+  // Known gap: a signed deny-reason submission without view.state.values throws in our listener
+  // (bots/slack/interactions.ts reads view.state.values[...] before it acks). Only Slack can sign one.
+  (FULL ? it.fails : it.skip)(
+    'POST /slack/events: a view submission without state.values is answered, not thrown (known gap)',
+    async () => {
+      const before = w.logs.length;
+      const payload = {
+        type: 'view_submission',
+        team: { id: 'T0AIRLOCK' },
+        user: { id: 'U0DANA', team_id: 'T0AIRLOCK' },
+        view: { id: 'V0FUZZ', callback_id: 'airlock_deny_reason', private_metadata: '{}', state: {} },
+      };
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      const ts = Math.floor(Date.now() / 1000);
+      const res = await fetch(`${w.h.url}/slack/events`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-slack-request-timestamp': String(ts),
+          'x-slack-signature': slackSign(w.slackSecret, ts, body),
+        },
+        body,
+      });
+      expect(res.status).toBeLessThan(500);
+      expect(w.logs.slice(before).filter((l) => l.msg === 'slack listener failed')).toEqual([]);
+    },
+  );
+
+  // Known gap: teams-ai answers 501 to an adaptiveCard/action invoke whose verb no handler takes
+  // (a card from an older version, a malformed action); Teams shows the approver an error.
+  it.fails('POST /api/messages: a card action with an unknown verb is answered, not a 501 (known gap)', async () => {
+    const value = {
+      action: { type: 'Action.Execute', verb: 'airlock.retired', data: {} },
+      trigger: 'manual',
+    };
+    const res = await w.teams.deliver(w.h.url, { ...teamsTemplate, value });
+    expect(res.status).toBeLessThan(500);
+  });
+
+  // Known gap: an authenticated activity with a malformed envelope (recipient not an object) is a
+  // 500 from botbuilder; only the channel can send one, so it is a robustness gap, not a hole.
+  it.fails('POST /api/messages: an authenticated activity with a malformed envelope is a 400 (known gap)', async () => {
+    const res = await w.teams.deliver(w.h.url, { ...teamsTemplate, recipient: true });
+    expect(res.status).toBe(400);
+  });
+
+  // Known gap: PostgreSQL has no year 0, and the instant check in api/schemas.ts lets "0000-..."
+  // through to the query, which fails: a 500 instead of a 400 naming the field.
+  it.fails('GET /v1/audit/export with a year-0 date is a 400 (known gap)', async () => {
+    const res = await w.h.api('audit@example.com', '/v1/audit/export?to=0000-01-01');
+    expect(res.status).toBe(400);
+  });
+
+  it('a policy file rewritten with random mutations: the service keeps a valid policy and stays up', async (ctx) => {
+    const logsAt = w.logs.length;
+    const path = join(w.h.dir, 'policy.yaml');
+    const original = readFileSync(path, 'utf8');
+    const versionOf = async () => {
+      const res = await w.h.api('audit@example.com', '/v1/policy');
+      expect(res.status).toBe(200);
+      return res.body.version as string;
+    };
+    const before = await versionOf();
+    const lines = channelsPolicy().split('\n');
+    const textArb = fc.oneof(
+      // A line replaced, removed or duplicated.
+      fc
+        .tuple(
+          fc.nat({ max: lines.length - 1 }),
+          fc.oneof(printable(60), fc.constant(''), fc.constant('  - ')),
+        )
+        .map(([i, s]) => [...lines.slice(0, i), s, ...lines.slice(i + 1)].join('\n')),
+      fc.nat({ max: lines.length - 1 }).map((i) => [...lines.slice(0, i), ...lines.slice(i + 1)].join('\n')),
+      fc.string({ maxLength: 300 }),
+      fc.constantFrom(
+        '',
+        'version: 1',
+        '&a [*a]',
+        'version: 2\nrules: []\n',
+        `${channelsPolicy()}\nrules: []`,
+      ),
+    );
+    await checkProperty(
+      ctx,
+      fc.asyncProperty(textArb, async (text) => {
+        writeFileSync(path, text);
+        await new Promise((r) => setTimeout(r, 250)); // the store debounces file events (100 ms)
+        await versionOf();
+        expect((await fetch(`${w.h.url}/healthz`)).status).toBe(200);
+      }),
+      size(5, 60),
+    );
+    writeFileSync(path, original);
+    await eventually(
+      async () => ((await versionOf()) === before ? true : undefined),
+      10_000,
+      'the policy back',
+    );
+    expect(unhandled(logsAt)).toEqual([]);
+  }, 600_000);
+
+  it('stays healthy and ready after all of it', async () => {
+    expect((await fetch(`${w.h.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${w.h.url}/readyz`)).status).toBe(200);
+    const verify = await w.h.api('audit@example.com', '/v1/audit/verify');
+    expect(verify.status).toBe(200);
+    expect(verify.body.ok).toBe(true);
+  });
+});
