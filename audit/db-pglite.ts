@@ -25,10 +25,13 @@ export async function openPglite(dataDir: string | undefined): Promise<SqlDb> {
   return {
     kind: 'pglite',
     query: <T = Record<string, unknown>>(sql: string, params?: unknown[]) => run<T>(pglite, sql, params),
-    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, opts?: { first?: string }): Promise<T> {
       // PGlite issues BEGIN, COMMIT on success and ROLLBACK when fn throws (its error is rethrown).
       try {
-        return await pglite.transaction((t) => fn({ query: (sql, params) => run(t, sql, params) }));
+        return await pglite.transaction(async (t) => {
+          if (opts?.first) await run(t, opts.first);
+          return fn({ query: (sql, params) => run(t, sql, params) });
+        });
       } catch (err) {
         throw mapDbError(err);
       }

@@ -49,7 +49,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   return {
     kind: 'postgres',
     query: <T = Record<string, unknown>>(sql: string, params?: unknown[]) => run<T>(pool, sql, params),
-    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, opts?: { first?: string }): Promise<T> {
       let client: pg.PoolClient;
       try {
         client = await pool.connect();
@@ -65,7 +65,8 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       };
       client.on('error', onError);
       try {
-        await run(client, 'BEGIN');
+        // A simple (unparameterized) query may hold several statements: one round trip for both.
+        await run(client, opts?.first ? `BEGIN; ${opts.first}` : 'BEGIN');
         const tx: SqlExecutor = { query: (sql, params) => run(client, sql, params) };
         const result = await fn(tx);
         await run(client, 'COMMIT');

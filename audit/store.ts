@@ -188,16 +188,18 @@ export class AuditStore {
     let group: Waiting[] | undefined;
     let outcomes: Outcome[];
     try {
-      outcomes = await this.db.transaction(async (tx) => {
-        await lockAppends(tx);
-        group = this.takeGroup();
-        return group.length === 0
-          ? []
-          : appendLocked(
-              tx,
-              group.map((w) => w.unit),
-            );
-      });
+      outcomes = await this.db.transaction(
+        async (tx) => {
+          group = this.takeGroup();
+          return group.length === 0
+            ? []
+            : appendLocked(
+                tx,
+                group.map((w) => w.unit),
+              );
+        },
+        { first: LOCK_APPENDS },
+      );
     } catch (err) {
       // Failed before taking the queue (e.g. no connection): take it now, so no call waits forever.
       group ??= this.takeGroup();
@@ -212,9 +214,8 @@ export class AuditStore {
 
   private async commitAlone(w: Waiting): Promise<void> {
     try {
-      const [outcome] = await this.db.transaction(async (tx) => {
-        await lockAppends(tx);
-        return appendLocked(tx, [w.unit]);
+      const [outcome] = await this.db.transaction((tx) => appendLocked(tx, [w.unit]), {
+        first: LOCK_APPENDS,
       });
       settle(w, outcome!);
     } catch (err) {
@@ -229,8 +230,9 @@ function settle(w: Waiting, outcome: Outcome): void {
 }
 
 /** Serializes appends across processes, so the chain stays one line in id order. */
+const LOCK_APPENDS = `SELECT pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY})`;
 async function lockAppends(tx: SqlExecutor): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK_KEY]);
+  await tx.query(LOCK_APPENDS);
 }
 
 /**

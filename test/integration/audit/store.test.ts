@@ -127,6 +127,17 @@ describe.each(BACKENDS)('AuditStore on $name', (backend) => {
     expect(v.ok && v.head).toBe(rows[0]!.hash);
   });
 
+  it('keeps one chain when several stores (processes) append at once: the append lock holds', async () => {
+    const stores = Array.from({ length: 4 }, () => new AuditStore(db));
+    await Promise.all(
+      stores.flatMap((st, s) =>
+        Array.from({ length: 10 }, (_, i) => st.append({ ...ev(i + 1), requestId: `proc-${s}` })),
+      ),
+    );
+    expect(await count(db)).toBe(40);
+    expect(await store.verify()).toEqual({ ok: true, count: 40, head: expect.any(String) });
+  });
+
   it('stores concurrent retries of one event once', async () => {
     const results = await Promise.all(Array.from({ length: 8 }, () => store.append(ev(5))));
     expect(new Set(results.map((r) => r.id)).size).toBe(1);
@@ -141,9 +152,9 @@ describe.each(BACKENDS)('AuditStore on $name', (backend) => {
       ...db,
       kind: db.kind,
       query: (sql, params) => db.query(sql, params),
-      transaction: (fn) => {
+      transaction: (fn, opts) => {
         transactions++;
-        return db.transaction(fn);
+        return db.transaction(fn, opts);
       },
       close: () => db.close(),
     };
