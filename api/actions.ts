@@ -8,7 +8,12 @@ import { evaluatePolicy } from '../policy/evaluate.js';
 import { matchesGlob } from '../policy/glob.js';
 import { ActionError } from '../temporal/action-client.js';
 import { REFUSAL_HTTP_STATUS } from '../workflows/messages.js';
-import type { ActionRequestBody, ActionRequestInput, ActionState } from '../workflows/types.js';
+import type {
+  ActionRequestBody,
+  ActionRequestInput,
+  ActionState,
+  RefusedAttempt,
+} from '../workflows/types.js';
 import { requireRole } from './auth.js';
 import { openCursor, signCursor } from './cursor.js';
 import type { ApiDeps } from './deps.js';
@@ -173,6 +178,14 @@ export function actionsRouter(deps: ApiDeps): Router {
       now: new Date(),
     });
     if (!check.ok) {
+      // A forged, stale or borrowed token is evidence: recorded on the request it was tried on.
+      await recordRefusal(deps, id, {
+        code: 'invalid_token',
+        what: 'redeem',
+        actor: principal.id,
+        channel: 'api',
+        detail: `the approval token is not valid for this request (${check.reason})`,
+      });
       throw new ProblemError({
         status: 401,
         type: PROBLEM.invalidToken,
@@ -273,24 +286,47 @@ function checkJustification(deps: ApiDeps, body: ActionRequestBody, requester: s
   }
 }
 
-async function recordLateAttempt(
+/**
+ * Records a refusal the API made before the workflow saw the attempt: through the workflow (it
+ * keeps it in the state and the trail), or straight into the trail when the workflow has ended.
+ */
+async function recordRefusal(deps: ApiDeps, requestId: string, attempt: Omit<RefusedAttempt, 'at'>) {
+  try {
+    await deps.actions.reportRefusal(requestId, attempt);
+  } catch {
+    await appendRefusal(deps, requestId, 'api:refused', attempt);
+  }
+}
+
+/** A decision on a request that has ended: its workflow cannot record it, so the API does. */
+function recordLateAttempt(deps: ApiDeps, requestId: string, actor: string, what: string): Promise<void> {
+  return appendRefusal(deps, requestId, 'api:late', {
+    code: 'request_ended',
+    what,
+    actor,
+    channel: 'api',
+    detail: 'decision after the request ended',
+  });
+}
+
+async function appendRefusal(
   deps: ApiDeps,
   requestId: string,
-  actor: string,
-  what: string,
+  keyPrefix: string,
+  attempt: Omit<RefusedAttempt, 'at'>,
 ): Promise<void> {
   const at = new Date().toISOString();
   await deps.audit
     .append({
       requestId,
-      eventKey: `api:late:${actor}:${at}`,
+      eventKey: `${keyPrefix}:${attempt.actor}:${at}`,
       type: 'attempt.refused',
-      actor,
+      actor: attempt.actor,
       at,
-      data: { code: 'request_ended', what, channel: 'api', detail: 'decision after the request ended' },
+      data: { code: attempt.code, what: attempt.what, channel: attempt.channel, detail: attempt.detail },
     })
     .catch((err: unknown) =>
-      deps.logger.warn({ requestId, err: String(err) }, 'could not record a late attempt'),
+      deps.logger.warn({ requestId, err: String(err) }, 'could not record a refused attempt'),
     );
 }
 

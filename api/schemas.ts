@@ -127,8 +127,9 @@ const instant = z
   .string()
   .max(64)
   .refine(
-    (s) => /^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s)),
-    'must be an ISO-8601 date or time',
+    // PostgreSQL has no year 0 (nor before): such an instant would fail in the database.
+    (s) => /^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s)) && new Date(s).getUTCFullYear() >= 1,
+    'must be an ISO-8601 date or time from year 1 on',
   )
   .transform((s) => new Date(s).toISOString());
 
