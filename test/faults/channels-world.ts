@@ -1,26 +1,17 @@
 // The world of the forged-caller and fuzzing fault cases: the real service (main.ts) with both chat
 // channels on, Slack against the fake Web API and Teams against the fake Bot Connector + Entra, an
 // HTTP target that counts side effects, and the service's log lines kept in memory, so a refusal
-// that is recorded only as a log line can be checked too. Like test/support/harness.ts (which has
-// no logger option), with one database and task queue of its own.
+// that is recorded only as a log line can be checked too. On test/support/harness.ts, with one
+// database and task queue of its own.
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
-import { inject } from 'vitest';
-import { generateApiKey, hashApiKey } from '../../config/api-keys.js';
-import { startAirlock } from '../../main.js';
-import { archiverScheduleId } from '../../temporal/archiver-schedule.js';
 import { type FakeConversation, FakeTeams, type FakeUser } from '../fakes/bot-connector.js';
 import { trustInProcess } from '../fakes/bot-connector-tls.js';
 import { type HttpTargetFake, startHttpTarget } from '../fakes/http-target.js';
 import { type FakeMessage, type FakeSlack, startFakeSlack } from '../fakes/slack-api.js';
 import { coreConfig } from '../integration/core/fixtures.js';
-import { eventually, type Harness } from '../support/harness.js';
-import { createTestDatabase } from '../support/postgres.js';
+import { eventually, type Harness, startHarness } from '../support/harness.js';
 
 export const TEAM = 'T0AIRLOCK';
 export const DANA_AAD = '00000000-0000-4000-8000-00000000000d';
@@ -153,88 +144,30 @@ export async function startChannelsWorld(): Promise<ChannelsWorld> {
     }),
   };
 
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-faults-'));
-  const db = await createTestDatabase();
-  const keys: Record<string, string> = {};
-  const apiKeyLines = PRINCIPALS.map((p) => {
-    const key = generateApiKey('test');
-    keys[p.principal] = key;
-    return `  - { principal: ${p.principal}, roles: [${p.roles.join(', ')}], sha256: ${hashApiKey(key)} }`;
-  });
-  writeFileSync(join(dir, 'policy.yaml'), channelsPolicy());
-  writeFileSync(
-    join(dir, 'airlock.yaml'),
-    `apiKeys:\n${apiKeyLines.join('\n')}\n${coreConfig(target.url, 'postgres://unused@127.0.0.1:1/unused')}`,
-  );
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    PORT: '0',
-    AIRLOCK_CONFIG: join(dir, 'airlock.yaml'),
-    AIRLOCK_POLICY: join(dir, 'policy.yaml'),
-    AIRLOCK_DATA_DIR: join(dir, 'data'),
-    AIRLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    DATABASE_URL: db.url,
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_TASK_QUEUE: `airlock-faults-${randomBytes(6).toString('hex')}`,
-    LOG_LEVEL: 'warn',
-    AIRLOCK_ARCHIVE_INTERVAL: '6h',
-    SLACK_BOT_TOKEN: slackToken,
-    SLACK_SIGNING_SECRET: slackSecret,
-    SLACK_API_URL: slack.apiUrl,
-    ...teams.env(),
-  };
   const closeFakes = async () => {
     untrust();
     await Promise.all([slack.close(), teams.close(), target.close()]);
   };
-  let airlock: Awaited<ReturnType<typeof startAirlock>>;
+  let h: Harness;
   try {
-    airlock = await startAirlock(env, { workflowBundlePath: inject('workflowBundlePath'), logger });
+    h = await startHarness({
+      policy: channelsPolicy(),
+      config: coreConfig(target.url, 'postgres://unused@127.0.0.1:1/unused'),
+      principals: PRINCIPALS,
+      logger,
+      env: {
+        LOG_LEVEL: 'warn',
+        SLACK_BOT_TOKEN: slackToken,
+        SLACK_SIGNING_SECRET: slackSecret,
+        SLACK_API_URL: slack.apiUrl,
+        ...teams.env(),
+      },
+    });
   } catch (err) {
-    await db.drop();
-    rmSync(dir, { recursive: true, force: true });
     await closeFakes();
     throw err;
   }
-  const url = airlock.url!;
-  const h: Harness = {
-    airlock,
-    env,
-    url,
-    db,
-    dir,
-    keys,
-    async api(principal, path, init = {}) {
-      const headers: Record<string, string> = { ...init.headers };
-      if (principal) headers.authorization = `Bearer ${keys[principal]}`;
-      if (init.body !== undefined) headers['content-type'] ??= 'application/json';
-      const res = await fetch(`${url}${path}`, {
-        method: init.method ?? (init.body !== undefined ? 'POST' : 'GET'),
-        headers,
-        body:
-          init.body === undefined
-            ? undefined
-            : typeof init.body === 'string'
-              ? init.body
-              : JSON.stringify(init.body),
-      });
-      const text = await res.text();
-      let body: unknown = text;
-      try {
-        body = text ? JSON.parse(text) : undefined;
-      } catch {
-        // Not JSON: keep the text.
-      }
-      return { status: res.status, body, headers: res.headers };
-    },
-    async stop() {
-      await airlock.stop();
-      await deleteArchiverSchedule(env);
-      await db.drop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const url = h.url;
   const world: ChannelsWorld = {
     h,
     slack,
@@ -260,19 +193,6 @@ export async function startChannelsWorld(): Promise<ChannelsWorld> {
     throw err;
   }
   return world;
-}
-
-async function deleteArchiverSchedule(env: NodeJS.ProcessEnv): Promise<void> {
-  if (!env.TEMPORAL_ADDRESS || !env.TEMPORAL_TASK_QUEUE) return;
-  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-  try {
-    await new Client({ connection }).schedule
-      .getHandle(archiverScheduleId(env.TEMPORAL_TASK_QUEUE))
-      .delete()
-      .catch(() => {});
-  } finally {
-    await connection.close();
-  }
 }
 
 // --- Slack, as Slack sends it ----------------------------------------------------------------

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { inject } from 'vitest';
 import type { ChannelAdapter } from '../../bots/channel.js';
 import type { ChannelPluginFactory } from '../../bots/plugin.js';
@@ -28,6 +28,8 @@ export interface HarnessOptions {
   /** Channel plugins (the Teams or Slack adapter under test, against their fakes). */
   plugins?: ChannelPluginFactory[];
   env?: Record<string, string>;
+  /** The service's logger (default: silent); the fault cases keep its lines to check refusals. */
+  logger?: Logger;
 }
 
 export interface Harness {
@@ -81,7 +83,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   try {
     airlock = await startAirlock(env, {
       workflowBundlePath: inject('workflowBundlePath'),
-      logger: silentLogger,
+      logger: opts.logger ?? silentLogger,
       channels: opts.channels,
       plugins: opts.plugins,
     });
