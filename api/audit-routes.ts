@@ -3,9 +3,9 @@
 // decrypted payloads only when the auditor asks for them, and every export is itself recorded in
 // the chain.
 import { randomUUID } from 'node:crypto';
-import { Router } from 'express';
+import { type Response, Router } from 'express';
 import { getArchivedHistory } from '../audit/archive-store.js';
-import { buildEvidencePack } from '../audit/export.js';
+import { openEvidencePack } from '../audit/export.js';
 import { auditPrivileges } from '../audit/hardening.js';
 import { verifyEvidence } from '../audit/verify-evidence.js';
 import { PayloadDecryptionError, UnknownEncryptionKeyError } from '../temporal/codec.js';
@@ -36,7 +36,8 @@ export function auditRouter(deps: ApiDeps, evidence: ApiEvidenceDeps): Router {
     const now = new Date();
     const from = q.from ?? new Date(0).toISOString();
     const to = q.to ?? new Date(now.getTime() + 1).toISOString();
-    const pack = await buildEvidencePack(db, {
+    // Bounds and the export checkpoint first: an error there is still an ordinary problem response.
+    const pack = await openEvidencePack(db, {
       from,
       to,
       format: q.format,
@@ -47,25 +48,54 @@ export function auditRouter(deps: ApiDeps, evidence: ApiEvidenceDeps): Router {
       now,
       ...(q.decrypt ? { decodeHistory: (h: unknown) => decodeOrExplain(h, evidence) } : {}),
     });
+    const exported = { from, to, format: q.format, decrypted: q.decrypt === true };
     // Who took evidence out, and whether decrypted, is evidence too.
-    await deps.audit.append({
-      requestId: SERVICE_AUDIT_ID,
-      eventKey: `export:${randomUUID()}`,
-      type: 'evidence.exported',
-      actor: principal.id,
-      at: now.toISOString(),
-      data: { from, to, format: q.format, decrypted: q.decrypt === true, ...pack.summary },
-    });
-    deps.logger.info(
-      { principal: principal.id, from, to, format: q.format, decrypted: q.decrypt === true, ...pack.summary },
-      'evidence exported',
-    );
+    let recorded = false;
+    const record = async (extra: Record<string, unknown> = {}) => {
+      if (recorded) return;
+      recorded = true;
+      await deps.audit.append({
+        requestId: SERVICE_AUDIT_ID,
+        eventKey: `export:${randomUUID()}`,
+        type: 'evidence.exported',
+        actor: principal.id,
+        at: now.toISOString(),
+        data: { ...exported, ...pack.summary, ...extra },
+      });
+    };
     res
       .status(200)
       .setHeader('content-type', pack.contentType)
       .setHeader('content-disposition', `attachment; filename="${pack.filename}"`)
-      .setHeader('cache-control', 'no-store')
-      .send(pack.body);
+      .setHeader('cache-control', 'no-store');
+    const out = responseWriter(res);
+    try {
+      for await (const chunk of pack.body()) await out.write(chunk);
+      // Recorded before the seal leaves: a pack that verifies was always recorded in the chain.
+      await record();
+      await out.write(pack.seal());
+    } catch (err) {
+      const closed = out.closed();
+      if (!res.headersSent && !closed) {
+        // Nothing sent yet (a small pack is sent in one piece): an ordinary problem response.
+        res.removeHeader('content-disposition');
+        throw err;
+      }
+      // Never end cleanly: the client sees a cut connection and a pack with no seal.
+      res.destroy();
+      deps.logger.warn(
+        { err: closed ? undefined : err, principal: principal.id, ...exported, ...pack.summary },
+        closed ? 'evidence export aborted by the client' : 'evidence export failed mid-stream',
+      );
+      // Part of the evidence may have left: record it as an aborted export (best effort; not
+      // when the complete export was recorded already and only the seal did not get out).
+      await record({ aborted: closed ? 'client_closed' : 'server_error' }).catch((recordErr) =>
+        deps.logger.error({ err: recordErr }, 'could not record the aborted export'),
+      );
+      return;
+    }
+    res.end();
+    deps.logger.info({ principal: principal.id, ...exported, ...pack.summary }, 'evidence exported');
   });
 
   router.get('/v1/actions/:id/history', requireRole('auditor'), async (req, res) => {
@@ -115,4 +145,38 @@ async function decodeOrExplain(history: unknown, evidence: ApiEvidenceDeps): Pro
       return { undecodable: err.message };
     throw err;
   }
+}
+
+/** Thrown by a write once the client has gone. */
+class ClientClosedError extends Error {
+  constructor() {
+    super('the client closed the connection');
+  }
+}
+
+/** Writes to the response with backpressure: waits for 'drain', fails once the client is gone. */
+function responseWriter(res: Response) {
+  let closed = false;
+  res.once('close', () => {
+    closed = true;
+  });
+  return {
+    closed: () => closed,
+    write(chunk: string): Promise<void> {
+      if (closed || res.destroyed) return Promise.reject(new ClientClosedError());
+      if (res.write(chunk)) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const onDrain = () => {
+          res.off('close', onClose);
+          resolve();
+        };
+        const onClose = () => {
+          res.off('drain', onDrain);
+          reject(new ClientClosedError());
+        };
+        res.once('drain', onDrain);
+        res.once('close', onClose);
+      });
+    },
+  };
 }

@@ -130,6 +130,19 @@ export async function checkpointsBetween(
   return rows.map(toCheckpoint);
 }
 
+/** One page of checkpointsBetween: those after checkpoint id `afterId`, at most `limit`. */
+export async function checkpointPage(
+  db: SqlExecutor,
+  range: { fromId: number; toId: number; afterId: number; limit: number },
+): Promise<StoredCheckpoint[]> {
+  const { rows } = await db.query<CheckpointRow>(
+    `SELECT ${COLUMNS} FROM audit_checkpoints
+      WHERE head_id >= $1 AND head_id <= $2 AND id > $3 ORDER BY id LIMIT $4`,
+    [range.fromId, range.toId, range.afterId, range.limit],
+  );
+  return rows.map(toCheckpoint);
+}
+
 export interface BadCheckpoint {
   checkpointId: number;
   headId: number;

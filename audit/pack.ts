@@ -106,12 +106,53 @@ export function jsonlLine(item: PackItem): string {
 
 export const csvHeaderRow = (): string => `${CSV_COLUMNS.join(',')}${CSV_EOL}`;
 
+/**
+ * Writes a pack line by line with bounded memory: every line is hashed as it is produced, and the
+ * seal signs the SHA-256 of all of them. Call start(), then item() per item in pack order, then
+ * seal() once; concatenated, the returned texts are exactly the pack.
+ */
+export class PackWriter {
+  private readonly hash = createHash('sha256');
+  private readonly line: (item: PackItem) => string;
+
+  constructor(
+    readonly format: PackFormat,
+    private readonly key: SigningKey,
+  ) {
+    this.line = format === 'csv' ? csvRow : jsonlLine;
+  }
+
+  /** What comes before the first item: the CSV column row (nothing in JSONL). */
+  start(): string {
+    return this.add(this.format === 'csv' ? csvHeaderRow() : '');
+  }
+
+  /** One item's line (any kind but the seal). */
+  item(item: PackItem): string {
+    return this.add(this.line(item));
+  }
+
+  /** The signed seal over every byte returned so far; the last line of the pack. */
+  seal(): string {
+    const sha256 = this.hash.digest('hex');
+    const signature = signStatement(this.key, {
+      type: 'airlock.evidence.seal',
+      v: 1,
+      sha256,
+      kid: this.key.kid,
+    });
+    const seal: SealItem = { kind: 'seal', alg: 'EdDSA', kid: this.key.kid, sha256, signature };
+    return this.line(seal);
+  }
+
+  private add(text: string): string {
+    this.hash.update(text, 'utf8');
+    return text;
+  }
+}
+
 /** Serializes the items (everything but the seal) and appends the signed seal. */
 export function writePack(items: PackItem[], format: PackFormat, key: SigningKey): string {
-  const line = format === 'csv' ? csvRow : jsonlLine;
-  const body = (format === 'csv' ? csvHeaderRow() : '') + items.map(line).join('');
-  const sha256 = createHash('sha256').update(body, 'utf8').digest('hex');
-  const signature = signStatement(key, { type: 'airlock.evidence.seal', v: 1, sha256, kid: key.kid });
-  const seal: SealItem = { kind: 'seal', alg: 'EdDSA', kid: key.kid, sha256, signature };
-  return body + line(seal);
+  const w = new PackWriter(format, key);
+  return w.start() + items.map((item) => w.item(item)).join('') + w.seal();
 }
