@@ -64,6 +64,9 @@ rules:
 default: { effect: deny }
 `;
 
+/** As `npm start` and the Dockerfile run Airlock (docs/runbook.md); the baseline worker gets them too. */
+const MEMORY_SETTINGS = { MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-old-space-size=512' };
+
 const workerRunning = (output: string) => output.includes('"msg":"worker running"');
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 
@@ -104,7 +107,7 @@ async function main(): Promise<void> {
         ...process.env,
         TEMPORAL_ADDRESS: dev.address,
         TEMPORAL_TASK_QUEUE: baselineQueue,
-        MALLOC_ARENA_MAX: '2',
+        ...MEMORY_SETTINGS,
       },
       workerRunning,
     );
@@ -149,8 +152,7 @@ actions:
       TEMPORAL_ADDRESS: dev.address,
       TEMPORAL_TASK_QUEUE: `bench-airlock-${randomBytes(4).toString('hex')}`,
       LOG_LEVEL: 'info',
-      // As `npm start` and the Dockerfile run it (docs/runbook.md); the baseline worker gets it too.
-      MALLOC_ARENA_MAX: '2',
+      ...MEMORY_SETTINGS,
     };
     log('starting the Airlock worker (bundles the workflow) and API');
     const worker = await spawnService(MAIN, { ...airlockEnv, AIRLOCK_ROLE: 'worker' }, workerRunning);
@@ -360,6 +362,9 @@ actions:
           'http.request against a local fake target answering 200 at once (no custom executor hook in startAirlock)',
         baseline: 'bench/baseline: one workflow, one no-op activity, default Worker options, own process',
         load: `latency: one request at a time; throughput: ${SIZES.concurrency} in flight`,
+        memory: `every worker and the API with ${Object.entries(MEMORY_SETTINGS)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}, as npm start and the Dockerfile run them`,
       },
       scenarios: {
         baseline: {

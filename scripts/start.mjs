@@ -27,8 +27,9 @@ try {
 console.error('[airlock] Starting Airlock (Temporal dev server, worker, API)...');
 const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'main.ts')], {
   cwd: root,
-  // Fewer glibc malloc arenas: the worker's threads otherwise keep freed memory (docs/runbook.md).
-  env: { MALLOC_ARENA_MAX: '2', ...process.env },
+  // Fewer glibc malloc arenas and a heap limit: the worker's threads otherwise keep freed memory,
+  // and V8 lets its heaps grow far past what is live (docs/runbook.md).
+  env: { MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-old-space-size=512', ...process.env },
   stdio: 'inherit',
 });
 // Ctrl-C reaches the child through the terminal's process group; SIGTERM is passed on.
