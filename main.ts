@@ -41,6 +41,7 @@ import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { stateSealer } from './temporal/state-snapshot.js';
 import type { Tracing } from './temporal/tracing.js';
 import { airlockDataConverter, createAirlockWorker } from './temporal/worker.js';
+import { indexRow, initialState } from './workflows/state.js';
 
 export interface StartOptions {
   /** Prebuilt workflow bundle (tests build it once). */
@@ -184,10 +185,17 @@ export async function startAirlock(
         const sealed = await audit.stateSnapshot(requestId);
         return sealed === undefined ? undefined : sealer.open(requestId, sealed);
       },
+      seed: {
+        store: async (input) => {
+          const state = initialState(input, input.submittedAt);
+          await audit.seedRequestIndex(indexRow(state), await sealer.seal(state));
+        },
+        remove: (requestId) => audit.dropSeededRequest(requestId),
+      },
     });
     const plugins: ChannelPlugin[] = [];
     for (const factory of [...(await configuredPlugins(env)), ...(opts.plugins ?? [])]) {
-      const plugin = await factory({ env, policy, actions, db, logger, publicUrl });
+      const plugin = await factory({ env, policy, actions, db, logger, publicUrl, metrics });
       plugins.push(plugin);
       if (plugin.close) cleanups.push(plugin.close);
     }

@@ -27,14 +27,7 @@ const COLUMNS = {
 
 /** Inserts or updates one request; fields left undefined keep their stored value (null clears). */
 export async function upsertRequestIndex(db: SqlExecutor, row: RequestIndexRow): Promise<void> {
-  const names = ['request_id'];
-  const values: unknown[] = [row.requestId];
-  for (const [key, column] of Object.entries(COLUMNS) as [keyof typeof COLUMNS, string][]) {
-    const v = row[key];
-    if (v === undefined) continue;
-    names.push(column);
-    values.push(v instanceof Date ? v.toISOString() : v);
-  }
+  const { names, values } = columnsOf(row);
   const updates = names.slice(1).map((c) => `${c} = EXCLUDED.${c}`);
   if (row.statePayload !== undefined && row.stateSeq !== undefined) {
     names.push('state_payload', 'state_seq');
@@ -52,6 +45,43 @@ export async function upsertRequestIndex(db: SqlExecutor, row: RequestIndexRow):
      ON CONFLICT (request_id) DO ${updates.length > 0 ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
     values,
   );
+}
+
+/**
+ * A new request's row and starting snapshot (state_seq 0), before its workflow runs. Never
+ * overwrites: whatever the workflow wrote already (or an earlier submit of the same id) stands.
+ */
+export async function seedRequestIndex(
+  db: SqlExecutor,
+  row: RequestIndexRow,
+  statePayload: string,
+): Promise<void> {
+  const { names, values } = columnsOf(row);
+  names.push('state_payload', 'state_seq');
+  values.push(statePayload, 0);
+  const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
+  await db.query(
+    `INSERT INTO request_index (${names.join(', ')}) VALUES (${placeholders}) ON CONFLICT (request_id) DO NOTHING`,
+    values,
+  );
+}
+
+/** The row's defined fields as columns and values, request_id first. */
+function columnsOf(row: RequestIndexRow): { names: string[]; values: unknown[] } {
+  const names = ['request_id'];
+  const values: unknown[] = [row.requestId];
+  for (const [key, column] of Object.entries(COLUMNS) as [keyof typeof COLUMNS, string][]) {
+    const v = row[key];
+    if (v === undefined) continue;
+    names.push(column);
+    values.push(v instanceof Date ? v.toISOString() : v);
+  }
+  return { names, values };
+}
+
+/** Removes a seeded row whose workflow never started (no workflow write has touched it). */
+export async function dropSeededRequest(db: SqlExecutor, requestId: string): Promise<void> {
+  await db.query('DELETE FROM request_index WHERE request_id = $1 AND state_seq = 0', [requestId]);
 }
 
 /** The sealed state snapshot of a request, if its workflow wrote one. */

@@ -4,7 +4,14 @@ import { canonicalJson } from './canonical.js';
 import { eventHashOfCanonicalData, GENESIS_HASH } from './chain.js';
 import type { SqlDb, SqlExecutor } from './db.js';
 import { AuditConflictError } from './errors.js';
-import { historyFor, listRequests, stateSnapshot, upsertRequestIndex } from './request-index.js';
+import {
+  dropSeededRequest,
+  historyFor,
+  listRequests,
+  seedRequestIndex,
+  stateSnapshot,
+  upsertRequestIndex,
+} from './request-index.js';
 import { EVENT_COLUMNS, type EventRow, toEvent } from './rows.js';
 import type {
   AuditEventInput,
@@ -152,6 +159,14 @@ export class AuditStore {
   }
 
   /** The requests for GET /v1/actions, newest first (request_index). */
+  seedRequestIndex(row: RequestIndexRow, statePayload: string): Promise<void> {
+    return seedRequestIndex(this.db, row, statePayload);
+  }
+
+  dropSeededRequest(requestId: string): Promise<void> {
+    return dropSeededRequest(this.db, requestId);
+  }
+
   stateSnapshot(requestId: string): Promise<string | undefined> {
     return stateSnapshot(this.db, requestId);
   }

@@ -49,6 +49,12 @@ export function isSettled(state: ActionState): boolean {
 export interface ActionClientOptions {
   /** The state the workflow last wrote, if any (temporal/state-snapshot.ts): read before a query. */
   snapshot?: (requestId: string) => Promise<ActionState | undefined>;
+  /**
+   * Stores a new request's starting state before its workflow starts (never over an existing
+   * one), so it can be read and listed before a worker picks it up; `unseed` removes it again
+   * when the start fails. Best effort: the workflow writes the same at its first step anyway.
+   */
+  seed?: { store(input: ActionRequestInput): Promise<void>; remove(requestId: string): Promise<void> };
   queryTimeoutMs?: number;
 }
 
@@ -66,6 +72,8 @@ export class ActionClient {
   /** Starts the workflow; an existing one with the same id is returned when its body matches. */
   async start(input: ActionRequestInput): Promise<{ created: boolean }> {
     const workflowId = workflowIdFor(input.requestId);
+    const seed = this.options.seed;
+    await seed?.store(input).catch(() => undefined);
     try {
       await this.client.workflow.start('actionRequest', {
         taskQueue: this.taskQueue,
@@ -83,7 +91,10 @@ export class ActionClient {
       });
       return { created: true };
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw unavailable(err);
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+        await seed?.remove(input.requestId).catch(() => undefined);
+        throw unavailable(err);
+      }
       const described = await this.client.workflow.getHandle(workflowId).describe();
       const memo = (described.memo ?? {}) as { bodyHash?: string };
       if (memo.bodyHash !== input.bodyHash) {

@@ -35,6 +35,7 @@ import {
 } from './messages.js';
 import { judgeCancel, judgeDecision, policyInputFor, tally } from './rules.js';
 import { SA } from './search-attributes.js';
+import { indexRow, initialState } from './state.js';
 import type {
   ActionRequestInput,
   ActionState,
@@ -108,22 +109,7 @@ const CARD_REPOST_ATTEMPTS = 12;
 const nowIso = (): string => new Date().toISOString();
 
 export async function actionRequest(input: ActionRequestInput): Promise<ActionState> {
-  const state: ActionState = {
-    requestId: input.requestId,
-    status: 'evaluating',
-    requester: input.requester,
-    request: input.request,
-    parametersHash: input.parametersHash,
-    bodyHash: input.bodyHash,
-    execution: input.execution,
-    stageIndex: 0,
-    decisions: [],
-    refusals: [],
-    cards: [],
-    submittedAt: input.submittedAt,
-    updatedAt: nowIso(),
-    links: input.links,
-  };
+  const state: ActionState = initialState(input, nowIso());
   let auditSeq = 0;
   /** Bumped on every decision so the waiting loop refreshes the cards. */
   let changes = 0;
@@ -661,22 +647,6 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     await condition(allHandlersFinished);
     return state;
   }
-}
-
-/** The request_index row; `status` overrides the state's while a request is ending. */
-function indexRow(state: ActionState, status: ActionStatus = state.status) {
-  return {
-    status,
-    requestId: state.requestId,
-    requester: state.requester,
-    onBehalfOf: state.request.agent?.onBehalfOf,
-    action: state.request.action,
-    resource: state.request.resource,
-    environment: state.request.environment,
-    risk: state.risk,
-    submittedAt: state.submittedAt,
-    endedAt: state.endedAt,
-  };
 }
 
 /** The type of the ApplicationFailure behind an activity failure. */

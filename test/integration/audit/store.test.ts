@@ -369,6 +369,26 @@ describe.each(BACKENDS)('AuditStore on $name', (backend) => {
     expect(await store.stateSnapshot('no-such-request')).toBeUndefined();
   });
 
+  it('seeds a new request once, never over a workflow write, and drops only an untouched seed', async () => {
+    await store.seedRequestIndex({ requestId: 'seed-1', status: 'evaluating' }, 'start');
+    expect(await store.stateSnapshot('seed-1')).toBe('start');
+    await store.seedRequestIndex({ requestId: 'seed-1', status: 'evaluating' }, 'again');
+    expect(await store.stateSnapshot('seed-1')).toBe('start');
+    await store.upsertRequestIndex({
+      requestId: 'seed-1',
+      status: 'approved',
+      statePayload: 'wf',
+      stateSeq: 3,
+    });
+    await store.seedRequestIndex({ requestId: 'seed-1', status: 'evaluating' }, 'late');
+    expect(await store.stateSnapshot('seed-1')).toBe('wf');
+    await store.dropSeededRequest('seed-1');
+    expect(await store.stateSnapshot('seed-1')).toBe('wf');
+    await store.seedRequestIndex({ requestId: 'seed-2', status: 'evaluating' }, 'start');
+    await store.dropSeededRequest('seed-2');
+    expect(await store.stateSnapshot('seed-2')).toBeUndefined();
+  });
+
   it('lists requests newest first, filtered, page by page', async () => {
     const at = (m: number) => new Date(Date.UTC(2026, 0, 1, 0, m)).toISOString();
     for (let i = 0; i < 5; i++) {

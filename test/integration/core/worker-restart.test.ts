@@ -59,6 +59,40 @@ afterAll(async () => {
 });
 
 describe('worker crash', () => {
+  it('reads and lists a request submitted while no worker runs, which then runs when one starts', async () => {
+    const res = await h.api('ci@example.com', '/v1/actions', {
+      body: httpRequest({ parameters: { method: 'POST', path: '/config', body: { m: 'no-worker-1' } } }),
+    });
+    expect(res.status).toBe(202);
+    const id = res.body.id as string;
+    // Stored at submit, sealed: answered at once, with no worker to query.
+    const started = Date.now();
+    const read = await h.api('audit@example.com', `/v1/actions/${id}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ id, status: 'evaluating', requester: 'ci@example.com' });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const listed = await h.api('audit@example.com', '/v1/actions?status=evaluating');
+    expect(listed.body.items.map((i: { id: string }) => i.id)).toContain(id);
+
+    await startWorkerProcess();
+    await eventually(
+      async () =>
+        (await h.api('audit@example.com', `/v1/actions/${id}`)).body.status === 'pending_approval'
+          ? true
+          : undefined,
+      30_000,
+      'pending once a worker runs',
+    );
+    const audit = await h.api('audit@example.com', `/v1/actions/${id}/audit`);
+    expect(audit.body.events.map((e: { type: string }) => e.type)).toEqual(
+      expect.arrayContaining(['request.submitted', 'policy.evaluated']),
+    );
+    for (const w of workers) w.kill('SIGKILL');
+    await Promise.all(
+      workers.map((w) => (w.exitCode === null ? new Promise((r) => w.once('exit', r)) : null)),
+    );
+  }, 120_000);
+
   it('finishes a waiting request on a new worker after the old one was killed', async () => {
     const first = await startWorkerProcess();
     const res = await h.api('ci@example.com', '/v1/actions', {
