@@ -3,6 +3,7 @@
 // series from the audit events its recordAudit activity appends (api/audit-metrics.ts).
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditEventInput } from '../audit/types.js';
+import type { ChannelMetrics } from '../bots/plugin.js';
 import { type AuditSeries, observeAuditEvent } from './audit-metrics.js';
 import type { ApiMetrics } from './deps.js';
 
@@ -19,7 +20,7 @@ export interface MetricsOptions {
   eventsFor?: (requestId: string) => Promise<AuditEventInput[]>;
 }
 
-export interface AirlockMetrics extends ApiMetrics {
+export interface AirlockMetrics extends ApiMetrics, ChannelMetrics {
   registry: Registry;
   /** Called after the worker appended events (one activity's batch); never throws. */
   observeAudit(events: AuditEventInput[]): Promise<void>;
@@ -37,6 +38,12 @@ export function createMetrics(opts: MetricsOptions = {}): AirlockMetrics {
     name: 'airlock_requests_submitted_total',
     help: 'Action requests accepted over the API',
     labelNames: ae,
+    registers,
+  });
+  const webhookRefused = new Counter({
+    name: 'airlock_webhook_refused_total',
+    help: 'Chat webhook requests refused before they authenticated (forged or stale signatures, bad tokens), by channel and reason',
+    labelNames: ['channel', 'reason'],
     registers,
   });
   const series: AuditSeries = {
@@ -119,6 +126,9 @@ export function createMetrics(opts: MetricsOptions = {}): AirlockMetrics {
     registry,
     submitted(action, environment) {
       submitted.inc({ action, environment });
+    },
+    webhookRefused(channel, reason) {
+      webhookRefused.inc({ channel, reason });
     },
     async observeAudit(events) {
       if (!eventsFor) return;

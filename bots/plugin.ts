@@ -18,6 +18,19 @@ export interface ChannelPluginContext {
   db: SqlDb;
   logger: Logger;
   publicUrl: string;
+  /** Counters the channels feed (absent in embeddings and tests that do not scrape them). */
+  metrics?: ChannelMetrics;
+}
+
+/**
+ * Why a webhook request was refused before it authenticated. Low cardinality on purpose: the
+ * detail (which check, which issuer) goes to the warn log line, not to a label.
+ */
+export type WebhookRefusal = 'signature' | 'stale_timestamp' | 'token' | 'issuer' | 'no_service_url';
+
+export interface ChannelMetrics {
+  /** One forged, stale or unauthenticated webhook request (airlock_webhook_refused_total). */
+  webhookRefused(channel: 'slack' | 'teams', reason: WebhookRefusal): void;
 }
 
 export interface ChannelPlugin {

@@ -2,12 +2,13 @@
 // as a router on Airlock's own HTTP server, signature verification on (ours in front, Bolt's
 // behind), Block Kit cards out through the Web API, clicks in as workflow decisions.
 // Everything Slack-specific lives in this folder; the core only sees a ChannelPlugin.
-import { App, ExpressReceiver, webApi } from '@slack/bolt';
+import { ExpressReceiver, webApi } from '@slack/bolt';
 import express from 'express';
 import { AuditStore } from '../../audit/store.js';
 import { ConfigError } from '../../config/errors.js';
 import type { ChannelPluginFactory } from '../plugin.js';
 import { SlackAdapter } from './adapter.js';
+import { AirlockSlackApp, unhandledRequestHandler } from './app.js';
 import { SlackIdentities, type Workspace } from './identity.js';
 import { registerInteractions } from './interactions.js';
 import { slackLogger } from './logger.js';
@@ -73,7 +74,12 @@ export function createSlackPlugin(opts: SlackPluginOptions = {}): ChannelPluginF
     const router = express.Router();
     router.post(
       SLACK_EVENTS_PATH,
-      ...slackSignatureGuard({ signingSecret, logger: ctx.logger, bodyLimit: BODY_LIMIT }),
+      ...slackSignatureGuard({
+        signingSecret,
+        logger: ctx.logger,
+        bodyLimit: BODY_LIMIT,
+        onRefused: (reason) => ctx.metrics?.webhookRefused('slack', reason),
+      }),
     );
     const receiver = new ExpressReceiver({
       signingSecret,
@@ -82,19 +88,24 @@ export function createSlackPlugin(opts: SlackPluginOptions = {}): ChannelPluginF
       router,
       logger,
       bodyLimit: BODY_LIMIT,
+      // A backstop only: requests no listener takes are acknowledged at once (app.ts).
+      unhandledRequestHandler: unhandledRequestHandler(ctx.logger.child({ component: 'slack' })),
     });
-    const app = new App({
-      receiver,
-      logger,
-      // One workspace, one bot token: no OAuth installation store, no auth.test per event.
-      authorize: async () => ({
-        botToken,
-        botId: bot?.botId,
-        botUserId: bot?.botUserId,
-        teamId: bot?.teamId,
-        enterpriseId: bot?.enterpriseId,
-      }),
-    });
+    const app = new AirlockSlackApp(
+      {
+        receiver,
+        logger,
+        // One workspace, one bot token: no OAuth installation store, no auth.test per event.
+        authorize: async () => ({
+          botToken,
+          botId: bot?.botId,
+          botUserId: bot?.botUserId,
+          teamId: bot?.teamId,
+          enterpriseId: bot?.enterpriseId,
+        }),
+      },
+      ctx.logger.child({ component: 'slack' }),
+    );
     const audit = new AuditStore(ctx.db);
     registerInteractions(app, {
       actions: ctx.actions,

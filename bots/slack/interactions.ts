@@ -87,14 +87,26 @@ export function registerInteractions(app: App, deps: InteractionDeps): void {
 
   app.view<ViewSubmitAction>(SLACK_IDS.denyView, async ({ ack, body, view }) => {
     const meta = parseDenyMetadata(view.private_metadata);
-    const reason = view.state.values[SLACK_IDS.reasonBlock]?.[SLACK_IDS.reasonInput]?.value?.trim() ?? '';
+    const reason = reasonOf(view);
+    const userId = typeof body.user?.id === 'string' ? body.user.id : undefined;
+    if (reason === undefined || !userId) {
+      // Not a form Slack fills in (no state.values, no user): refuse it, keeping the modal open.
+      log.warn({ userId }, 'slack deny submission without form values or user; refused');
+      await ack({
+        response_action: 'errors',
+        errors: {
+          [SLACK_IDS.reasonBlock]: 'Airlock could not read this form. Close it and press Deny again.',
+        },
+      });
+      return;
+    }
     if (meta?.reasonRequired && !reason) {
       // The modal stays open and shows the error under the field.
       await ack({ response_action: 'errors', errors: { [SLACK_IDS.reasonBlock]: 'A reason is required.' } });
       return;
     }
     await ack();
-    if (!meta) return void log.warn({ userId: body.user.id }, 'slack deny submission without a request id');
+    if (!meta) return void log.warn({ userId }, 'slack deny submission without a request id');
     await decide(deps, {
       requestId: meta.requestId,
       verb: 'deny',
@@ -107,6 +119,23 @@ export function registerInteractions(app: App, deps: InteractionDeps): void {
   app.error(async (err) => {
     log.error({ err: err.message }, 'slack listener failed');
   });
+}
+
+/**
+ * The typed reason ('' when the field is empty), or undefined when the submission carries no
+ * form values at all (Slack always sends view.state.values; anything else is not its form).
+ */
+export function reasonOf(view: { state?: { values?: unknown } } | undefined): string | undefined {
+  const values = view?.state?.values;
+  if (typeof values !== 'object' || values === null || Array.isArray(values)) return undefined;
+  const block = (values as Record<string, unknown>)[SLACK_IDS.reasonBlock];
+  const input =
+    typeof block === 'object' && block !== null
+      ? (block as Record<string, unknown>)[SLACK_IDS.reasonInput]
+      : undefined;
+  const value =
+    typeof input === 'object' && input !== null ? (input as { value?: unknown }).value : undefined;
+  return typeof value === 'string' ? value.trim() : '';
 }
 
 async function decide(

@@ -5,10 +5,17 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
+import type { WebhookRefusal } from '../plugin.js';
 
 export const REPLAY_WINDOW_SECONDS = 5 * 60;
 
 export type SignatureCheck = { ok: true } | { ok: false; reason: string };
+
+export const STALE_TIMESTAMP = 'timestamp outside the five-minute window';
+
+/** The metric label of a refusal: a stale (or future) timestamp, or any other signature failure. */
+export const refusalKind = (reason: string): WebhookRefusal =>
+  reason === STALE_TIMESTAMP ? 'stale_timestamp' : 'signature';
 
 export function checkSlackSignature(input: {
   signingSecret: string;
@@ -21,7 +28,7 @@ export function checkSlackSignature(input: {
   if (!timestamp || !signature) return { ok: false, reason: 'missing signature headers' };
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'malformed timestamp' };
   if (Math.abs(input.nowSeconds - Number(timestamp)) > REPLAY_WINDOW_SECONDS) {
-    return { ok: false, reason: 'timestamp outside the five-minute window' };
+    return { ok: false, reason: STALE_TIMESTAMP };
   }
   if (!/^v0=[0-9a-f]{64}$/.test(signature)) return { ok: false, reason: 'malformed signature' };
   const expected = createHmac('sha256', input.signingSecret)
@@ -39,10 +46,13 @@ export function slackSignatureGuard(opts: {
   logger: Logger;
   bodyLimit: string;
   now?: () => number;
+  /** Counts each refusal (airlock_webhook_refused_total); the warn line is written either way. */
+  onRefused?: (kind: WebhookRefusal) => void;
 }): RequestHandler[] {
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
   const refuse = (req: Request, res: Response, reason: string) => {
     opts.logger.warn({ path: req.path, reason }, 'slack request refused: signature did not verify');
+    opts.onRefused?.(refusalKind(reason));
     res
       .status(401)
       .type('application/problem+json')

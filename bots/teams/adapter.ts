@@ -5,6 +5,7 @@
 
 import { TeamsAdapter } from '@microsoft/teams-ai';
 import type { Activity, ConversationReference, InvokeResponse, TurnContext } from 'botbuilder';
+import type { AuthenticateRequestResult } from 'botframework-connector';
 import type { Logger } from 'pino';
 import type { LoadedPolicy } from '../../policy/compile.js';
 import type { ChannelDestination } from '../../policy/types.js';
@@ -17,14 +18,25 @@ import type { ConversationStore, StoredConversation } from './store.js';
 
 export type TurnLogic = (context: TurnContext) => Promise<void>;
 
-/** teams-ai's adapter with the one call the HTTP route needs: authenticate + run, errors thrown to the caller. */
+/** The proof an activity came from the channel, between authenticate() and run(). */
+export type Authenticated = AuthenticateRequestResult;
+
+/**
+ * teams-ai's adapter with the two calls the HTTP route needs, errors thrown to the caller:
+ * authenticate (token and serviceUrl), then run the turn. In between the route checks the
+ * envelope, so a malformed activity from the channel is a 400, and a forged one still a 401.
+ */
 export class AirlockTeamsAdapter extends TeamsAdapter {
-  handle(
-    authHeader: string,
+  authenticate(authHeader: string, activity: Record<string, unknown>): Promise<Authenticated> {
+    return this.botFrameworkAuthentication.authenticateRequest(activity as unknown as Activity, authHeader);
+  }
+
+  run(
+    auth: Authenticated,
     activity: Record<string, unknown>,
     logic: TurnLogic,
   ): Promise<InvokeResponse | undefined> {
-    return this.processActivity(authHeader, activity as unknown as Activity, logic);
+    return this.processActivity(auth, activity as unknown as Activity, logic);
   }
 }
 

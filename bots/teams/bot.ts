@@ -3,7 +3,7 @@
 // workflow's `decide` update, answering the clicker with its result at once. Identity is the
 // verified from.aadObjectId in an allowed tenant, mapped strictly; refusals are recorded.
 import { Application } from '@microsoft/teams-ai';
-import { type Activity, TeamsInfo, TurnContext as Turn, type TurnContext } from 'botbuilder';
+import { type Activity, ActivityTypes, TeamsInfo, TurnContext as Turn, type TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { LoadedPolicy } from '../../policy/compile.js';
 import { type ActionClient, ActionError } from '../../temporal/action-client.js';
@@ -29,6 +29,11 @@ export interface BotDeps {
 }
 
 const REQUEST_ID = /^[0-9a-zA-Z][0-9a-zA-Z_-]{0,127}$/;
+/** The invoke of a Universal Action (Action.Execute) and the invoke response that shows a message. */
+const CARD_ACTION_INVOKE = 'adaptiveCard/action';
+const CARD_MESSAGE_RESPONSE = 'application/vnd.microsoft.activity.message';
+export const OUT_OF_DATE =
+  'This card is out of date: Airlock no longer knows this button. Use the latest card for the request.';
 
 export function createBot(deps: BotDeps): Application {
   const app = new Application({
@@ -68,6 +73,28 @@ export function createBot(deps: BotDeps): Application {
   );
   app.adaptiveCards.actionExecute<CardActionData>(VERBS.deny, (context, _state, data) =>
     decide(context, 'deny', data),
+  );
+  // Any other card action (a verb from an older card, no Action.Execute at all): teams-ai would
+  // leave it unanswered (botbuilder's 501, an error in Teams). Tell the clicker the card is stale.
+  app.addRoute(
+    async (context) =>
+      context.activity.type === ActivityTypes.Invoke && context.activity.name === CARD_ACTION_INVOKE,
+    async (context) => {
+      const action = (context.activity.value as { action?: { verb?: unknown; type?: unknown } } | undefined)
+        ?.action;
+      deps.logger.info(
+        {
+          verb: typeof action?.verb === 'string' ? action.verb.slice(0, 100) : undefined,
+          actionType: typeof action?.type === 'string' ? action.type.slice(0, 100) : undefined,
+        },
+        'teams: card action Airlock does not know; answered that the card is out of date',
+      );
+      await context.sendActivity({
+        type: ActivityTypes.InvokeResponse,
+        value: { status: 200, body: { statusCode: 200, type: CARD_MESSAGE_RESPONSE, value: OUT_OF_DATE } },
+      });
+    },
+    true,
   );
 
   /** Stores the conversation reference; false (and nothing stored) for a tenant that is not allowed. */

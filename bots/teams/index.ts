@@ -53,6 +53,7 @@ export function createTeamsPlugin(opts: TeamsPluginOptions = {}): ChannelPluginF
         expectedIssuer: expectedIssuer(settings),
         logic: async (context) => void (await bot.run(context)),
         logger,
+        onRefused: (reason) => ctx.metrics?.webhookRefused('teams', reason),
       }),
     };
   };

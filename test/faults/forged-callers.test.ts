@@ -2,7 +2,8 @@
 // (gate/callback) tokens. Against the real service with the Slack and Teams fakes: each is refused
 // (401/403/409 as the service answers it), decides nothing, runs nothing on the executor target,
 // and is recorded (attempt.refused in the workflow and the audit trail for decision attempts; a
-// warn log line for webhook requests that never authenticate). The audit chain verifies at the end.
+// warn log line and airlock_webhook_refused_total{channel,reason} for webhook requests that never
+// authenticate). The audit chain verifies at the end.
 //
 // What the service does about replays, and why:
 // - Slack: a signature over "v0:<timestamp>:<body>" and a five-minute timestamp window (Slack's own
@@ -63,6 +64,24 @@ const auditOf = async (id: string) =>
   }[];
 const refusedLines = (msg: string, since: number): LogLine[] =>
   w.logs.slice(since).filter((l) => l.msg === msg);
+/** airlock_webhook_refused_total by reason, for one channel (the API's /metrics). */
+async function webhookRefused(channel: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${w.h.url}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('airlock_webhook_refused_total{') || !line.includes(`channel="${channel}"`))
+      continue;
+    const reason = /reason="([^"]*)"/.exec(line)?.[1] ?? '';
+    out[reason] = (out[reason] ?? 0) + Number(line.split(' ').at(-1));
+  }
+  return out;
+}
+const delta = (after: Record<string, number>, before: Record<string, number>) =>
+  Object.fromEntries(
+    Object.entries(after)
+      .map(([k, v]) => [k, v - (before[k] ?? 0)] as const)
+      .filter(([, v]) => v !== 0),
+  );
 
 /** Nothing decided, nothing refused inside the workflow, still waiting: the request is as it was. */
 async function expectUntouched(id: string): Promise<void> {
@@ -91,6 +110,7 @@ describe('fault 7: forged and replayed callers', () => {
     const card = await slackCard(w, ids.slack!);
     const click = slackClick(w, card, 'airlock_approve', 'U0DANA');
     const logsBefore = w.logs.length;
+    const countedBefore = await webhookRefused('slack');
     const attempts: [string, ReturnType<typeof slackDelivery>, string][] = [
       ['signed with another secret', slackDelivery(w, click, { secret: 'forged' }), 'signature mismatch'],
       // A captured click sent again six minutes later: correctly signed, outside the window.
@@ -119,6 +139,8 @@ describe('fault 7: forged and replayed callers', () => {
 
     const lines = refusedLines(SLACK_REFUSED, logsBefore);
     expect(lines.map((l) => l.reason)).toEqual([...attempts.map((a) => a[2]), 'signature mismatch']);
+    // And counted: airlock_webhook_refused_total{channel="slack",reason}.
+    expect(delta(await webhookRefused('slack'), countedBefore)).toEqual({ signature: 2, stale_timestamp: 2 });
     await new Promise((r) => setTimeout(r, 300));
     await expectUntouched(ids.slack!);
     expect(w.slack.ephemerals.filter((e) => e.user === 'U0DANA' || e.user === 'U0SAM')).toEqual([]);
@@ -157,6 +179,7 @@ describe('fault 7: forged and replayed callers', () => {
     const { message, button } = await teamsButton(w, ids.teams!, 'airlock.approve');
     const click = () => w.teams.click(w.dba, w.users.dana, message.id, button);
     const logsBefore = w.logs.length;
+    const countedBefore = await webhookRefused('teams');
     const connectorCalls = w.teams.calls.length;
     const attempts: [string, Parameters<typeof w.teams.deliver>[2]][] = [
       ['signed by another key', { tokenOptions: { otherKey: true } }],
@@ -174,6 +197,16 @@ describe('fault 7: forged and replayed callers', () => {
     const lines = refusedLines(TEAMS_REFUSED, logsBefore);
     expect(lines).toHaveLength(attempts.length);
     for (const l of lines) expect(typeof l.reason).toBe('string');
+    // And counted: airlock_webhook_refused_total{channel="teams",reason}.
+    expect(delta(await webhookRefused('teams'), countedBefore)).toEqual({ token: 5, issuer: 1 });
+    // An activity without a serviceUrl (botframework would skip its claim check): refused, counted.
+    const noServiceUrl = await w.teams.deliver(w.h.url, { ...click(), serviceUrl: undefined });
+    expect(noServiceUrl.status).toBe(401);
+    expect(delta(await webhookRefused('teams'), countedBefore)).toEqual({
+      token: 5,
+      issuer: 1,
+      no_service_url: 1,
+    });
     await new Promise((r) => setTimeout(r, 300));
     await expectUntouched(ids.teams!);
     expect(w.teams.calls.length).toBe(connectorCalls);
