@@ -95,6 +95,14 @@ const LOCAL_STEPS = 'local-bookkeeping-steps-v1';
  * less per executed request (issue 7, throughput).
  */
 const RECORD_WITH_EXECUTION = 'record-with-execution-v1';
+/**
+ * Since this patch a decision that arrives while the request is still being evaluated waits for
+ * the policy's answer instead of being refused as not pending. GET can show `pending_approval`
+ * from the stored state a moment before the workflow task that got there is complete; after a
+ * worker crash in that moment the new worker evaluates again, and a decision sent meanwhile
+ * must not be refused for it.
+ */
+const DECIDE_AFTER_EVALUATION = 'decide-after-evaluation-v1';
 const localQuick = proxyLocalActivities<AirlockActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', maximumInterval: '10s', backoffCoefficient: 2 },
@@ -220,6 +228,9 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
   const currentStage = (): ApprovalStage | undefined => state.policy?.stages[state.stageIndex];
 
   const decide = async (d: DecisionInput): Promise<DecisionAnswer> => {
+    if (state.status === 'evaluating' && endingAs === undefined && patched(DECIDE_AFTER_EVALUATION)) {
+      await condition(() => state.status !== 'evaluating' || endingAs !== undefined);
+    }
     const stage = currentStage();
     const verdict = judgeDecision(
       {

@@ -62,8 +62,14 @@ describe('fault 2: the Temporal server killed and restarted on its SQLite file',
     const gone = new Promise((r) => proc.once('exit', r));
     proc.kill('SIGKILL');
     await gone;
-    // While it is down the API answers with a problem, not a crash.
-    const down = await h.api('audit@example.com', `/v1/actions/${ids[0]}`);
+    // While it is down a request can still be read (the state stored in PostgreSQL), and what
+    // needs Temporal (a decision) is a problem answer, not a crash.
+    const read = await h.api('audit@example.com', `/v1/actions/${ids[0]}`);
+    expect(read.status).toBe(200);
+    expect(read.body.status).toBe('pending_approval');
+    const down = await h.api('dana@example.com', `/v1/actions/${ids[0]}/decisions`, {
+      body: { decision: 'approve' },
+    });
     expect(down.status).toBeGreaterThanOrEqual(500);
     expect(down.headers.get('content-type')).toMatch(/^application\/problem\+json/);
 

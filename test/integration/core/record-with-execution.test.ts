@@ -3,7 +3,7 @@
 // replaced by recording fakes, so the test can make the audit store fail inside that activity:
 // the events must still be written before the action runs, exactly once, and in order.
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -11,6 +11,7 @@ import type { RecordBatch } from '../../../activities/audit.js';
 import type { ExecuteInput } from '../../../activities/execute.js';
 import { AUDIT_UNAVAILABLE } from '../../../activities/failure-types.js';
 import type { PolicyDecision } from '../../../policy/types.js';
+import { decideUpdate } from '../../../workflows/messages.js';
 import type { ActionRequestInput, ActionState } from '../../../workflows/types.js';
 
 const ALLOW: PolicyDecision = {
@@ -25,10 +26,36 @@ const ALLOW: PolicyDecision = {
 /** What the fake activities saw, in the order they saw it. */
 type Step = { kind: 'recordEvents'; types: string[] } | { kind: 'execute'; recorded: string[] | null };
 
-function fakeActivities(steps: Step[], opts: { auditDownInExecutor: boolean }) {
+const NEEDS_DANA: PolicyDecision = {
+  ...ALLOW,
+  effect: 'require_approval',
+  rule: 'dba',
+  stages: [
+    {
+      approvers: ['dba'],
+      approverIdentities: ['dana@example.com'],
+      minApprovals: 1,
+      timeoutMs: 60_000,
+      notify: [],
+    },
+  ],
+};
+
+interface FakeOptions {
+  auditDownInExecutor?: boolean;
+  policy?: PolicyDecision;
+  /** How long enrichment and policy take (the workflow is `evaluating` meanwhile). */
+  assessMs?: number;
+}
+
+function fakeActivities(steps: Step[], opts: FakeOptions) {
   return {
     async assessRequest() {
-      return { enrichment: {}, policy: ALLOW };
+      if (opts.assessMs) await new Promise((r) => setTimeout(r, opts.assessMs));
+      return { enrichment: {}, policy: opts.policy ?? ALLOW };
+    },
+    async postCards() {
+      return { cards: [], errors: [], failed: [] };
     },
     async recordEvents(batch: RecordBatch) {
       steps.push({ kind: 'recordEvents', types: batch.events.map((e) => e.type) });
@@ -75,9 +102,10 @@ afterAll(async () => {
   await connection?.close();
 });
 
-async function runOne(opts: {
-  auditDownInExecutor: boolean;
-}): Promise<{ steps: Step[]; state: ActionState }> {
+async function runOne(
+  opts: FakeOptions,
+  meanwhile?: (handle: WorkflowHandle) => Promise<void>,
+): Promise<{ steps: Step[]; state: ActionState }> {
   const steps: Step[] = [];
   const taskQueue = `record-with-execution-${randomUUID()}`;
   const worker = await Worker.create({
@@ -86,13 +114,18 @@ async function runOne(opts: {
     workflowBundle: { codePath: inject('workflowBundlePath') },
     activities: fakeActivities(steps, opts),
   });
-  const state = await worker.runUntil(
-    client.workflow.execute('actionRequest', {
+  const state = await worker.runUntil(async () => {
+    const handle = await client.workflow.start('actionRequest', {
       taskQueue,
       workflowId: `action-${randomUUID()}`,
       args: [input()],
-    }) as Promise<ActionState>,
-  );
+      // A local activity longer than 80% of this ends the workflow task early (a heartbeat), so
+      // an update can reach the workflow while enrichment still runs, as after a worker crash.
+      workflowTaskTimeout: '2s',
+    });
+    await meanwhile?.(handle);
+    return (await handle.result()) as ActionState;
+  });
   return { steps, state };
 }
 
@@ -120,5 +153,20 @@ describe('audit events written by the executor activity (record-with-execution-v
       { kind: 'execute', recorded: null },
       { kind: 'recordEvents', types: ['request.succeeded'] },
     ]);
+  });
+});
+
+describe('a decision that arrives while the request is evaluated (decide-after-evaluation-v1)', () => {
+  it('waits for the policy answer, then counts, instead of being refused as not pending', async () => {
+    let answer: unknown;
+    const { state } = await runOne({ policy: NEEDS_DANA, assessMs: 3_000 }, async (handle) => {
+      answer = await handle.executeUpdate(decideUpdate, {
+        args: [{ decision: 'approve', approver: { id: 'dana@example.com', channel: 'api' } }],
+      });
+    });
+    expect(answer).toMatchObject({ status: 'approved' });
+    expect(state.status).toBe('succeeded');
+    expect(state.refusals).toEqual([]);
+    expect(state.decidedBy).toBe('dana@example.com');
   });
 });
