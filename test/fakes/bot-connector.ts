@@ -47,6 +47,8 @@ export interface ConnectorCall {
   method: string;
   path: string;
   status: number;
+  /** When it was answered (ms since the epoch). */
+  at?: number;
 }
 
 export interface ChannelTokenOptions {
@@ -72,6 +74,7 @@ export class FakeTeams {
   readonly messages = new Map<string, BotMessage>();
   readonly calls: ConnectorCall[] = [];
   private seq = 0;
+  private outage?: { until: number; mode: 'unavailable' | 'hang' };
 
   private constructor(
     readonly opts: FakeTeamsOptions,
@@ -141,6 +144,26 @@ export class FakeTeams {
   addUser(u: FakeUser): FakeUser {
     this.users.set(u.id, u);
     return u;
+  }
+
+  /**
+   * The Bot Connector is down: every /v3/conversations call (posts, updates, member look-ups)
+   * answers 503 ServiceUnavailable, for `forMs` milliseconds or until `recover()`. Entra and the
+   * channel's OpenID keys keep working, as they are separate services. With `mode: 'hang'` it
+   * accepts each call and answers nothing until the outage ends (then 503), like a connector that
+   * stopped responding.
+   */
+  fail(forMs?: number, mode: 'unavailable' | 'hang' = 'unavailable'): void {
+    this.outage = { until: forMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + forMs, mode };
+  }
+
+  recover(): void {
+    this.outage = undefined;
+  }
+
+  /** Whether the Bot Connector is failing right now. */
+  get failing(): boolean {
+    return this.outage !== undefined && Date.now() < this.outage.until;
   }
 
   /** Messages the bot created in a conversation, oldest first (replies included). */
@@ -268,9 +291,19 @@ export class FakeTeams {
       });
     }
     if (path === '/v1/.well-known/keys') return send(res, 200, { keys: [this.keys.channelJwk] });
+    if (path.startsWith('/v3/conversations/') && this.failing) {
+      await readBody(req).catch(() => '');
+      if (this.outage?.mode === 'hang') {
+        while (this.failing && !res.destroyed) await new Promise((r) => setTimeout(r, 200));
+        if (res.destroyed) return;
+      }
+      send(res, 503, { error: { code: 'ServiceUnavailable', message: 'The service is unavailable.' } });
+      this.calls.push({ method: req.method ?? '', path, status: 503, at: Date.now() });
+      return;
+    }
     if (path.startsWith('/v3/conversations/')) {
       const status = await this.onConnector(req, res, path);
-      this.calls.push({ method: req.method ?? '', path, status });
+      this.calls.push({ method: req.method ?? '', path, status, at: Date.now() });
       return;
     }
     send(res, 404, { error: { code: 'NotFound' } });

@@ -4,7 +4,7 @@
 // (invalid_blocks with json-pointer messages, like the real API), overlong text, and trigger ids
 // that are unknown, already used or older than 3 seconds. Everything accepted is recorded.
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface FakeSlackUser {
@@ -42,6 +42,8 @@ export interface FakeCall {
   error?: string;
   /** The arguments as sent (the token is never kept). */
   args: Record<string, unknown>;
+  /** When it was answered (ms since the epoch). */
+  at?: number;
 }
 
 export interface FakeSlackOptions {
@@ -61,6 +63,14 @@ const fail = (error: string, messages?: string[]): Answer => ({
     ? { errors: messages, response_metadata: { messages: messages.map((m) => `[ERROR] ${m}`) } }
     : {}),
 });
+
+/**
+ * How the fake fails while it is down (`fail()`), as Slack does in an outage: `http_503` answers
+ * HTTP 503 with `{ok:false,error:'service_unavailable'}`; `service_unavailable` the same body with
+ * HTTP 200 (Slack's documented error for a call it could not serve); `ratelimited` HTTP 429 with
+ * `Retry-After: 1` (what @slack/web-api waits out and retries).
+ */
+export type SlackOutageMode = 'http_503' | 'service_unavailable' | 'ratelimited';
 
 export const TRIGGER_TTL_MS = 3000;
 /** Slack refuses a message whose blocks carry more text than this (empirical; bolt-js#2509). */
@@ -83,6 +93,7 @@ export class FakeSlack {
   private seq = 0;
   private readonly triggers = new Map<string, { issued: number; used: boolean }>();
   private readonly failures = new Map<string, string[]>();
+  private outage?: { until: number; mode: SlackOutageMode };
 
   constructor(private readonly opts: FakeSlackOptions) {
     this.teamId = opts.teamId ?? 'T0AIRLOCK';
@@ -113,6 +124,23 @@ export class FakeSlack {
     this.failures.set(method, [...(this.failures.get(method) ?? []), error]);
   }
 
+  /**
+   * Slack is down: every call (Web API and response_url) fails for `forMs` milliseconds, or until
+   * `recover()` when no duration is given. Failed calls are kept in `calls` with `error: 'outage:<mode>'`.
+   */
+  fail(forMs?: number, mode: SlackOutageMode = 'http_503'): void {
+    this.outage = { until: forMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + forMs, mode };
+  }
+
+  recover(): void {
+    this.outage = undefined;
+  }
+
+  /** Whether the fake is failing right now. */
+  get failing(): boolean {
+    return this.outage !== undefined && Date.now() < this.outage.until;
+  }
+
   /** Top-level messages (not thread replies) in a channel, oldest first. */
   messagesIn(channel: string): FakeMessage[] {
     return this.messages.filter((m) => m.channel === channel && !m.thread_ts);
@@ -135,6 +163,10 @@ export class FakeSlack {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
+      if (this.failing) {
+        void this.refuse(req, res);
+        return;
+      }
       void this.handle(req).then(
         (answer) => {
           res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
@@ -158,6 +190,22 @@ export class FakeSlack {
     });
   }
 
+  /** An answer during an outage (the body is read first, as a server would). */
+  private async refuse(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    await readBody(req).catch(() => '');
+    const mode = this.outage!.mode;
+    const method = /^\/api\/([a-zA-Z.]+)$/.exec(req.url ?? '')?.[1] ?? 'response_url';
+    this.calls.push({ method, ok: false, error: `outage:${mode}`, args: {}, at: Date.now() });
+    const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+    if (mode === 'ratelimited') {
+      res.writeHead(429, { ...headers, 'retry-after': '1' });
+      res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      return;
+    }
+    res.writeHead(mode === 'http_503' ? 503 : 200, headers);
+    res.end(JSON.stringify({ ok: false, error: 'service_unavailable' }));
+  }
+
   private async handle(req: IncomingMessage): Promise<Answer> {
     const response = /^\/actions\/([A-Z0-9]+)\/([A-Z0-9]+)\/[0-9a-f]+$/.exec(req.url ?? '');
     if (response) return this.respond(response[1]!, response[2]!, await readBody(req));
@@ -167,7 +215,13 @@ export class FakeSlack {
     const args: Args = parsed ?? {};
     const { token, ...kept } = args;
     const answer = this.dispatch(method, req, parsed, token);
-    this.calls.push({ method, ok: answer.ok, error: answer.error as string | undefined, args: kept });
+    this.calls.push({
+      method,
+      ok: answer.ok,
+      error: answer.error as string | undefined,
+      args: kept,
+      at: Date.now(),
+    });
     return answer;
   }
 

@@ -271,7 +271,7 @@ export function slackClick(w: ChannelsWorld, m: FakeMessage, actionId: string, u
 
 // --- Teams ------------------------------------------------------------------------------------
 
-const executeActions = (card: unknown): Record<string, any>[] => {
+export const executeActions = (card: unknown): Record<string, any>[] => {
   const out: Record<string, any>[] = [];
   const walk = (x: unknown) => {
     if (Array.isArray(x)) x.forEach(walk);
@@ -303,4 +303,15 @@ export async function teamsButton(w: ChannelsWorld, requestId: string, verb: str
   const button = executeActions(card).find((a) => a.verb === verb);
   if (!button) throw new Error(`no ${verb} button on the Teams card of ${requestId}`);
   return { message, button };
+}
+
+/** The Teams cards (top-level bot messages carrying the request's buttons) posted for a request. */
+export function teamsCards(w: ChannelsWorld, requestId: string) {
+  return w.teams
+    .messagesIn(w.dba.id)
+    .filter(
+      (m) =>
+        !m.threadId &&
+        executeActions(m.versions[0]?.attachments?.[0]?.content).some((a) => a.data?.requestId === requestId),
+    );
 }
