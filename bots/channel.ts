@@ -38,11 +38,21 @@ export interface BroadcastResult {
   failed: DestinationKind[];
 }
 
+/**
+ * How long one channel call may take. The card activities time out after 30 s and are retried
+ * whole: a channel that hangs must fail on its own well before, or the retry posts the other
+ * channels' cards again (found by fault case 4 with a Bot Connector that stops answering).
+ */
+export const CHANNEL_CALL_TIMEOUT_MS = 10_000;
+
 /** Sends cards to policy channels through whichever adapters are configured. */
 export class ChannelRouter {
   private readonly adapters = new Map<string, ChannelAdapter>();
 
-  constructor(adapters: ChannelAdapter[] = []) {
+  constructor(
+    adapters: ChannelAdapter[] = [],
+    private readonly callTimeoutMs = CHANNEL_CALL_TIMEOUT_MS,
+  ) {
     for (const a of adapters) this.register(a);
   }
 
@@ -64,51 +74,97 @@ export class ChannelRouter {
     const result: BroadcastResult = { cards: [], errors: [], failed: [] };
     const wanted = (name: string, kind: string) =>
       only === undefined || only.some((o) => o.name === name && o.kind === kind);
+    // All at once, each with its own time limit; results kept in destination order.
+    const attempts: Promise<(r: BroadcastResult) => void>[] = [];
+    const timedOut = new Set<Promise<PostedCard>>();
     for (const dest of destinations) {
       for (const kind of ['teams', 'slack'] as const) {
         if (!dest[kind] || !wanted(dest.name, kind)) continue;
         const adapter = this.adapters.get(kind);
         if (!adapter) {
-          result.errors.push(`channel ${dest.name}: ${kind} is not configured`);
+          attempts.push(
+            Promise.resolve((r) => r.errors.push(`channel ${dest.name}: ${kind} is not configured`)),
+          );
           continue;
         }
-        try {
-          result.cards.push(await adapter.postCard(dest, card, stage));
-        } catch (err) {
-          result.errors.push(`channel ${dest.name} (${kind}): ${errorText(err)}`);
-          result.failed.push({ name: dest.name, kind });
-        }
+        const call = adapter.postCard(dest, card, stage);
+        // Given up on, it may still land: then it is marked superseded (the retry posts another).
+        call.then(
+          (late) => (timedOut.has(call) ? this.retire(adapter, late, card) : undefined),
+          () => undefined,
+        );
+        attempts.push(
+          this.limited(call, `posting to ${dest.name}`, () => timedOut.add(call)).then(
+            (posted) => (r) => r.cards.push(posted),
+            (err: unknown) => (r) => {
+              r.errors.push(`channel ${dest.name} (${kind}): ${errorText(err)}`);
+              r.failed.push({ name: dest.name, kind });
+            },
+          ),
+        );
       }
     }
+    for (const apply of await Promise.all(attempts)) apply(result);
     return result;
   }
 
   /** Updates every posted card in place; returns the errors of those that failed. */
   async update(posted: PostedCard[], card: ApprovalCard, note?: string): Promise<string[]> {
-    const errors: string[] = [];
-    for (const p of posted) {
-      const adapter = this.adapters.get(p.channel);
-      if (!adapter) continue;
-      try {
-        await adapter.updateCard(p, card);
-        if (note) await adapter.reply(p, note);
-      } catch (err) {
-        errors.push(`${p.channel} ${p.destination}: ${errorText(err)}`);
-      }
-    }
-    return errors;
+    return this.eachCard(posted, async (adapter, p) => {
+      await this.limited(adapter.updateCard(p, card), 'updating the card');
+      if (note) await this.limited(adapter.reply(p, note), 'replying');
+    });
   }
 
   async reply(posted: PostedCard[], text: string): Promise<string[]> {
-    const errors: string[] = [];
-    for (const p of posted) {
-      try {
-        await this.adapters.get(p.channel)?.reply(p, text);
-      } catch (err) {
-        errors.push(`${p.channel} ${p.destination}: ${errorText(err)}`);
-      }
-    }
-    return errors;
+    return this.eachCard(posted, (adapter, p) => this.limited(adapter.reply(p, text), 'replying'));
+  }
+
+  /** A card that was posted after it had been given up on: no buttons, pointing to the newer one. */
+  private async retire(adapter: ChannelAdapter, late: PostedCard, card: ApprovalCard): Promise<void> {
+    const superseded: ApprovalCard = {
+      ...card,
+      actions: undefined,
+      statusLine:
+        'This copy arrived late and was replaced by a newer card: decide there, or through the API.',
+    };
+    await this.limited(adapter.updateCard(late, superseded), 'retiring a late card').catch(() => undefined);
+  }
+
+  /** Runs `fn` for every posted card at once; returns the errors, in card order. */
+  private async eachCard(
+    posted: PostedCard[],
+    fn: (adapter: ChannelAdapter, p: PostedCard) => Promise<void>,
+  ): Promise<string[]> {
+    const outcomes = await Promise.all(
+      posted.map(async (p) => {
+        const adapter = this.adapters.get(p.channel);
+        if (!adapter) return undefined;
+        try {
+          await fn(adapter, p);
+          return undefined;
+        } catch (err) {
+          return `${p.channel} ${p.destination}: ${errorText(err)}`;
+        }
+      }),
+    );
+    return outcomes.filter((e): e is string => e !== undefined);
+  }
+
+  /**
+   * The call, or a failure once it has taken callTimeoutMs. The call itself cannot be taken back:
+   * a post that answers after that may leave a card the request does not know of (its buttons
+   * still decide through the workflow, but it is not updated with the outcome).
+   */
+  private limited<T>(call: Promise<T>, what: string, onTimeout?: () => void): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        onTimeout?.();
+        reject(new Error(`${what} took longer than ${this.callTimeoutMs} ms`));
+      }, this.callTimeoutMs);
+    });
+    return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
   }
 }
 
