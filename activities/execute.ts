@@ -111,18 +111,27 @@ export function createExecuteActivities(deps: ActivityDeps) {
   };
 
   return {
+    // The executor is looked up inside run(), after the handed-over events are written: a request
+    // whose executor or target has gone from the config still has its trail up to that point.
     async executeAction(input: ExecuteInput): Promise<ExecutionResult> {
-      const { executor, ctx } = contextFor(input);
-      return run(input, () => executor.execute(ctx));
+      return run(input, () => {
+        const { executor, ctx } = contextFor(input);
+        return executor.execute(ctx);
+      });
     },
     async grantAccess(input: ExecuteInput): Promise<ExecutionResult> {
-      const { grant, ctx } = grantExecutor(input);
-      const requested = Number(input.parameters.ttlSeconds ?? 0) * 1000;
-      const ttlMs = Math.min(requested > 0 ? requested : config.grants.defaultTtlMs, config.grants.maxTtlMs);
-      // The first scheduling time is the same on every retry, so VALID UNTIL is too.
-      const validUntil = new Date(Context.current().info.scheduledTimestampMs + ttlMs).toISOString();
-      const password = grantPassword(masterKey, input.requestId);
-      return run(input, () => grant.grant(ctx, { password, validUntil }));
+      return run(input, () => {
+        const { grant, ctx } = grantExecutor(input);
+        const requested = Number(input.parameters.ttlSeconds ?? 0) * 1000;
+        const ttlMs = Math.min(
+          requested > 0 ? requested : config.grants.defaultTtlMs,
+          config.grants.maxTtlMs,
+        );
+        // The first scheduling time is the same on every retry, so VALID UNTIL is too.
+        const validUntil = new Date(Context.current().info.scheduledTimestampMs + ttlMs).toISOString();
+        const password = grantPassword(masterKey, input.requestId);
+        return grant.grant(ctx, { password, validUntil });
+      });
     },
     async revokeAccess(input: { requestId: string; binding: ExecutionBinding }): Promise<void> {
       const { grant, ctx } = grantExecutor({

@@ -170,6 +170,16 @@ export function actionsRouter(deps: ApiDeps): Router {
     const body = redeemSchema.parse(req.body);
     const principal = req.principal!;
     const state = await call(() => actions.state(id));
+    // Ownership first: only the requester's own failed tries are recorded on its request, so
+    // nobody else can fill another request's trail (and state) with refusals.
+    if (state.requester.toLowerCase() !== principal.id.toLowerCase()) {
+      throw new ProblemError({
+        status: 403,
+        type: PROBLEM.forbidden,
+        title: 'Forbidden',
+        detail: 'only the requester can redeem its token',
+      });
+    }
     const check = verifyGateToken({
       masterKey: deps.masterKey,
       token: body.token,
@@ -191,14 +201,6 @@ export function actionsRouter(deps: ApiDeps): Router {
         type: PROBLEM.invalidToken,
         title: 'Invalid approval token',
         detail: `the token is not valid for this request (${check.reason})`,
-      });
-    }
-    if (state.requester.toLowerCase() !== principal.id.toLowerCase()) {
-      throw new ProblemError({
-        status: 403,
-        type: PROBLEM.forbidden,
-        title: 'Forbidden',
-        detail: 'only the requester can redeem its token',
       });
     }
     const after = await call(() => actions.redeem(id, { tokenId: check.tokenId, by: principal.id }));

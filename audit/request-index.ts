@@ -28,21 +28,19 @@ const COLUMNS = {
 /** Inserts or updates one request; fields left undefined keep their stored value (null clears). */
 export async function upsertRequestIndex(db: SqlExecutor, row: RequestIndexRow): Promise<void> {
   const { names, values } = columnsOf(row);
-  const updates = names.slice(1).map((c) => `${c} = EXCLUDED.${c}`);
+  let guard = '';
   if (row.statePayload !== undefined && row.stateSeq !== undefined) {
     names.push('state_payload', 'state_seq');
     values.push(row.statePayload, row.stateSeq);
-    // A snapshot never goes back: a retried write of an older one leaves the newer in place.
-    const newer = 'request_index.state_seq IS NULL OR request_index.state_seq <= EXCLUDED.state_seq';
-    updates.push(
-      `state_payload = CASE WHEN ${newer} THEN EXCLUDED.state_payload ELSE request_index.state_payload END`,
-      `state_seq = CASE WHEN ${newer} THEN EXCLUDED.state_seq ELSE request_index.state_seq END`,
-    );
+    // A row never goes back: a late write (a retried or outlived attempt) of an older state leaves
+    // the newer one, status included, in place.
+    guard = ' WHERE request_index.state_seq IS NULL OR request_index.state_seq <= EXCLUDED.state_seq';
   }
+  const updates = names.slice(1).map((c) => `${c} = EXCLUDED.${c}`);
   const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
   await db.query(
     `INSERT INTO request_index (${names.join(', ')}) VALUES (${placeholders})
-     ON CONFLICT (request_id) DO ${updates.length > 0 ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
+     ON CONFLICT (request_id) DO ${updates.length > 0 ? `UPDATE SET ${updates.join(', ')}${guard}` : 'NOTHING'}`,
     values,
   );
 }

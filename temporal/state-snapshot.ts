@@ -4,6 +4,7 @@
 // the payload codec, so the parameters are no more readable in the database than in Temporal.
 import { defaultPayloadConverter, type PayloadCodec } from '@temporalio/common';
 import type { ActionState } from '../workflows/types.js';
+import { ENCRYPTED_ENCODING } from './codec.js';
 import { type JsonPayload, payloadFromJson, payloadToJson } from './history-json.js';
 
 export interface StateSealer {
@@ -19,7 +20,12 @@ export function stateSealer(codec: PayloadCodec): StateSealer {
       return JSON.stringify(payloadToJson(sealed!));
     },
     async open(requestId, sealed) {
-      const [plain] = await codec.decode([payloadFromJson(JSON.parse(sealed) as JsonPayload)]);
+      const payload = payloadFromJson(JSON.parse(sealed) as JsonPayload);
+      // The codec passes unencrypted payloads through (old histories); a snapshot must be sealed,
+      // or anyone who can write the row could hand GET a state of their making.
+      const encoding = Buffer.from(payload.metadata?.encoding ?? []).toString();
+      if (encoding !== ENCRYPTED_ENCODING) throw new Error('the state snapshot is not encrypted');
+      const [plain] = await codec.decode([payload]);
       const state = defaultPayloadConverter.fromPayload<ActionState>(plain!);
       return state.requestId === requestId ? state : undefined;
     },

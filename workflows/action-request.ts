@@ -179,11 +179,17 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
       unsetAttributes.clear();
     }
   };
+  /**
+   * Events handed to the executor's activity and not yet known to be written. A handler's write
+   * meanwhile carries them first (kept if already stored), so the trail never has a later event
+   * without the earlier ones; so does the next write after the activity failed.
+   */
+  let handedOver: AuditEventInput[] = [];
   const flush = (index = indexRow(state, endingAs)): Promise<void> => {
     sendAttributes();
     // Chained, so a caller also waits for the writes that others started before it.
     if (unrecorded.length > 0) {
-      const events = unrecorded.splice(0);
+      const events = [...handedOver, ...unrecorded.splice(0)];
       writesInFlight++;
       written = written
         .then(() => localQuick.recordEvents({ events, index, ...snapshot() }))
@@ -199,7 +205,8 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     if (writesInFlight > 0) await flush();
     sendAttributes();
     if (unrecorded.length === 0) return undefined;
-    return { events: unrecorded.splice(0), index: indexRow(state, endingAs), ...snapshot() };
+    handedOver = unrecorded.splice(0);
+    return { events: handedOver, index: indexRow(state, endingAs), ...snapshot() };
   };
   /** The state as GET shows it, written with the events (request_index.state_payload). */
   const snapshot = () => ({ state: { ...state, status: endingAs ?? state.status }, stateSeq: auditSeq });
@@ -546,11 +553,14 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     let result: ExecutionResult;
     try {
       result = await run(record);
+      handedOver = [];
     } catch (err) {
+      // Unless cleared below, the handed-over events go out again with the next write.
       result = { ok: false, error: { type: 'ExecutorFailed', message: failureMessage(err) } };
       // The audit store stayed down through every attempt, so nothing ran: write the events the
       // patient way (a local activity retries until the store is back), then execute.
       if (record && failureType(err) === AUDIT_UNAVAILABLE) {
+        handedOver = [];
         unrecorded.unshift(...record.events);
         await flush();
         try {

@@ -360,8 +360,12 @@ describe.each(BACKENDS)('AuditStore on $name', (backend) => {
     const row = { requestId: 'snap-1', status: 'pending_approval' };
     expect(await store.stateSnapshot('snap-1')).toBeUndefined();
     await store.upsertRequestIndex({ ...row, statePayload: 'five', stateSeq: 5 });
-    await store.upsertRequestIndex({ ...row, statePayload: 'three', stateSeq: 3 });
+    await store.upsertRequestIndex({ ...row, status: 'executing', statePayload: 'three', stateSeq: 3 });
     expect(await store.stateSnapshot('snap-1')).toBe('five');
+    const { rows } = await db.query<{ status: string }>(
+      "SELECT status FROM request_index WHERE request_id = 'snap-1'",
+    );
+    expect(rows[0]?.status).toBe('pending_approval');
     await store.upsertRequestIndex({ ...row, status: 'approved' });
     expect(await store.stateSnapshot('snap-1')).toBe('five');
     await store.upsertRequestIndex({ ...row, statePayload: 'six', stateSeq: 6 });

@@ -43,6 +43,8 @@ const NEEDS_DANA: PolicyDecision = {
 
 interface FakeOptions {
   auditDownInExecutor?: boolean;
+  /** The executor's activity fails with this type before it wrote anything (e.g. it timed out). */
+  executorFailsAs?: string;
   policy?: PolicyDecision;
   /** How long enrichment and policy take (the workflow is `evaluating` meanwhile). */
   assessMs?: number;
@@ -62,6 +64,9 @@ function fakeActivities(steps: Step[], opts: FakeOptions) {
     },
     async executeAction(input: ExecuteInput) {
       const recorded = input.record ? input.record.events.map((e) => e.type) : null;
+      if (opts.executorFailsAs) {
+        throw ApplicationFailure.create({ type: opts.executorFailsAs, message: 'gone', nonRetryable: true });
+      }
       if (input.record && opts.auditDownInExecutor) {
         // As activities/execute.ts reports a store that stays down: nothing ran.
         throw ApplicationFailure.create({
@@ -152,6 +157,25 @@ describe('audit events written by the executor activity (record-with-execution-v
       },
       { kind: 'execute', recorded: null },
       { kind: 'recordEvents', types: ['request.succeeded'] },
+    ]);
+  });
+});
+
+describe('events handed to an executor that failed', () => {
+  it('go out again with the next write, before the outcome', async () => {
+    const { steps, state } = await runOne({ executorFailsAs: 'ExecutorRejected' });
+    expect(state.status).toBe('failed');
+    expect(steps).toEqual([
+      {
+        kind: 'recordEvents',
+        types: [
+          'request.submitted',
+          'policy.evaluated',
+          'request.approved',
+          'execution.started',
+          'request.failed',
+        ],
+      },
     ]);
   });
 });

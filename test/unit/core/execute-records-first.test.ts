@@ -26,7 +26,7 @@ const batch: RecordBatch = {
   index: { requestId: 'r1', status: 'executing' } as RequestIndexRow,
 };
 
-function setUp(storeDown: boolean) {
+function setUp(storeDown: boolean, executorName = 'noop') {
   const log: string[] = [];
   const audit = {
     async appendMany(events: AuditEventInput[], opts: { keepStored?: boolean }) {
@@ -54,7 +54,7 @@ function setUp(storeDown: boolean) {
     parameters: {},
     parametersHash: 'h',
     requester: 'ci@example.com',
-    binding: { executor: 'noop' },
+    binding: { executor: executorName },
     record: batch,
   };
   return { log, run: () => new MockActivityEnvironment().run(executeAction, input) };
@@ -73,5 +73,12 @@ describe('executeAction with the workflow events to record', () => {
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: AUDIT_UNAVAILABLE, nonRetryable: false });
     expect(log).toEqual([]);
+  });
+
+  it('writes the events even when the executor has gone from the config, then refuses', async () => {
+    const { log, run } = setUp(false, 'gone');
+    const failure = await run().catch((err: unknown) => err);
+    expect(failure).toMatchObject({ type: 'ExecutorRejected', nonRetryable: true });
+    expect(log).toEqual(['append wf:1 keepStored=true', 'index executing']);
   });
 });

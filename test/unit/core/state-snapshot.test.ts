@@ -27,6 +27,14 @@ describe('state snapshot sealing', () => {
     expect(await sealerWith(key).open('r-1', sealed)).toEqual(state);
   });
 
+  it('refuses a snapshot that is not encrypted (a row written by someone else)', async () => {
+    const plain = JSON.stringify({
+      metadata: { encoding: Buffer.from('json/plain').toString('base64') },
+      data: Buffer.from(JSON.stringify(state)).toString('base64'),
+    });
+    await expect(sealerWith(key).open('r-1', plain)).rejects.toThrow(/not encrypted/);
+  });
+
   it('refuses another key and a snapshot of another request', async () => {
     const sealed = await sealerWith(key).seal(state);
     await expect(sealerWith(randomBytes(32)).open('r-1', sealed)).rejects.toThrow();
