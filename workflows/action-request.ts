@@ -199,10 +199,11 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
   };
   /**
    * For an activity that writes the buffered events itself before it acts (RECORD_WITH_EXECUTION).
-   * A write still in flight must land first, so then this flushes instead and hands over nothing.
+   * A write still in flight (a handler's, e.g. the decision that approved) must land first: this
+   * waits for it, then hands over what is buffered.
    */
   const handOver = async (): Promise<RecordBatch | undefined> => {
-    if (writesInFlight > 0) await flush();
+    if (writesInFlight > 0) await written;
     sendAttributes();
     if (unrecorded.length === 0) return undefined;
     handedOver = unrecorded.splice(0);
