@@ -63,6 +63,22 @@ const postsSince = (since: number) => ({
     .map((c) => `${(c.at ?? 0) - since}:${c.status}`),
 });
 
+/** After a card click: the action ran once, each channel holds one card, the trail tells the outage. */
+async function expectDecidedOnceWithOneCardEach(
+  id: string,
+  marker: string,
+  outageStart: number,
+): Promise<void> {
+  await waitForStatus(w.h, id, ['succeeded']);
+  expect(callsWith(w.target, marker).effects).toBe(1);
+  expect(slackCardsFor(id)).toHaveLength(1);
+  expect(teamsCards(w, id)).toHaveLength(1);
+  expect(await auditTypes(id)).toEqual(expect.arrayContaining(['notify.failed', 'notify.recovered']));
+  log(`card posts (ms after the outage began): ${JSON.stringify(postsSince(outageStart))}`);
+  await expectAuditIntact(w.h, id);
+  await expectChainIntact(w.h);
+}
+
 describe('fault 4: Slack and Teams down (real adapters, fake APIs)', () => {
   it('decides over the API meanwhile, and posts the cards once each after recovery', async () => {
     const start = Date.now();
@@ -174,15 +190,7 @@ describe('fault 4: Slack and Teams down (real adapters, fake APIs)', () => {
       log(`Teams card ${Date.now() - recoversAt} ms after recovery`);
       const res = await w.teams.deliver(w.h.url, w.teams.click(w.dba, w.users.dana, message.id, button));
       expect(res.status, JSON.stringify(res.body)).toBe(200);
-      await waitForStatus(w.h, id, ['succeeded']);
-      expect(callsWith(w.target, 'out-teams-').effects).toBe(1);
-      expect(slackCardsFor(id)).toHaveLength(1);
-      expect(teamsCards(w, id)).toHaveLength(1);
-      const types = await auditTypes(id);
-      expect(types).toEqual(expect.arrayContaining(['notify.failed', 'notify.recovered']));
-      log(`card posts (ms after the outage began): ${JSON.stringify(postsSince(start))}`);
-      await expectAuditIntact(w.h, id);
-      await expectChainIntact(w.h);
+      await expectDecidedOnceWithOneCardEach(id, 'out-teams-', start);
     } finally {
       w.teams.recover();
     }
@@ -207,15 +215,7 @@ describe('fault 4: Slack and Teams down (real adapters, fake APIs)', () => {
         slackDelivery(w, slackClick(w, card, 'airlock_approve', 'U0DANA')),
       );
       expect(clicked.status).toBe(200);
-      await waitForStatus(w.h, id, ['succeeded']);
-      expect(callsWith(w.target, 'out-slack-').effects).toBe(1);
-      expect(slackCardsFor(id)).toHaveLength(1);
-      expect(teamsCards(w, id)).toHaveLength(1);
-      const types = await auditTypes(id);
-      expect(types).toEqual(expect.arrayContaining(['notify.failed', 'notify.recovered']));
-      log(`card posts (ms after the outage began): ${JSON.stringify(postsSince(start))}`);
-      await expectAuditIntact(w.h, id);
-      await expectChainIntact(w.h);
+      await expectDecidedOnceWithOneCardEach(id, 'out-slack-', start);
     } finally {
       w.slack.recover();
     }

@@ -3,7 +3,7 @@
 // HTTP target that counts side effects, and the service's log lines kept in memory, so a refusal
 // that is recorded only as a log line can be checked too. On test/support/harness.ts, with one
 // database and task queue of its own.
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { type FakeConversation, FakeTeams, type FakeUser } from '../fakes/bot-connector.js';
@@ -11,9 +11,10 @@ import { trustInProcess } from '../fakes/bot-connector-tls.js';
 import { type HttpTargetFake, startHttpTarget } from '../fakes/http-target.js';
 import { type FakeMessage, type FakeSlack, startFakeSlack } from '../fakes/slack-api.js';
 import { coreConfig } from '../integration/core/fixtures.js';
+import { clickPayload, sign, TEAM } from '../integration/slack/support.js';
 import { eventually, type Harness, startHarness } from '../support/harness.js';
 
-export const TEAM = 'T0AIRLOCK';
+export { TEAM };
 export const DANA_AAD = '00000000-0000-4000-8000-00000000000d';
 export const SAM_AAD = '00000000-0000-4000-8000-000000000005';
 
@@ -197,9 +198,8 @@ export async function startChannelsWorld(): Promise<ChannelsWorld> {
 
 // --- Slack, as Slack sends it ----------------------------------------------------------------
 
-export function slackSign(secret: string, timestamp: number | string, body: string): string {
-  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-}
+/** Slack's request signature (v0 HMAC), as the Slack tests compute it. */
+export const slackSign = sign;
 
 export interface SlackDelivery {
   body: string;
@@ -241,33 +241,8 @@ export async function slackCard(w: ChannelsWorld, requestId: string): Promise<Fa
 }
 
 /** A block_actions payload: `userId` presses `actionId` on the card as it is now. */
-export function slackClick(w: ChannelsWorld, m: FakeMessage, actionId: string, userId: string) {
-  const actionsBlock = (m.blocks ?? []).find((b: any) => b.type === 'actions');
-  const button = actionsBlock?.elements.find((e: any) => e.action_id === actionId);
-  if (!button) throw new Error(`no ${actionId} button on message ${m.ts}`);
-  return {
-    type: 'block_actions',
-    team: { id: TEAM, domain: 'airlock-test' },
-    user: { id: userId, username: userId.toLowerCase(), name: userId.toLowerCase(), team_id: TEAM },
-    api_app_id: 'A0AIRLOCK',
-    token: 'legacy-verification-token',
-    container: { type: 'message', message_ts: m.ts, channel_id: m.channel, is_ephemeral: false },
-    trigger_id: w.slack.issueTrigger(),
-    channel: { id: m.channel, name: 'approvals' },
-    message: { type: 'message', ts: m.ts, text: m.text, blocks: m.blocks, user: w.slack.botUserId },
-    response_url: w.slack.responseUrl(m.channel, userId),
-    actions: [
-      {
-        type: 'button',
-        action_id: button.action_id,
-        block_id: actionsBlock.block_id,
-        value: button.value,
-        text: button.text,
-        action_ts: String(Date.now() / 1000),
-      },
-    ],
-  };
-}
+export const slackClick = (w: ChannelsWorld, m: FakeMessage, actionId: string, userId: string) =>
+  clickPayload(w, m, actionId, userId);
 
 // --- Teams ------------------------------------------------------------------------------------
 

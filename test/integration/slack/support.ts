@@ -90,7 +90,7 @@ export async function startSlackWorld(opts: { emailLookup?: boolean } = {}): Pro
   };
 }
 
-export function sign(secret: string, timestamp: number, body: string): string {
+export function sign(secret: string, timestamp: number | string, body: string): string {
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
 }
 
@@ -120,7 +120,13 @@ export async function postToSlackEvents(
 }
 
 /** A block_actions payload for pressing the button `actionId` on the message as it is now. */
-export function clickPayload(w: SlackWorld, m: FakeMessage, actionId: string, userId: string, team = TEAM) {
+export function clickPayload(
+  w: Pick<SlackWorld, 'slack'>,
+  m: FakeMessage,
+  actionId: string,
+  userId: string,
+  team = TEAM,
+) {
   const actionsBlock = (m.blocks ?? []).find((b: any) => b.type === 'actions');
   const button = actionsBlock?.elements.find((e: any) => e.action_id === actionId);
   if (!button) throw new Error(`no ${actionId} button on message ${m.ts}`);
