@@ -87,9 +87,9 @@ export async function spawnService(
   script: string,
   env: NodeJS.ProcessEnv,
   ready?: (output: string) => boolean,
-  timeoutMs = 180_000,
+  { timeoutMs = 180_000, nodeArgs = [] }: { timeoutMs?: number; nodeArgs?: string[] } = {},
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

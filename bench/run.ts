@@ -66,6 +66,9 @@ default: { effect: deny }
 
 /** As `npm start` and the Dockerfile run Airlock (docs/runbook.md); the baseline worker gets them too. */
 const MEMORY_SETTINGS = { MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-old-space-size=512' };
+/** BENCH_CPU_PROFILE=<dir>: every service writes a V8 CPU profile there when it stops (for DevTools). */
+const PROFILE = process.env.BENCH_CPU_PROFILE;
+const nodeArgs = (name: string) => (PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE, name)}`] : []);
 
 const workerRunning = (output: string) => output.includes('"msg":"worker running"');
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
@@ -110,6 +113,7 @@ async function main(): Promise<void> {
         ...MEMORY_SETTINGS,
       },
       workerRunning,
+      { nodeArgs: nodeArgs('baseline') },
     );
     cleanups.push(() => stopChild(baseWorker));
     const runBaseline = () =>
@@ -155,9 +159,16 @@ actions:
       ...MEMORY_SETTINGS,
     };
     log('starting the Airlock worker (bundles the workflow) and API');
-    const worker = await spawnService(MAIN, { ...airlockEnv, AIRLOCK_ROLE: 'worker' }, workerRunning);
+    const worker = await spawnService(MAIN, { ...airlockEnv, AIRLOCK_ROLE: 'worker' }, workerRunning, {
+      nodeArgs: nodeArgs('worker'),
+    });
     cleanups.push(() => stopChild(worker));
-    const api = await spawnService(MAIN, { ...airlockEnv, AIRLOCK_ROLE: 'api', PORT: String(apiPort) });
+    const api = await spawnService(
+      MAIN,
+      { ...airlockEnv, AIRLOCK_ROLE: 'api', PORT: String(apiPort) },
+      undefined,
+      { nodeArgs: nodeArgs('api') },
+    );
     cleanups.push(() => stopChild(api));
     const url = `http://127.0.0.1:${apiPort}`;
     await waitFor(
@@ -510,7 +521,8 @@ async function lastBaselineId(client: Client, queue: string): Promise<string> {
 interface HistoryProfile {
   events: number;
   workflowTasks: number;
-  activities: Record<string, { count: number; meanMs: number }>;
+  /** Per activity type: scheduled -> completed, and of that the wait for a worker (scheduled -> started). */
+  activities: Record<string, { count: number; meanMs: number; meanQueueMs: number }>;
   wallMs: number;
 }
 
@@ -525,25 +537,32 @@ async function historyProfile(client: Client, workflowId: string): Promise<Histo
     return sec * 1000 + (ts.nanos ?? 0) / 1e6;
   };
   const scheduled = new Map<string, { type: string; at: number }>();
-  const acc: Record<string, { count: number; totalMs: number }> = {};
+  const started = new Map<string, number>();
+  const acc: Record<string, { count: number; totalMs: number; queueMs: number }> = {};
   let workflowTasks = 0;
   for (const e of events) {
     if (e.workflowTaskCompletedEventAttributes) workflowTasks++;
     const sch = e.activityTaskScheduledEventAttributes;
     if (sch) scheduled.set(String(e.eventId), { type: sch.activityType?.name ?? '?', at: ms(e.eventTime) });
+    const start = e.activityTaskStartedEventAttributes;
+    if (start) started.set(String(start.scheduledEventId), ms(e.eventTime));
     const done = e.activityTaskCompletedEventAttributes;
     if (done) {
       const s = scheduled.get(String(done.scheduledEventId));
       if (s) {
-        const a = acc[s.type] ?? { count: 0, totalMs: 0 };
+        const a = acc[s.type] ?? { count: 0, totalMs: 0, queueMs: 0 };
         acc[s.type] = a;
         a.count++;
         a.totalMs += ms(e.eventTime) - s.at;
+        a.queueMs += (started.get(String(done.scheduledEventId)) ?? s.at) - s.at;
       }
     }
   }
   const activities = Object.fromEntries(
-    Object.entries(acc).map(([k, v]) => [k, { count: v.count, meanMs: round(v.totalMs / v.count) }]),
+    Object.entries(acc).map(([k, v]) => [
+      k,
+      { count: v.count, meanMs: round(v.totalMs / v.count), meanQueueMs: round(v.queueMs / v.count) },
+    ]),
   );
   return {
     events: events.length,
@@ -559,12 +578,15 @@ async function averageProfiles(client: Client, workflowIds: string[]) {
   const mean = (f: (p: HistoryProfile) => number) =>
     round(profiles.reduce((a, p) => a + f(p), 0) / profiles.length);
   const types = new Set(profiles.flatMap((p) => Object.keys(p.activities)));
-  const activities: Record<string, { perRequest: number; meanMs: number }> = {};
+  const activities: Record<string, { perRequest: number; meanMs: number; meanQueueMs: number }> = {};
   for (const t of types) {
     const withIt = profiles.filter((p) => p.activities[t]);
+    const meanOf = (f: (a: { meanMs: number; meanQueueMs: number }) => number) =>
+      round(withIt.reduce((a, p) => a + f(p.activities[t]!), 0) / withIt.length);
     activities[t] = {
       perRequest: round(withIt.reduce((a, p) => a + p.activities[t]!.count, 0) / profiles.length),
-      meanMs: round(withIt.reduce((a, p) => a + p.activities[t]!.meanMs, 0) / withIt.length),
+      meanMs: meanOf((a) => a.meanMs),
+      meanQueueMs: meanOf((a) => a.meanQueueMs),
     };
   }
   return {
