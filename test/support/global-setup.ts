@@ -14,6 +14,8 @@ declare module 'vitest' {
     temporalAddress: string;
     workflowBundlePath: string;
     temporalCliPath: string;
+    /** The dev server's process id (its command line shows how it was started). */
+    temporalPid: number;
   }
 }
 
@@ -36,6 +38,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('temporalAddress', dev.address);
   project.provide('workflowBundlePath', bundlePath);
   project.provide('temporalCliPath', cliPath);
+  project.provide('temporalPid', dev.process?.pid ?? 0);
   return async () => {
     await server?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
