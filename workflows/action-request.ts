@@ -19,6 +19,7 @@ import type { RecordBatch } from '../activities/audit.js';
 import { AUDIT_UNAVAILABLE } from '../activities/failure-types.js';
 import type { AirlockActivities } from '../activities/index.js';
 import type { AuditEventInput } from '../audit/types.js';
+import type { DestinationKind } from '../bots/channel.js';
 import type { ApprovalStage, PolicyDecision } from '../policy/types.js';
 import {
   type CancelInput,
@@ -42,6 +43,7 @@ import type {
   ActionStatus,
   DecisionInput,
   ExecutionResult,
+  PostedCard,
   RefusedAttempt,
 } from './types.js';
 
@@ -103,6 +105,12 @@ const RECORD_WITH_EXECUTION = 'record-with-execution-v1';
  * must not be refused for it.
  */
 const DECIDE_AFTER_EVALUATION = 'decide-after-evaluation-v1';
+/**
+ * Since this patch a card activity (post, update, reminder) that fails through all its attempts no
+ * longer fails the request: cards are a convenience, the API decides as well. A failed post is
+ * recorded (notify.failed) and tried again like a channel that refused the card.
+ */
+const CARDS_BEST_EFFORT = 'cards-best-effort-v1';
 const localQuick = proxyLocalActivities<AirlockActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', maximumInterval: '10s', backoffCoefficient: 2 },
@@ -140,9 +148,27 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     if (!localSteps) return upsertSearchAttributes(pairs);
     for (const pair of pairs) unsetAttributes.set(pair.key.name, pair);
   };
+  /**
+   * A card activity's result, or, once it failed through all its attempts (CARDS_BEST_EFFORT),
+   * `fallback` with the failure's message. Requests that failed that way before the patch still do.
+   */
+  const bestEffort = async <T>(call: () => Promise<T>, fallback: (message: string) => T): Promise<T> => {
+    try {
+      return await call();
+    } catch (err) {
+      if (!patched(CARDS_BEST_EFFORT)) throw err;
+      log.warn('card activity failed', { error: failureMessage(err) });
+      return fallback(failureMessage(err));
+    }
+  };
+  const updateCards = (note?: string) =>
+    bestEffort(
+      () => cards.updateCards(note === undefined ? { state } : { state, note }),
+      (message) => ({ errors: [message] }),
+    );
   /** Old requests refreshed cards even when none were posted; new ones skip the empty call. */
   const refreshCards = (note?: string): Promise<unknown> => {
-    const update = () => cards.updateCards(note === undefined ? { state } : { state, note });
+    const update = () => updateCards(note);
     if (!localSteps) return update();
     return state.cards.length === 0 ? Promise.resolve() : flush().then(update);
   };
@@ -472,9 +498,21 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
       return runExecutor();
   }
 
+  /** The stage's cards (or those of `only`); a failed activity counts as every channel failing. */
+  function postCards(
+    stage: number,
+    only: DestinationKind[] | 'all' = 'all',
+  ): Promise<{ cards: PostedCard[]; errors: string[]; failed: DestinationKind[] | 'all' }> {
+    return bestEffort<{ cards: PostedCard[]; errors: string[]; failed: DestinationKind[] | 'all' }>(
+      () => cards.postCards(only === 'all' ? { state, stage } : { state, stage, only }),
+      (message) => ({ cards: [], errors: [message], failed: 'all' }),
+    );
+  }
+
   async function askApprovers(stages: ApprovalStage[]): Promise<void> {
     setStatus('pending_approval');
-    if (localSteps) await flush();
+    // The first write below carries the stage and its deadline, so GET shows them from the start
+    // (a write before them had none, and with the cards posted nothing wrote again).
     for (let i = 0; i < stages.length; i++) {
       const stage = stages[i]!;
       state.stageIndex = i;
@@ -485,17 +523,18 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
         await refreshCards(`escalated to stage ${i + 1}`);
       }
       if (localSteps) await flush();
-      const posted = await cards.postCards({ state, stage: i });
+      const posted = await postCards(i);
       state.cards.push(...posted.cards);
       if (posted.errors.length > 0) {
         await audit('notify.failed', 'system', { stage: i, errors: posted.errors });
       }
       // Since LOCAL_STEPS, cards a channel failed to take are posted again with backoff.
-      const repost = {
+      const repost: { failed: DestinationKind[] | 'all'; delayMs: number; attempts: number } = {
         failed: localSteps ? (posted.failed ?? []) : [],
         delayMs: CARD_REPOST_FIRST_MS,
         attempts: 0,
       };
+      const repostDue = () => repost.failed === 'all' || repost.failed.length > 0;
       let repostAt = Date.now() + repost.delayMs;
       let reminded = stage.reminderBeforeMs === undefined;
       for (;;) {
@@ -504,13 +543,13 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
         const remaining = deadlineMs - Date.now();
         if (remaining <= 0) break;
         let wakeAt = reminded ? remaining : Math.max(0, remaining - (stage.reminderBeforeMs ?? 0));
-        if (repost.failed.length > 0) wakeAt = Math.max(0, Math.min(wakeAt, repostAt - Date.now()));
+        if (repostDue()) wakeAt = Math.max(0, Math.min(wakeAt, repostAt - Date.now()));
         const woke = await condition(() => state.status !== 'pending_approval' || changes !== seen, wakeAt);
         if (state.status !== 'pending_approval') return;
         if (woke) {
           await refreshCards();
-        } else if (repost.failed.length > 0 && Date.now() >= repostAt) {
-          const again = await cards.postCards({ state, stage: i, only: repost.failed });
+        } else if (repostDue() && Date.now() >= repostAt) {
+          const again = await postCards(i, repost.failed);
           state.cards.push(...again.cards);
           if (again.cards.length > 0) {
             await audit('notify.recovered', 'system', {
@@ -524,7 +563,10 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
           repostAt = Date.now() + repost.delayMs;
         } else if (!reminded) {
           reminded = true;
-          await cards.remind({ state, stage: i });
+          await bestEffort(
+            () => cards.remind({ state, stage: i }),
+            (message) => ({ errors: [message] }),
+          );
         }
       }
     }
@@ -662,7 +704,7 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     if (localSteps) await flush(indexRow(state, status));
     if (state.status !== status) setStatus(status);
     if (!localSteps) await quick.indexRequest(indexRow(state));
-    if (state.cards.length > 0) await cards.updateCards({ state });
+    if (state.cards.length > 0) await updateCards();
     // A grant's callback was sent when it became active; every request reports its end.
     await notifyRequester();
     if (localSteps) await flush();

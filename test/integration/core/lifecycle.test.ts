@@ -125,6 +125,8 @@ describe('request lifecycle', () => {
     );
     const pending = await waitForStatus(id, ['pending_approval']);
     expect(pending.stage.approvers).toEqual(['dba']);
+    // The first stored pending state already has the stage's deadline (the policy's 10 min).
+    expect(Date.parse(pending.stage.deadline) - Date.parse(pending.submittedAt)).toBeGreaterThan(540_000);
     expect(pending.risk).toBe('high');
     const card = await eventually(
       async () => chat.to('dba-chat').find((m) => m.versions[0]?.requestId === id),

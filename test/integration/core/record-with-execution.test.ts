@@ -3,16 +3,17 @@
 // replaced by recording fakes, so the test can make the audit store fail inside that activity:
 // the events must still be written before the action runs, exactly once, and in order.
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, inject, it } from 'vitest';
 import type { RecordBatch } from '../../../activities/audit.js';
 import type { ExecuteInput } from '../../../activities/execute.js';
 import { AUDIT_UNAVAILABLE } from '../../../activities/failure-types.js';
 import type { PolicyDecision } from '../../../policy/types.js';
 import { decideUpdate } from '../../../workflows/messages.js';
-import type { ActionRequestInput, ActionState } from '../../../workflows/types.js';
+import type { ActionState } from '../../../workflows/types.js';
+import { requestInput, useTemporal } from './workflow-support.js';
 
 const ALLOW: PolicyDecision = {
   effect: 'allow',
@@ -81,31 +82,7 @@ function fakeActivities(steps: Step[], opts: FakeOptions) {
   };
 }
 
-const input = (): ActionRequestInput => ({
-  requestId: randomUUID(),
-  requester: 'ci@example.com',
-  request: { action: 'http.request', resource: 'svc', environment: 'dev', parameters: { a: 1 } },
-  parametersHash: 'h',
-  bodyHash: 'b',
-  submittedAt: new Date().toISOString(),
-  execution: { executor: 'http.request' },
-  links: { api: 'http://localhost' },
-});
-
-let connection: NativeConnection;
-let clientConnection: Connection;
-let client: Client;
-
-beforeAll(async () => {
-  connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  clientConnection = await Connection.connect({ address: inject('temporalAddress') });
-  client = new Client({ connection: clientConnection });
-});
-
-afterAll(async () => {
-  await clientConnection?.close();
-  await connection?.close();
-});
+const temporal = useTemporal();
 
 async function runOne(
   opts: FakeOptions,
@@ -114,16 +91,16 @@ async function runOne(
   const steps: Step[] = [];
   const taskQueue = `record-with-execution-${randomUUID()}`;
   const worker = await Worker.create({
-    connection,
+    connection: temporal.worker(),
     taskQueue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     activities: fakeActivities(steps, opts),
   });
   const state = await worker.runUntil(async () => {
-    const handle = await client.workflow.start('actionRequest', {
+    const handle = await temporal.client().workflow.start('actionRequest', {
       taskQueue,
       workflowId: `action-${randomUUID()}`,
-      args: [input()],
+      args: [requestInput()],
       // A local activity longer than 80% of this ends the workflow task early (a heartbeat), so
       // an update can reach the workflow while enrichment still runs, as after a worker crash.
       workflowTaskTimeout: '2s',

@@ -1,0 +1,102 @@
+// Card activities are a convenience (patch cards-best-effort-v1): one that fails through all its
+// attempts is recorded and retried, never the end of the request. The real workflow on the real
+// dev server, with activities replaced by fakes that fail the way a broken channel plugin would.
+import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, inject, it } from 'vitest';
+import type { RecordBatch } from '../../../activities/audit.js';
+import type { PolicyDecision } from '../../../policy/types.js';
+import { decideUpdate } from '../../../workflows/messages.js';
+import type { ActionState, PostedCard } from '../../../workflows/types.js';
+import { eventually } from '../../support/harness.js';
+import { requestInput, useTemporal } from './workflow-support.js';
+
+const NEEDS_DANA: PolicyDecision = {
+  effect: 'require_approval',
+  risk: 'high',
+  rule: 'dba',
+  policyVersion: 'test',
+  denyReasonRequired: false,
+  stages: [
+    {
+      approvers: ['dba'],
+      approverIdentities: ['dana@example.com'],
+      minApprovals: 1,
+      timeoutMs: 60_000,
+      notify: ['ops-teams'],
+    },
+  ],
+};
+
+const CARD: PostedCard = { channel: 'teams', destination: 'ops-teams', messageId: 'm-1', stage: 0 };
+const broken = (what: string) =>
+  ApplicationFailure.create({ type: 'PluginBug', message: `${what}: plugin bug`, nonRetryable: true });
+
+const temporal = useTemporal();
+
+describe('card activities that fail (cards-best-effort-v1)', () => {
+  it('record the failure, post again later, and let the request be decided and run', async () => {
+    const posts: Array<{ only?: unknown }> = [];
+    let updates = 0;
+    const events: string[] = [];
+    const taskQueue = `cards-best-effort-${randomUUID()}`;
+    const worker = await Worker.create({
+      connection: temporal.worker(),
+      taskQueue,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      activities: {
+        async assessRequest() {
+          return { enrichment: {}, policy: NEEDS_DANA };
+        },
+        async postCards({ only }: { only?: unknown }) {
+          posts.push({ only });
+          if (posts.length === 1) throw broken('post');
+          return { cards: [CARD], errors: [], failed: [] };
+        },
+        async updateCards() {
+          updates++;
+          throw broken('update');
+        },
+        async recordEvents(batch: RecordBatch) {
+          events.push(...batch.events.map((e) => e.type));
+        },
+        async executeAction(input: { record?: RecordBatch }) {
+          events.push(...(input.record?.events.map((e) => e.type) ?? []), 'executed');
+          return { ok: true, output: { status: 200 } };
+        },
+      },
+    });
+    const input = requestInput();
+    let history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> | undefined;
+    const state = await worker.runUntil(async () => {
+      const handle = await temporal.client().workflow.start('actionRequest', {
+        taskQueue,
+        workflowId: `action-${input.requestId}`,
+        args: [input],
+      });
+      // The failed post is in the trail, and the whole stage is posted again (about 5 s later).
+      await eventually(async () => (posts.length >= 2 ? true : undefined), 20_000, 'repost');
+      const answer = await handle.executeUpdate(decideUpdate, {
+        args: [{ decision: 'approve', approver: { id: 'dana@example.com', channel: 'api' } }],
+      });
+      expect(answer).toMatchObject({ status: 'approved' });
+      const result = (await handle.result()) as ActionState;
+      history = await handle.fetchHistory();
+      return result;
+    });
+    // The path with the patch marker replays deterministically.
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history!);
+
+    expect(state.status).toBe('succeeded');
+    expect(posts).toEqual([{ only: undefined }, { only: undefined }]);
+    expect(state.cards).toEqual([CARD]);
+    // The decision's card refresh and the end's both failed, and neither stopped the request.
+    expect(updates).toBeGreaterThanOrEqual(2);
+    expect(events).toContain('notify.failed');
+    expect(events.indexOf('notify.recovered')).toBeGreaterThan(events.indexOf('notify.failed'));
+    expect(events.indexOf('executed')).toBeGreaterThan(events.indexOf('request.approved'));
+    expect(events.at(-1)).toBe('request.succeeded');
+  });
+});
