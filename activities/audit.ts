@@ -14,7 +14,7 @@ export interface RecordBatch {
 }
 
 /**
- * The workflow's buffered events in one append (in order), then the request's index row. The
+ * The workflow's buffered events in one append (in order) with the request's index row. The
  * batch may be written twice (a local activity's input is not in history until its workflow task
  * completes; a retried activity carries it again, after a worker crash with a later workflow time
  * on the events): the first write of an event key stands.
@@ -24,9 +24,14 @@ export async function recordBatch(
   { events, index, state, stateSeq }: RecordBatch,
 ): Promise<void> {
   const { audit, logger, stateSealer } = deps;
+  const snapshot =
+    state && stateSeq !== undefined && stateSealer
+      ? { statePayload: await stateSealer.seal(state), stateSeq }
+      : {};
+  // The index row goes in the events' transaction (one commit, and never ahead of the trail).
   const stored = await audit.appendMany(
     events.map((e) => ({ ...e, data: dropUndefined(e.data) })),
-    { keepStored: true },
+    { keepStored: true, index: { ...index, ...snapshot } },
   );
   const kept = stored.filter((s, i) => s.at !== events[i]?.at || s.type !== events[i]?.type);
   if (kept.length > 0) {
@@ -35,11 +40,6 @@ export async function recordBatch(
       'kept audit events written by an earlier attempt of this workflow task',
     );
   }
-  const snapshot =
-    state && stateSeq !== undefined && stateSealer
-      ? { statePayload: await stateSealer.seal(state), stateSeq }
-      : {};
-  await audit.upsertRequestIndex({ ...index, ...snapshot });
   await observe(deps, events);
 }
 

@@ -9,6 +9,7 @@ import {
   historyFor,
   listRequests,
   seedRequestIndex,
+  seedsOlderThan,
   stateSnapshot,
   upsertRequestIndex,
 } from './request-index.js';
@@ -88,6 +89,8 @@ const preparedContent = (p: Prepared): StoredContent => ({
 /** One appendMany call (or one append) waiting for the next group-commit transaction. */
 interface Waiting {
   unit: Prepared[];
+  /** The request's index row, written in the same transaction once the events are in. */
+  index?: RequestIndexRow;
   resolve(events: StoredAuditEvent[]): void;
   reject(err: unknown): void;
 }
@@ -125,12 +128,15 @@ export class AuditStore {
    */
   async appendMany(
     events: AuditEventInput[],
-    options: { keepStored?: boolean } = {},
+    options: { keepStored?: boolean; index?: RequestIndexRow } = {},
   ): Promise<StoredAuditEvent[]> {
     const prepared = events.map((e) => ({ ...prepare(e), keepStored: options.keepStored }));
-    if (prepared.length === 0) return [];
+    if (prepared.length === 0) {
+      if (options.index) await this.upsertRequestIndex(options.index);
+      return [];
+    }
     return new Promise<StoredAuditEvent[]>((resolve, reject) => {
-      this.queue.push({ unit: prepared, resolve, reject });
+      this.queue.push({ unit: prepared, index: options.index, resolve, reject });
       if (!this.gathering) void this.commitGroup();
     });
   }
@@ -161,6 +167,10 @@ export class AuditStore {
   /** The requests for GET /v1/actions, newest first (request_index). */
   seedRequestIndex(row: RequestIndexRow, statePayload: string): Promise<void> {
     return seedRequestIndex(this.db, row, statePayload);
+  }
+
+  seedsOlderThan(before: Date, limit: number): Promise<string[]> {
+    return seedsOlderThan(this.db, before, limit);
   }
 
   dropSeededRequest(requestId: string): Promise<void> {
@@ -206,12 +216,7 @@ export class AuditStore {
       outcomes = await this.db.transaction(
         async (tx) => {
           group = this.takeGroup();
-          return group.length === 0
-            ? []
-            : appendLocked(
-                tx,
-                group.map((w) => w.unit),
-              );
+          return appendGroup(tx, group);
         },
         { first: LOCK_APPENDS },
       );
@@ -229,7 +234,7 @@ export class AuditStore {
 
   private async commitAlone(w: Waiting): Promise<void> {
     try {
-      const [outcome] = await this.db.transaction((tx) => appendLocked(tx, [w.unit]), {
+      const [outcome] = await this.db.transaction((tx) => appendGroup(tx, [w]), {
         first: LOCK_APPENDS,
       });
       settle(w, outcome!);
@@ -237,6 +242,22 @@ export class AuditStore {
       w.reject(err);
     }
   }
+}
+
+/**
+ * The group's events, then the index rows of the calls whose events went in: one commit for both,
+ * so a request's row and state snapshot never show what its trail does not have yet.
+ */
+async function appendGroup(tx: SqlExecutor, group: Waiting[]): Promise<Outcome[]> {
+  if (group.length === 0) return [];
+  const outcomes = await appendLocked(
+    tx,
+    group.map((w) => w.unit),
+  );
+  for (const [i, w] of group.entries()) {
+    if (w.index && !(outcomes[i] instanceof AuditConflictError)) await upsertRequestIndex(tx, w.index);
+  }
+  return outcomes;
 }
 
 function settle(w: Waiting, outcome: Outcome): void {

@@ -373,6 +373,30 @@ describe.each(BACKENDS)('AuditStore on $name', (backend) => {
     expect(await store.stateSnapshot('no-such-request')).toBeUndefined();
   });
 
+  it('writes an index row with its events in one group commit, and neither when they conflict', async () => {
+    const row = (n: number, status: string) => ({
+      requestId: `req-${n % 3}`,
+      status,
+      statePayload: `state-${n}`,
+      stateSeq: n,
+    });
+    await Promise.all([
+      store.appendMany([ev(1)], { index: row(1, 'evaluating') }),
+      store.appendMany([ev(2)], { index: row(2, 'pending_approval') }),
+    ]);
+    expect(await store.stateSnapshot('req-1')).toBe('state-1');
+    expect(await store.stateSnapshot('req-2')).toBe('state-2');
+    // Same key, other content: the call fails, and its row is not written either.
+    await expect(
+      store.appendMany([ev(4, { eventKey: 'wf:1', data: { n: 9 } })], { index: row(4, 'denied') }),
+    ).rejects.toBeInstanceOf(AuditConflictError);
+    expect(await store.stateSnapshot('req-1')).toBe('state-1');
+    // No events: the row alone.
+    await store.appendMany([], { index: row(7, 'approved') });
+    expect(await store.stateSnapshot('req-1')).toBe('state-7');
+    expect(await count(db)).toBe(2);
+  });
+
   it('seeds a new request once, never over a workflow write, and drops only an untouched seed', async () => {
     await store.seedRequestIndex({ requestId: 'seed-1', status: 'evaluating' }, 'start');
     expect(await store.stateSnapshot('seed-1')).toBe('start');

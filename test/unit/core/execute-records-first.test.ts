@@ -29,14 +29,13 @@ const batch: RecordBatch = {
 function setUp(storeDown: boolean, executorName = 'noop') {
   const log: string[] = [];
   const audit = {
-    async appendMany(events: AuditEventInput[], opts: { keepStored?: boolean }) {
+    async appendMany(events: AuditEventInput[], opts: { keepStored?: boolean; index?: RequestIndexRow }) {
       if (storeDown) throw new Error('connect ECONNREFUSED');
       log.push(`append ${events.map((e) => e.eventKey).join(',')} keepStored=${opts.keepStored}`);
+      // The index row is written in the same transaction as the events.
+      if (opts.index) log.push(`index ${opts.index.status}`);
       expect(events[0]?.data).toEqual({ executor: 'noop' });
       return events;
-    },
-    async upsertRequestIndex(row: RequestIndexRow) {
-      log.push(`index ${row.status}`);
     },
   };
   const executors = new ExecutorRegistry().register({
