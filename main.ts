@@ -38,6 +38,7 @@ import { EncryptionCodec } from './temporal/codec.js';
 import { type DevServer, startDevServer, startDownloadedDevServer } from './temporal/dev-server.js';
 import { installRuntimeLogger } from './temporal/runtime-logger.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
+import { startSeedSweeper } from './temporal/seed-sweeper.js';
 import { stateSealer } from './temporal/state-snapshot.js';
 import type { Tracing } from './temporal/tracing.js';
 import { airlockDataConverter, createAirlockWorker } from './temporal/worker.js';
@@ -193,6 +194,11 @@ export async function startAirlock(
         remove: (requestId) => audit.dropSeededRequest(requestId),
       },
     });
+    // Orphaned starting states (the API died between storing one and starting its workflow).
+    if (env.role !== 'worker') {
+      const stopSweeper = startSeedSweeper({ audit, client, logger });
+      cleanups.push(async () => stopSweeper());
+    }
     const plugins: ChannelPlugin[] = [];
     for (const factory of [...(await configuredPlugins(env)), ...(opts.plugins ?? [])]) {
       const plugin = await factory({ env, policy, actions, db, logger, publicUrl, metrics });

@@ -82,6 +82,16 @@ export async function dropSeededRequest(db: SqlExecutor, requestId: string): Pro
   await db.query('DELETE FROM request_index WHERE request_id = $1 AND state_seq = 0', [requestId]);
 }
 
+/** Requests whose starting state (state_seq 0) was stored before `before` and never written since. */
+export async function seedsOlderThan(db: SqlExecutor, before: Date, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ request_id: string }>(
+    `SELECT request_id FROM request_index WHERE state_seq = 0 AND submitted_at < $1
+     ORDER BY submitted_at LIMIT $2`,
+    [before.toISOString(), limit],
+  );
+  return rows.map((r) => r.request_id);
+}
+
 /** The sealed state snapshot of a request, if its workflow wrote one. */
 export async function stateSnapshot(db: SqlExecutor, requestId: string): Promise<string | undefined> {
   const { rows } = await db.query<{ state_payload: string | null }>(

@@ -1,0 +1,50 @@
+// Removes the stored starting state of requests whose workflow never started. The API stores it
+// before it starts the workflow (so a new request is readable at once) and removes it when the
+// start fails; an API process that dies in between, or a removal the database refused, would
+// leave a request listed as evaluating forever. No audit event exists for such a request: the
+// workflow writes the first one.
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { AuditStore } from '../audit/store.js';
+import { workflowIdFor } from './action-client.js';
+
+export interface SeedSweeperDeps {
+  audit: Pick<AuditStore, 'seedsOlderThan' | 'dropSeededRequest'>;
+  client: Client;
+  logger: Logger;
+}
+
+/** Older than this, a starting state with no workflow behind it is an orphan (a start takes ms). */
+export const ORPHAN_AFTER_MS = 10 * 60_000;
+const SWEEP_EVERY_MS = 5 * 60_000;
+const PER_SWEEP = 100;
+
+/** One sweep; returns the request ids removed. Temporal not answering for one keeps it. */
+export async function sweepOrphanedSeeds(
+  { audit, client, logger }: SeedSweeperDeps,
+  { olderThanMs = ORPHAN_AFTER_MS, now = Date.now() }: { olderThanMs?: number; now?: number } = {},
+): Promise<string[]> {
+  const removed: string[] = [];
+  for (const requestId of await audit.seedsOlderThan(new Date(now - olderThanMs), PER_SWEEP)) {
+    try {
+      await client.workflow.getHandle(workflowIdFor(requestId)).describe();
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) continue;
+      await audit.dropSeededRequest(requestId);
+      removed.push(requestId);
+    }
+  }
+  if (removed.length > 0) {
+    logger.warn({ requestIds: removed }, 'removed the stored start of requests whose workflow never started');
+  }
+  return removed;
+}
+
+/** Sweeps every 5 minutes until the returned function is called. */
+export function startSeedSweeper(deps: SeedSweeperDeps): () => void {
+  const timer = setInterval(() => {
+    sweepOrphanedSeeds(deps).catch((err) => deps.logger.warn({ err: String(err) }, 'seed sweep failed'));
+  }, SWEEP_EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
