@@ -23,7 +23,7 @@ export function renderMarkdown(r: Results): string {
     ['scenario', 'figures', 'goal', 'result'],
     [
       'baseline: bare Temporal workflow, one no-op activity',
-      `${b.throughputPerSecond} wf/s at ${r.sizes.concurrency} in flight; latency ${lat(b.latency)}; ${b.historyEvents} history events; CPU per workflow: worker ${b.cpuMsPerRequest?.worker} ms, Temporal ${b.cpuMsPerRequest?.temporal} ms; worker RSS ${b.workerRssMb?.rssMb} MB`,
+      `${b.throughputMeanPerSecond ?? b.throughputPerSecond} wf/s at ${r.sizes.concurrency} in flight${b.throughputRuns ? ` (mean of ${b.throughputRuns.join(' before and ')} after Airlock's run)` : ''}; latency ${lat(b.latency)}; ${b.historyEvents} history events; CPU per workflow: worker ${b.cpuMsPerRequest?.worker} ms, Temporal ${b.cpuMsPerRequest?.temporal} ms; worker RSS ${b.workerRssMb?.rssMb} MB`,
       'the floor',
       '',
     ],

@@ -104,18 +104,22 @@ async function main(): Promise<void> {
 
     // --- baseline ---------------------------------------------------------------------------
     const baselineQueue = `bench-baseline-${randomBytes(4).toString('hex')}`;
-    const baseWorker = await spawnService(
-      BASELINE_WORKER,
-      {
-        ...process.env,
-        TEMPORAL_ADDRESS: dev.address,
-        TEMPORAL_TASK_QUEUE: baselineQueue,
-        ...MEMORY_SETTINGS,
-      },
-      workerRunning,
-      { nodeArgs: nodeArgs('baseline') },
-    );
-    cleanups.push(() => stopChild(baseWorker));
+    const startBaselineWorker = async (name: string) => {
+      const child = await spawnService(
+        BASELINE_WORKER,
+        {
+          ...process.env,
+          TEMPORAL_ADDRESS: dev.address,
+          TEMPORAL_TASK_QUEUE: baselineQueue,
+          ...MEMORY_SETTINGS,
+        },
+        workerRunning,
+        { nodeArgs: nodeArgs(name) },
+      );
+      cleanups.push(() => stopChild(child));
+      return child;
+    };
+    const baseWorker = await startBaselineWorker('baseline');
     const runBaseline = () =>
       client.workflow.execute('baseline', {
         taskQueue: baselineQueue,
@@ -208,6 +212,17 @@ actions:
       { worker: worker.pid, api: api.pid, temporal: dev.process?.pid },
     );
     const executedExactlyOnce = target.sideEffects() - effectsBefore === autoIds.length;
+    // The baseline's throughput once more, so drift on a shared machine (it moved 30-58 wf/s
+    // between runs) brackets Airlock's run: the ratio is against the mean of both.
+    log('baseline throughput again, after Airlock (Airlock idles meanwhile)');
+    const baseWorkerAgain = await startBaselineWorker('baseline-again');
+    await pool('baseline warm-up', 10, 4, runBaseline);
+    const baselineAgain = await measureThroughput('baseline again', runBaseline, {
+      worker: baseWorkerAgain.pid,
+      temporal: dev.process?.pid,
+    });
+    await stopChild(baseWorkerAgain);
+    const baselinePerSecond = round((baseline.throughputPerSecond + baselineAgain.throughputPerSecond) / 2);
     const autoProfile = await averageProfiles(
       client,
       autoIds.slice(0, 20).map((id) => `action-${id}`),
@@ -380,6 +395,9 @@ actions:
       scenarios: {
         baseline: {
           ...baseline,
+          /** Before and after Airlock's run; the throughput ratio is against their mean. */
+          throughputRuns: [baseline.throughputPerSecond, baselineAgain.throughputPerSecond],
+          throughputMeanPerSecond: baselinePerSecond,
           workerRssMb: baselineRss,
           historyEvents: baselineHistory.events,
           activities: baselineHistory.activities,
@@ -388,13 +406,13 @@ actions:
           ...autoAllow,
           latencyRatioP50: ratio(autoAllow.latency.p50Ms, baseline.latency.p50Ms),
           latencyRatioP99: ratio(autoAllow.latency.p99Ms, baseline.latency.p99Ms),
-          throughputRatio: ratio(autoAllow.throughputPerSecond, baseline.throughputPerSecond),
+          throughputRatio: ratio(autoAllow.throughputPerSecond, baselinePerSecond),
           executedExactlyOnce,
           goals: {
             latencyRatioP50: { max: 1.5, met: autoAllow.latency.p50Ms / baseline.latency.p50Ms <= 1.5 },
             throughputRatio: {
               min: 0.6,
-              met: autoAllow.throughputPerSecond / baseline.throughputPerSecond >= 0.6,
+              met: autoAllow.throughputPerSecond / baselinePerSecond >= 0.6,
             },
           },
           profile: autoProfile,
@@ -491,6 +509,15 @@ async function measure(
     await run();
     serial.push(performance.now() - s);
   });
+  return { latency: summarize(serial), ...(await measureThroughput(label, run, pids)) };
+}
+
+/** Throughput with N in flight, the latency under that load, and each process's CPU per request. */
+async function measureThroughput(
+  label: string,
+  run: () => Promise<unknown>,
+  pids: Record<string, number | undefined> = {},
+): Promise<Omit<Measured, 'latency'>> {
   const loaded: number[] = [];
   const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
   const s = performance.now();
@@ -505,7 +532,6 @@ async function measure(
   );
   return {
     cpuMsPerRequest,
-    latency: summarize(serial),
     throughputPerSecond: round(SIZES.throughput / seconds),
     throughputLatency: summarize(loaded),
   };
