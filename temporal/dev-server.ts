@@ -14,6 +14,12 @@ import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes.js';
  */
 export const DYNAMIC_CONFIG: Record<string, unknown> = { 'system.enableActivityEagerExecution': true };
 
+const dynamicConfigArgs = (): string[] =>
+  Object.entries(DYNAMIC_CONFIG).flatMap(([key, value]) => [
+    '--dynamic-config-value',
+    `${key}=${JSON.stringify(value)}`,
+  ]);
+
 export interface DevServerOptions {
   cliPath: string;
   /** SQLite file for persistence; omitted = in memory (tests). */
@@ -62,8 +68,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   if (opts.codecEndpoint) args.push('--ui-codec-endpoint', opts.codecEndpoint);
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES))
     args.push('--search-attribute', `${name}=${type}`);
-  for (const [key, value] of Object.entries(DYNAMIC_CONFIG))
-    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  args.push(...dynamicConfigArgs());
 
   const child = spawn(opts.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -139,7 +144,10 @@ export async function startDownloadedDevServer(
       ...(opts.dbFilename ? { dbFilename: opts.dbFilename } : {}),
       namespace: opts.namespace,
       searchAttributes: Object.values(SA),
-      extraArgs: opts.codecEndpoint ? ['--ui-codec-endpoint', opts.codecEndpoint] : [],
+      extraArgs: [
+        ...dynamicConfigArgs(),
+        ...(opts.codecEndpoint ? ['--ui-codec-endpoint', opts.codecEndpoint] : []),
+      ],
     },
   });
   return {

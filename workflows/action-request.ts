@@ -108,7 +108,8 @@ const DECIDE_AFTER_EVALUATION = 'decide-after-evaluation-v1';
 /**
  * Since this patch a card activity (post, update, reminder) that fails through all its attempts no
  * longer fails the request: cards are a convenience, the API decides as well. A failed post is
- * recorded (notify.failed) and tried again like a channel that refused the card.
+ * recorded (notify.failed) and, since LOCAL_STEPS, tried again like a channel that refused the
+ * card (only the channels that post was for).
  */
 const CARDS_BEST_EFFORT = 'cards-best-effort-v1';
 const localQuick = proxyLocalActivities<AirlockActivities>({
@@ -123,6 +124,13 @@ const CARD_REPOST_MAX_MS = 5 * 60_000;
 const CARD_REPOST_ATTEMPTS = 12;
 
 const nowIso = (): string => new Date().toISOString();
+
+/** What postCards answers, and what the workflow makes of a post that failed for good. */
+interface PostResult {
+  cards: PostedCard[];
+  errors: string[];
+  failed?: DestinationKind[] | 'all';
+}
 
 export async function actionRequest(input: ActionRequestInput): Promise<ActionState> {
   const state: ActionState = initialState(input, nowIso());
@@ -149,26 +157,20 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     for (const pair of pairs) unsetAttributes.set(pair.key.name, pair);
   };
   /**
-   * A card activity's result, or, once it failed through all its attempts (CARDS_BEST_EFFORT),
-   * `fallback` with the failure's message. Requests that failed that way before the patch still do.
+   * For a card activity that failed through all its attempts: its message, since CARDS_BEST_EFFORT;
+   * before the patch the failure ended the request, and replays of those requests still do. Used
+   * as `try { await call } catch (err) { cardFailure(err) }` at each call, never as a wrapper:
+   * on success that takes the same microtask steps as before (see `audit` below for why).
    */
-  const bestEffort = async <T>(call: () => Promise<T>, fallback: (message: string) => T): Promise<T> => {
-    try {
-      return await call();
-    } catch (err) {
-      if (!patched(CARDS_BEST_EFFORT)) throw err;
-      log.warn('card activity failed', { error: failureMessage(err) });
-      return fallback(failureMessage(err));
-    }
+  const cardFailure = (err: unknown): string => {
+    if (!patched(CARDS_BEST_EFFORT)) throw err;
+    const message = failureMessage(err);
+    log.warn('card activity failed', { error: message });
+    return message;
   };
-  const updateCards = (note?: string) =>
-    bestEffort(
-      () => cards.updateCards(note === undefined ? { state } : { state, note }),
-      (message) => ({ errors: [message] }),
-    );
   /** Old requests refreshed cards even when none were posted; new ones skip the empty call. */
   const refreshCards = (note?: string): Promise<unknown> => {
-    const update = () => updateCards(note);
+    const update = () => cards.updateCards(note === undefined ? { state } : { state, note });
     if (!localSteps) return update();
     return state.cards.length === 0 ? Promise.resolve() : flush().then(update);
   };
@@ -498,32 +500,41 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
       return runExecutor();
   }
 
-  /** The stage's cards (or those of `only`); a failed activity counts as every channel failing. */
-  function postCards(
-    stage: number,
-    only: DestinationKind[] | 'all' = 'all',
-  ): Promise<{ cards: PostedCard[]; errors: string[]; failed: DestinationKind[] | 'all' }> {
-    return bestEffort<{ cards: PostedCard[]; errors: string[]; failed: DestinationKind[] | 'all' }>(
-      () => cards.postCards(only === 'all' ? { state, stage } : { state, stage, only }),
-      (message) => ({ cards: [], errors: [message], failed: 'all' }),
-    );
+  /** A post that failed through all its attempts: none of the channels it was for took a card. */
+  function postFailed(err: unknown, only: DestinationKind[] | 'all'): PostResult {
+    return { cards: [], errors: [cardFailure(err)], failed: only };
   }
 
   async function askApprovers(stages: ApprovalStage[]): Promise<void> {
+    const startStage = (i: number): number => {
+      state.stageIndex = i;
+      const deadlineMs = Date.now() + stages[i]!.timeoutMs;
+      state.stageDeadline = new Date(deadlineMs).toISOString();
+      return deadlineMs;
+    };
     setStatus('pending_approval');
-    // The first write below carries the stage and its deadline, so GET shows them from the start
-    // (a write before them had none, and with the cards posted nothing wrote again).
+    // The first stage and its deadline go in this first write, so GET shows them from the start
+    // (with the cards posted, nothing wrote again until a decision). The same commands as before.
+    const firstDeadlineMs = stages.length > 0 ? startStage(0) : 0;
+    if (localSteps) await flush();
     for (let i = 0; i < stages.length; i++) {
       const stage = stages[i]!;
-      state.stageIndex = i;
-      const deadlineMs = Date.now() + stage.timeoutMs;
-      state.stageDeadline = new Date(deadlineMs).toISOString();
+      const deadlineMs = i === 0 ? firstDeadlineMs : startStage(i);
       if (i > 0) {
         await audit('request.escalated', 'system', { stage: i, approvers: stage.approvers });
-        await refreshCards(`escalated to stage ${i + 1}`);
+        try {
+          await refreshCards(`escalated to stage ${i + 1}`);
+        } catch (err) {
+          cardFailure(err);
+        }
       }
       if (localSteps) await flush();
-      const posted = await postCards(i);
+      let posted: PostResult;
+      try {
+        posted = await cards.postCards({ state, stage: i });
+      } catch (err) {
+        posted = postFailed(err, 'all');
+      }
       state.cards.push(...posted.cards);
       if (posted.errors.length > 0) {
         await audit('notify.failed', 'system', { stage: i, errors: posted.errors });
@@ -547,9 +558,19 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
         const woke = await condition(() => state.status !== 'pending_approval' || changes !== seen, wakeAt);
         if (state.status !== 'pending_approval') return;
         if (woke) {
-          await refreshCards();
+          try {
+            await refreshCards();
+          } catch (err) {
+            cardFailure(err);
+          }
         } else if (repostDue() && Date.now() >= repostAt) {
-          const again = await postCards(i, repost.failed);
+          const only = repost.failed;
+          let again: PostResult;
+          try {
+            again = await cards.postCards(only === 'all' ? { state, stage: i } : { state, stage: i, only });
+          } catch (err) {
+            again = postFailed(err, only);
+          }
           state.cards.push(...again.cards);
           if (again.cards.length > 0) {
             await audit('notify.recovered', 'system', {
@@ -558,15 +579,16 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
             });
           }
           repost.attempts++;
-          repost.failed = repost.attempts < CARD_REPOST_ATTEMPTS ? again.failed : [];
+          repost.failed = repost.attempts < CARD_REPOST_ATTEMPTS ? (again.failed ?? []) : [];
           repost.delayMs = Math.min(repost.delayMs * 2, CARD_REPOST_MAX_MS);
           repostAt = Date.now() + repost.delayMs;
         } else if (!reminded) {
           reminded = true;
-          await bestEffort(
-            () => cards.remind({ state, stage: i }),
-            (message) => ({ errors: [message] }),
-          );
+          try {
+            await cards.remind({ state, stage: i });
+          } catch (err) {
+            cardFailure(err);
+          }
         }
       }
     }
@@ -581,7 +603,11 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     });
     const recordsFirst = localSteps && patched(RECORD_WITH_EXECUTION);
     if (localSteps && !recordsFirst) await flush();
-    await refreshCards();
+    try {
+      await refreshCards();
+    } catch (err) {
+      cardFailure(err);
+    }
     const run = (record?: RecordBatch) =>
       executors[activity]({
         requestId: input.requestId,
@@ -658,7 +684,11 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     state.grant = { role, database: result.output?.database as string | undefined, validUntil };
     setStatus('active');
     await audit('grant.active', 'system', { role, validUntil });
-    await refreshCards();
+    try {
+      await refreshCards();
+    } catch (err) {
+      cardFailure(err);
+    }
     await notifyRequester();
     if (localSteps) await flush();
     const ttlMs = Math.max(0, Date.parse(validUntil) - Date.now());
@@ -704,7 +734,13 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     if (localSteps) await flush(indexRow(state, status));
     if (state.status !== status) setStatus(status);
     if (!localSteps) await quick.indexRequest(indexRow(state));
-    if (state.cards.length > 0) await updateCards();
+    if (state.cards.length > 0) {
+      try {
+        await cards.updateCards({ state });
+      } catch (err) {
+        cardFailure(err);
+      }
+    }
     // A grant's callback was sent when it became active; every request reports its end.
     await notifyRequester();
     if (localSteps) await flush();

@@ -52,17 +52,25 @@ describe('the orphaned-seed sweeper', () => {
       workflowId: workflowIdFor(started),
       args: [{}],
     });
-    await seed(written);
-    await audit.upsertRequestIndex({ requestId: written, status: 'denied', statePayload: 'wf', stateSeq: 4 });
+    try {
+      await seed(written);
+      await audit.upsertRequestIndex({
+        requestId: written,
+        status: 'denied',
+        statePayload: 'wf',
+        stateSeq: 4,
+      });
 
-    const removed = await sweepOrphanedSeeds({ audit, client, logger: silentLogger });
+      const removed = await sweepOrphanedSeeds({ audit, client, logger: silentLogger });
 
-    expect(removed).toEqual([orphan]);
-    expect(await audit.stateSnapshot(orphan)).toBeUndefined();
-    expect(await audit.stateSnapshot(young)).toBe('sealed-start');
-    expect(await audit.stateSnapshot(started)).toBe('sealed-start');
-    expect(await audit.stateSnapshot(written)).toBe('wf');
-    await client.workflow.getHandle(workflowIdFor(started)).terminate('test over');
+      expect(removed).toEqual([orphan]);
+      expect(await audit.stateSnapshot(orphan)).toBeUndefined();
+      expect(await audit.stateSnapshot(young)).toBe('sealed-start');
+      expect(await audit.stateSnapshot(started)).toBe('sealed-start');
+      expect(await audit.stateSnapshot(written)).toBe('wf');
+    } finally {
+      await client.workflow.getHandle(workflowIdFor(started)).terminate('test over');
+    }
   });
 
   it('keeps every seed while Temporal does not answer', async () => {

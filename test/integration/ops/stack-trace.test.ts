@@ -60,6 +60,7 @@ describe('workflow stack traces', () => {
 
   it('come from a dev server that hands activities to the worker eagerly', () => {
     // The tests' own server is started like npm start's (temporal/dev-server.ts).
+    expect(inject('temporalPid')).toBeGreaterThan(0);
     const cmdline = readFileSync(`/proc/${inject('temporalPid')}/cmdline`, 'utf8').split('\0');
     const at = cmdline.indexOf('--dynamic-config-value');
     expect(at).toBeGreaterThan(0);
