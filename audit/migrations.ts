@@ -144,4 +144,11 @@ export const MIGRATIONS: Migration[] = [
       'ALTER TABLE request_index ADD COLUMN IF NOT EXISTS state_seq integer',
     ],
   },
+  {
+    // The seed sweeper's lookup (temporal/seed-sweeper.ts): only untouched starting states.
+    version: 'audit.005_seed_index',
+    statements: [
+      'CREATE INDEX IF NOT EXISTS request_index_seed_idx ON request_index (submitted_at, request_id) WHERE state_seq = 0',
+    ],
+  },
 ];

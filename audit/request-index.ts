@@ -82,14 +82,30 @@ export async function dropSeededRequest(db: SqlExecutor, requestId: string): Pro
   await db.query('DELETE FROM request_index WHERE request_id = $1 AND state_seq = 0', [requestId]);
 }
 
-/** Requests whose starting state (state_seq 0) was stored before `before` and never written since. */
-export async function seedsOlderThan(db: SqlExecutor, before: Date, limit: number): Promise<string[]> {
-  const { rows } = await db.query<{ request_id: string }>(
-    `SELECT request_id FROM request_index WHERE state_seq = 0 AND submitted_at < $1
-     ORDER BY submitted_at LIMIT $2`,
-    [before.toISOString(), limit],
+/** Where a walk over seeds stopped: the next page starts after it. */
+export interface SeedCursor {
+  submittedAt: string;
+  requestId: string;
+}
+
+/**
+ * Requests whose starting state (state_seq 0) was stored before `before` and never written since,
+ * oldest first, a page at a time (after `from`).
+ */
+export async function seedsOlderThan(
+  db: SqlExecutor,
+  before: Date,
+  limit: number,
+  from?: SeedCursor,
+): Promise<Array<SeedCursor>> {
+  // The time as the database's own text, so the next page starts exactly after it.
+  const { rows } = await db.query<{ request_id: string; submitted_at: string }>(
+    `SELECT request_id, submitted_at::text AS submitted_at FROM request_index
+     WHERE state_seq = 0 AND submitted_at < $1 AND (submitted_at, request_id) > ($2::timestamptz, $3)
+     ORDER BY submitted_at, request_id LIMIT $4`,
+    [before.toISOString(), from?.submittedAt ?? '-infinity', from?.requestId ?? '', limit],
   );
-  return rows.map((r) => r.request_id);
+  return rows.map((r) => ({ requestId: r.request_id, submittedAt: r.submitted_at }));
 }
 
 /** The sealed state snapshot of a request, if its workflow wrote one. */

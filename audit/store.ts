@@ -8,6 +8,7 @@ import {
   dropSeededRequest,
   historyFor,
   listRequests,
+  type SeedCursor,
   seedRequestIndex,
   seedsOlderThan,
   stateSnapshot,
@@ -169,8 +170,8 @@ export class AuditStore {
     return seedRequestIndex(this.db, row, statePayload);
   }
 
-  seedsOlderThan(before: Date, limit: number): Promise<string[]> {
-    return seedsOlderThan(this.db, before, limit);
+  seedsOlderThan(before: Date, limit: number, from?: SeedCursor): Promise<SeedCursor[]> {
+    return seedsOlderThan(this.db, before, limit, from);
   }
 
   dropSeededRequest(requestId: string): Promise<void> {

@@ -5,6 +5,7 @@
 // workflow writes the first one.
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Logger } from 'pino';
+import type { SeedCursor } from '../audit/request-index.js';
 import type { AuditStore } from '../audit/store.js';
 import { workflowIdFor } from './action-client.js';
 
@@ -17,22 +18,35 @@ export interface SeedSweeperDeps {
 /** Older than this, a starting state with no workflow behind it is an orphan (a start takes ms). */
 export const ORPHAN_AFTER_MS = 10 * 60_000;
 const SWEEP_EVERY_MS = 5 * 60_000;
-const PER_SWEEP = 100;
+const PAGE = 100;
+/** Seeds looked at per sweep, oldest first: many whose workflow waits for a worker do not hide the rest for long. */
+const PER_SWEEP = 1_000;
 
 /** One sweep; returns the request ids removed. Temporal not answering for one keeps it. */
 export async function sweepOrphanedSeeds(
   { audit, client, logger }: SeedSweeperDeps,
-  { olderThanMs = ORPHAN_AFTER_MS, now = Date.now() }: { olderThanMs?: number; now?: number } = {},
+  {
+    olderThanMs = ORPHAN_AFTER_MS,
+    now = Date.now(),
+    pageSize = PAGE,
+  }: { olderThanMs?: number; now?: number; pageSize?: number } = {},
 ): Promise<string[]> {
   const removed: string[] = [];
-  for (const requestId of await audit.seedsOlderThan(new Date(now - olderThanMs), PER_SWEEP)) {
-    try {
-      await client.workflow.getHandle(workflowIdFor(requestId)).describe();
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) continue;
-      await audit.dropSeededRequest(requestId);
-      removed.push(requestId);
+  let from: SeedCursor | undefined;
+  for (let seen = 0; seen < PER_SWEEP; ) {
+    const page = await audit.seedsOlderThan(new Date(now - olderThanMs), pageSize, from);
+    for (const seed of page) {
+      try {
+        await client.workflow.getHandle(workflowIdFor(seed.requestId)).describe();
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) continue;
+        await audit.dropSeededRequest(seed.requestId);
+        removed.push(seed.requestId);
+      }
     }
+    if (page.length < pageSize) break;
+    seen += page.length;
+    from = page.at(-1);
   }
   if (removed.length > 0) {
     logger.warn({ requestIds: removed }, 'removed the stored start of requests whose workflow never started');

@@ -55,6 +55,7 @@ beforeAll(async () => {
     'audit.002_evidence',
     'audit.003_request_list',
     'audit.004_state_snapshot',
+    'audit.005_seed_index',
   ]);
   app = await openPostgres(urlAs(appRole), { max: 2 });
 });

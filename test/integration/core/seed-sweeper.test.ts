@@ -73,6 +73,29 @@ describe('the orphaned-seed sweeper', () => {
     }
   });
 
+  it('walks every old seed page by page, past the ones whose workflow exists', async () => {
+    const waiting = [randomUUID(), randomUUID(), randomUUID()];
+    const orphans = [randomUUID(), randomUUID()];
+    const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+    // The three oldest have workflows (a backlog no worker took yet); the orphans come after.
+    for (const [i, id] of waiting.entries()) {
+      await seed(id, minutesAgo(50 - i));
+      await client.workflow.start('actionRequest', {
+        taskQueue: `no-worker-${randomUUID()}`,
+        workflowId: workflowIdFor(id),
+        args: [{}],
+      });
+    }
+    for (const [i, id] of orphans.entries()) await seed(id, minutesAgo(40 - i));
+    try {
+      const removed = await sweepOrphanedSeeds({ audit, client, logger: silentLogger }, { pageSize: 2 });
+      expect(removed).toEqual(orphans);
+      for (const id of waiting) expect(await audit.stateSnapshot(id)).toBe('sealed-start');
+    } finally {
+      for (const id of waiting) await client.workflow.getHandle(workflowIdFor(id)).terminate('test over');
+    }
+  });
+
   it('keeps every seed while Temporal does not answer', async () => {
     const orphan = randomUUID();
     await seed(orphan);
