@@ -22,7 +22,10 @@ const PAGE = 100;
 /** Seeds looked at per sweep, oldest first: many whose workflow waits for a worker do not hide the rest for long. */
 const PER_SWEEP = 1_000;
 
-/** One sweep; returns the request ids removed. Temporal not answering for one keeps it. */
+/**
+ * One sweep; returns the request ids removed. Any answer from Temporal but "not found" keeps the
+ * seed and ends the sweep (a server that is down is not asked a thousand times).
+ */
 export async function sweepOrphanedSeeds(
   { audit, client, logger }: SeedSweeperDeps,
   {
@@ -33,13 +36,13 @@ export async function sweepOrphanedSeeds(
 ): Promise<string[]> {
   const removed: string[] = [];
   let from: SeedCursor | undefined;
-  for (let seen = 0; seen < PER_SWEEP; ) {
+  sweep: for (let seen = 0; seen < PER_SWEEP; ) {
     const page = await audit.seedsOlderThan(new Date(now - olderThanMs), pageSize, from);
     for (const seed of page) {
       try {
         await client.workflow.getHandle(workflowIdFor(seed.requestId)).describe();
       } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) continue;
+        if (!(err instanceof WorkflowNotFoundError)) break sweep;
         await audit.dropSeededRequest(seed.requestId);
         removed.push(seed.requestId);
       }
@@ -54,10 +57,17 @@ export async function sweepOrphanedSeeds(
   return removed;
 }
 
-/** Sweeps every 5 minutes until the returned function is called. */
+/** Sweeps every 5 minutes (never two at once) until the returned function is called. */
 export function startSeedSweeper(deps: SeedSweeperDeps): () => void {
+  let running = false;
   const timer = setInterval(() => {
-    sweepOrphanedSeeds(deps).catch((err) => deps.logger.warn({ err: String(err) }, 'seed sweep failed'));
+    if (running) return;
+    running = true;
+    sweepOrphanedSeeds(deps)
+      .catch((err) => deps.logger.warn({ err: String(err) }, 'seed sweep failed'))
+      .finally(() => {
+        running = false;
+      });
   }, SWEEP_EVERY_MS);
   timer.unref();
   return () => clearInterval(timer);
