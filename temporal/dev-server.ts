@@ -12,7 +12,7 @@ import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes.js';
  * through matching, which took 20-30 ms per activity on the bench machine (issue 7: an approved
  * request's execution starts that much sooner). docs/runbook.md asks for it on other servers.
  */
-export const DYNAMIC_CONFIG: Record<string, unknown> = { 'system.enableActivityEagerExecution': true };
+const DYNAMIC_CONFIG: Record<string, unknown> = { 'system.enableActivityEagerExecution': true };
 
 const dynamicConfigArgs = (): string[] =>
   Object.entries(DYNAMIC_CONFIG).flatMap(([key, value]) => [

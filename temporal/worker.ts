@@ -65,7 +65,7 @@ export const WORKFLOW_STACK_FRAMES = 5;
  * The bundle with the frame limit set before anything else runs in the sandbox (the SDK freezes
  * its built-ins after loading the bundle). On the first line, so the source map's lines still hold.
  */
-export function limitStackFrames(code: string): string {
+function limitStackFrames(code: string): string {
   return `Error.stackTraceLimit = ${WORKFLOW_STACK_FRAMES}; ${code}`;
 }
 

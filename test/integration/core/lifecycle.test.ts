@@ -1,15 +1,18 @@
 // The request lifecycle over real HTTP, a real Temporal dev server and real PostgreSQL:
 // auto-allow, policy deny, approve, deny, self-approval, non-members, the two-person rule,
-// cancel, idempotent submit and the ?wait= long poll.
-import { writeFileSync } from 'node:fs';
+// cancel, idempotent submit and the ?wait= long poll; and what the Temporal console shows of a
+// waiting request (stack trace within the worker's frame cap, eager activities on the dev server).
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { WORKFLOW_STACK_FRAMES } from '../../../temporal/worker.js';
 import { decideSignal } from '../../../workflows/messages.js';
 import { startHttpTarget } from '../../fakes/http-target.js';
 import { RecordingChannel } from '../../fakes/recording-channel.js';
 import { eventually, type Harness, startHarness } from '../../support/harness.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
+import { codecFor, temporalClient } from '../audit-evidence/support.js';
 import { CORE_POLICY, coreConfig, httpRequest, PRINCIPALS } from './fixtures.js';
 
 let h: Harness;
@@ -460,5 +463,37 @@ describe('request lifecycle', () => {
       channelUserId: 'U0DANA',
     });
     expect(s.refusedAttempts[0].code).toBe('self_approval');
+  });
+});
+
+describe('the Temporal console', () => {
+  it("names a waiting request's step in its stack trace, within the worker's frame cap", async () => {
+    const id = await submit(
+      httpRequest({ parameters: { method: 'POST', path: '/config', body: { m: 'stack' } } }),
+    );
+    await waitForStatus(id, ['pending_approval']);
+    const t = await temporalClient(inject('temporalAddress'), codecFor(h.env));
+    try {
+      const trace = await t.client.workflow.getHandle(`action-${id}`).query<string>('__stack_trace');
+      const stacks = trace.split('\n\n').filter((s) => s.trim() !== '');
+      expect(stacks.length).toBeGreaterThan(0);
+      // The waiting loop of the approval stage is named: the cap keeps the frames that matter.
+      expect(trace).toContain('askApprovers');
+      for (const stack of stacks) {
+        const frames = stack.split('\n').filter((l) => l.trim().startsWith('at '));
+        expect(frames.length).toBeLessThanOrEqual(WORKFLOW_STACK_FRAMES);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('runs on a dev server that hands activities to the worker eagerly', () => {
+    // The tests' own server is started like npm start's (temporal/dev-server.ts).
+    expect(inject('temporalPid')).toBeGreaterThan(0);
+    const cmdline = readFileSync(`/proc/${inject('temporalPid')}/cmdline`, 'utf8').split('\0');
+    const at = cmdline.indexOf('--dynamic-config-value');
+    expect(at).toBeGreaterThan(0);
+    expect(cmdline[at + 1]).toBe('system.enableActivityEagerExecution=true');
   });
 });
