@@ -12,6 +12,7 @@ import pino, { type Logger } from 'pino';
 import { callbackSigningSecret } from './activities/callback.js';
 import { createApp } from './api/app.js';
 import { createAuthenticator } from './api/auth.js';
+import { bannerText } from './api/banner.js';
 import { demoEchoRouter } from './api/demo.js';
 import { createMetrics, type OpenRequestCount } from './api/metrics.js';
 import type { SqlDb } from './audit/db.js';
@@ -111,7 +112,7 @@ export async function startAirlock(
     let server: Server | undefined;
     let publicUrl = env.publicUrl;
     if (env.role !== 'worker') {
-      server = await listen(env.port);
+      server = await listen(env.port, env.host);
       cleanups.push(() => closeServer(server!));
       const port = (server.address() as AddressInfo).port;
       if (!rawEnv.AIRLOCK_PUBLIC_URL?.trim()) publicUrl = `http://localhost:${port}`;
@@ -283,7 +284,7 @@ export async function startAirlock(
 
     const running: RunningAirlock = {
       env,
-      url: server ? `http://127.0.0.1:${(server.address() as AddressInfo).port}` : undefined,
+      url: server ? localUrl(server) : undefined,
       publicUrl,
       temporalAddress,
       temporalUiUrl,
@@ -291,7 +292,18 @@ export async function startAirlock(
       archiveScheduleId,
       stop,
     };
-    if (opts.banner) printBanner(running, callbackSigningSecret({ config, masterKey }));
+    if (opts.banner) {
+      process.stdout.write(
+        bannerText({
+          publicUrl,
+          host: env.host,
+          temporalAddress,
+          temporalUiUrl,
+          demo,
+          callbackSecret: callbackSigningSecret({ config, masterKey }),
+        }),
+      );
+    }
     return running;
   } catch (err) {
     await stop();
@@ -433,7 +445,15 @@ function serve(server: Server, handler: RequestListener): void {
   handlers.set(server, handler);
 }
 
-function listen(port: number): Promise<Server> {
+/** This process's own URL of a listening server: loopback unless it listens on one address only. */
+function localUrl(server: Server): string {
+  const { address, port, family } = server.address() as AddressInfo;
+  if (address === '0.0.0.0' || address === '::') return `http://127.0.0.1:${port}`;
+  return family === 'IPv6' ? `http://[${address}]:${port}` : `http://${address}:${port}`;
+}
+
+/** `host` undefined: every interface. */
+function listen(port: number, host?: string): Promise<Server> {
   return new Promise((resolveListen, reject) => {
     // Listening comes first (PORT=0, the public URL); requests that arrive while the rest
     // starts get a clear 503 with Retry-After instead of an answer that never comes.
@@ -452,7 +472,8 @@ function listen(port: number): Promise<Server> {
         }),
       );
     });
-    server.listen(port);
+    if (host === undefined) server.listen(port);
+    else server.listen(port, host);
     server.once('listening', () => resolveListen(server));
     server.once('error', reject);
   });
@@ -523,44 +544,6 @@ function createLogger(level: string): Logger {
       censor: '[redacted]',
     },
   });
-}
-
-function printBanner(a: RunningAirlock, callbackSecret: string): void {
-  const publicUrl = a.publicUrl;
-  const lines = [
-    '',
-    'Airlock is running.',
-    `  API          ${publicUrl}   (docs: ${publicUrl}/docs)`,
-    `  Temporal UI  ${a.temporalUiUrl ?? '(not started)'}`,
-    `  Temporal     ${a.temporalAddress}`,
-    `  Audit keys   ${publicUrl}/.well-known/airlock-audit-keys.json   (codec server: ${publicUrl}/codec)`,
-    `  Codec login  ${publicUrl}/codec/login   (auditors: read payloads in the Temporal UI; docs/audit.md)`,
-  ];
-  if (a.demo) {
-    const [requester, approver, auditor] = a.demo.keys;
-    lines.push(
-      '',
-      'Demo API keys (stored in the data dir; demo mode only):',
-      `  requester ci@example.com    ${requester?.key}`,
-      `  approver  dana@example.com  ${approver?.key}`,
-      `  auditor   audit@example.com ${auditor?.key}`,
-      `  callback signing secret     ${callbackSecret}`,
-      '',
-      'Submit a request (it waits for an approver):',
-      `  curl -s -X POST '${publicUrl}/v1/actions' -H 'Authorization: Bearer ${requester?.key}' -H 'Content-Type: application/json' \\`,
-      `    -d '{"action":"http.config.update","resource":"demo-echo:/config","environment":"production","parameters":{"method":"POST","path":"/config","body":{"feature":"on"}},"justification":"turn the feature on for the launch"}'`,
-      'Approve it (use the id from the answer):',
-      `  curl -s -X POST '${publicUrl}/v1/actions/<id>/decisions' -H 'Authorization: Bearer ${approver?.key}' -H 'Content-Type: application/json' -d '{"decision":"approve"}'`,
-      'Read it, and its audit trail:',
-      `  curl -s '${publicUrl}/v1/actions/<id>' -H 'Authorization: Bearer ${approver?.key}'`,
-      `  curl -s '${publicUrl}/v1/actions/<id>/audit' -H 'Authorization: Bearer ${auditor?.key}'`,
-      'Export signed evidence and verify it offline (docs/audit.md):',
-      `  curl -s '${publicUrl}/v1/audit/export?format=jsonl' -H 'Authorization: Bearer ${auditor?.key}' > evidence.jsonl`,
-      '  npm run --silent airlock -- audit verify-pack evidence.jsonl',
-    );
-  }
-  lines.push('', 'Ctrl-C stops everything.', '');
-  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 async function main(): Promise<void> {

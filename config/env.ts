@@ -12,6 +12,12 @@ export interface AirlockEnv {
   role: AirlockRole;
   logLevel: LogLevel;
   port: number;
+  /**
+   * The address the API listens on (HOST). Unset outside demo mode: every interface, as a
+   * server behind a load balancer expects. Demo mode defaults to 127.0.0.1: it prints working
+   * keys, so it must not be reachable from the network unless HOST says so.
+   */
+  host?: string;
   /** Without a trailing slash. */
   publicUrl: string;
   configPath: string;
@@ -67,6 +73,9 @@ export interface AirlockEnv {
 // 100: worker RSS 416 MB with 500 pending (500: 470-480 MB); GET no longer needs the cache.
 const DEFAULT_CACHED_WORKFLOWS = 100;
 
+/** Where demo mode listens unless HOST says otherwise: this machine only. */
+export const DEMO_HOST = '127.0.0.1';
+
 export const DEMO_CONFIG_PATH = fileURLToPath(new URL('../demo/airlock.yaml', import.meta.url));
 export const DEMO_POLICY_PATH = fileURLToPath(new URL('../demo/policy.yaml', import.meta.url));
 
@@ -110,6 +119,12 @@ const listenPort = refined('must be an integer between 0 and 65535', (raw) => {
   const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   return n >= 0 && n <= 65535 ? n : undefined;
 });
+
+/** An IP address (v4, or v6 without brackets) or a host name: what `server.listen(port, host)` takes. */
+const listenHost = refined(
+  'must be an IP address or a host name (for example 127.0.0.1 or 0.0.0.0)',
+  (raw) => (/^(?:[0-9a-fA-F:.]+|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$/.test(raw) ? raw : undefined),
+);
 
 const url = (protocols: string[], message: string) =>
   refined(message, (raw) => {
@@ -201,6 +216,7 @@ const envSchema = z.object({
   AIRLOCK_DEMO: optional(strictBoolean),
   LOG_LEVEL: optional(oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const)),
   PORT: optional(listenPort),
+  HOST: optional(listenHost),
   AIRLOCK_PUBLIC_URL: optional(httpUrl),
   AIRLOCK_CONFIG: optional(nonEmpty),
   AIRLOCK_POLICY: optional(nonEmpty),
@@ -300,6 +316,7 @@ function toAirlockEnv(raw: RawEnv): AirlockEnv {
     role: raw.AIRLOCK_ROLE ?? 'all',
     logLevel: raw.LOG_LEVEL ?? 'info',
     port,
+    ...(raw.HOST ? { host: raw.HOST } : demoMode ? { host: DEMO_HOST } : {}),
     publicUrl: (raw.AIRLOCK_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     configPath: raw.AIRLOCK_CONFIG ?? DEMO_CONFIG_PATH,
     policyPath: raw.AIRLOCK_POLICY ?? DEMO_POLICY_PATH,

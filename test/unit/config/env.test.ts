@@ -95,6 +95,19 @@ describe('parseEnv', () => {
     ]);
   });
 
+  it('listens on this machine only in demo mode, unless HOST says otherwise', () => {
+    expect(parseEnv({}).host).toBe('127.0.0.1');
+    expect(parseEnv({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(parseEnv({ HOST: '' }).host).toBe('127.0.0.1');
+    // Outside demo mode every interface stays the default (a server behind a load balancer).
+    expect(parseEnv(PROD).host).toBeUndefined();
+    expect(parseEnv({ ...PROD, HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
+    expect(parseEnv({ ...PROD, HOST: '::1' }).host).toBe('::1');
+    expect(errorOf({ HOST: 'http://0.0.0.0' }).issues).toEqual([
+      'HOST: must be an IP address or a host name (for example 127.0.0.1 or 0.0.0.0), got "http://0.0.0.0"',
+    ]);
+  });
+
   it('parses booleans strictly', () => {
     expect(parseEnv({ ...PROD, AIRLOCK_DEMO: 'true' }).demoMode).toBe(true);
     expect(parseEnv({ ...PROD, AIRLOCK_DEMO: '1' }).demoMode).toBe(true);

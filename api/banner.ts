@@ -1,0 +1,67 @@
+// What `npm start` prints: where everything is and, in demo mode, the four demo keys with
+// ready-to-paste curl lines. Pure (text only), so what the README promises is tested.
+import type { DemoSecrets } from '../config/demo-secrets.js';
+
+export interface BannerFacts {
+  publicUrl: string;
+  /** The address the API listens on; undefined: every interface. */
+  host?: string;
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  demo?: Pick<DemoSecrets, 'keys'>;
+  callbackSecret: string;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export function bannerText(a: BannerFacts): string {
+  const publicUrl = a.publicUrl;
+  const lines = [
+    '',
+    'Airlock is running.',
+    `  API          ${publicUrl}   (docs: ${publicUrl}/docs)`,
+    `  Listening on ${listening(a.host, a.demo !== undefined)}`,
+    `  Temporal UI  ${a.temporalUiUrl ?? '(not started)'}`,
+    `  Temporal     ${a.temporalAddress}`,
+    `  Audit keys   ${publicUrl}/.well-known/airlock-audit-keys.json   (codec server: ${publicUrl}/codec)`,
+    `  Codec login  ${publicUrl}/codec/login   (auditors: read payloads in the Temporal UI; docs/audit.md)`,
+  ];
+  if (a.demo) {
+    const key = (principal: string) => a.demo?.keys.find((k) => k.principal === principal)?.key;
+    const requester = key('ci@example.com');
+    const approver = key('dana@example.com');
+    const auditor = key('audit@example.com');
+    const admin = key('admin@example.com');
+    lines.push(
+      '',
+      'Demo API keys (stored in the data dir; demo mode only):',
+      `  requester ci@example.com    ${requester}`,
+      `  approver  dana@example.com  ${approver}`,
+      `  auditor   audit@example.com ${auditor}`,
+      `  admin     admin@example.com ${admin}`,
+      `  callback signing secret     ${a.callbackSecret}`,
+      '',
+      'Submit a request (it waits for an approver):',
+      `  curl -s -X POST '${publicUrl}/v1/actions' -H 'Authorization: Bearer ${requester}' -H 'Content-Type: application/json' \\`,
+      `    -d '{"action":"http.config.update","resource":"demo-echo:/config","environment":"production","parameters":{"method":"POST","path":"/config","body":{"feature":"on"}},"justification":"turn the feature on for the launch"}'`,
+      'Approve it (use the id from the answer):',
+      `  curl -s -X POST '${publicUrl}/v1/actions/<id>/decisions' -H 'Authorization: Bearer ${approver}' -H 'Content-Type: application/json' -d '{"decision":"approve"}'`,
+      'Read it, and its audit trail:',
+      `  curl -s '${publicUrl}/v1/actions/<id>' -H 'Authorization: Bearer ${approver}'`,
+      `  curl -s '${publicUrl}/v1/actions/<id>/audit' -H 'Authorization: Bearer ${auditor}'`,
+      'Export signed evidence and verify it offline (docs/audit.md):',
+      `  curl -s '${publicUrl}/v1/audit/export?format=jsonl' -H 'Authorization: Bearer ${auditor}' > evidence.jsonl`,
+      '  npm run --silent airlock -- audit verify-pack evidence.jsonl',
+    );
+  }
+  lines.push('', 'Ctrl-C stops everything.', '');
+  return `${lines.join('\n')}\n`;
+}
+
+function listening(host: string | undefined, demo: boolean): string {
+  if (host === undefined) return 'every interface (set HOST to choose one)';
+  if (LOOPBACK.has(host)) {
+    return `${host} only: this machine${demo ? ' (demo mode; HOST=0.0.0.0 opens it to the network, with these keys)' : ''}`;
+  }
+  return demo ? `${host} (reachable from the network, with the demo keys below)` : host;
+}
