@@ -13,6 +13,7 @@ import type { PostedCard } from '../../workflows/types.js';
 import type { ApprovalCard } from '../card.js';
 import type { ChannelAdapter, ChannelUser } from '../channel.js';
 import { resolveTeamsUser, tenantAllowed } from './identity.js';
+import { installKeysUnavailableGuard } from './openid-keys.js';
 import { CARD_CONTENT_TYPE, renderAdaptiveCard } from './render.js';
 import type { ConversationStore, StoredConversation } from './store.js';
 
@@ -27,6 +28,11 @@ export type Authenticated = AuthenticateRequestResult;
  * envelope, so a malformed activity from the channel is a 400, and a forged one still a 401.
  */
 export class AirlockTeamsAdapter extends TeamsAdapter {
+  constructor(...args: ConstructorParameters<typeof TeamsAdapter>) {
+    super(...args);
+    installKeysUnavailableGuard();
+  }
+
   authenticate(authHeader: string, activity: Record<string, unknown>): Promise<Authenticated> {
     return this.botFrameworkAuthentication.authenticateRequest(activity as unknown as Activity, authHeader);
   }

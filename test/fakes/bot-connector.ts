@@ -75,6 +75,7 @@ export class FakeTeams {
   readonly calls: ConnectorCall[] = [];
   private seq = 0;
   private outage?: { until: number; mode: 'unavailable' | 'hang' };
+  private metadataOverride?: { body: unknown };
 
   private constructor(
     readonly opts: FakeTeamsOptions,
@@ -164,6 +165,14 @@ export class FakeTeams {
   /** Whether the Bot Connector is failing right now. */
   get failing(): boolean {
     return this.outage !== undefined && Date.now() < this.outage.until;
+  }
+
+  /**
+   * The channel's OpenID metadata endpoint answers `body` (200) instead of the real document:
+   * a misconfigured or hijacked keys endpoint (no `jwks_uri`, not JSON). `undefined` restores it.
+   */
+  serveMetadata(body: unknown): void {
+    this.metadataOverride = body === undefined ? undefined : { body };
   }
 
   /** Messages the bot created in a conversation, oldest first (replies included). */
@@ -282,6 +291,12 @@ export class FakeTeams {
 
   private async onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/v1/.well-known/openidconfiguration' && this.metadataOverride) {
+      const { body } = this.metadataOverride;
+      if (typeof body === 'string')
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      return send(res, 200, body);
+    }
     if (path === '/v1/.well-known/openidconfiguration') {
       return send(res, 200, {
         issuer: this.tokenIssuer,
