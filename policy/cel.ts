@@ -7,9 +7,14 @@
 // `now > timestamp("2030-01-01T00:00:00Z")`). Integral JSON numbers are passed as CEL ints, so
 // `parameters.rows > 1000` and `parameters.rows + 1` both work; other numbers are doubles.
 // `matches` takes RE2 syntax: a leading `(?i)`, `(?s)`, `(?m)` and `(?P<name>` are translated.
+// SQL is inspected through PostgreSQL's own parser, never by regex: `sqlKinds(parameters.sql)` is
+// the list of statement kinds (`"DropStmt"`, `"SelectStmt"`, ...) and `sqlStatements(parameters.sql)`
+// the statements as maps (`kind`, `text`, `node`: the parse node). Both take a string or a list of
+// strings and raise on SQL that does not parse, so the rule fails closed (see evaluate.ts).
 
 import { type ASTNode, Environment, type ParseResult } from '@marcbachmann/cel-js';
 import { RegexTranslationError, translateRe2 } from './re2.js';
+import { parseSqlParameter } from './sql.js';
 import type { PolicyInput } from './types.js';
 
 export type WhenResult = { ok: true; value: boolean } | { ok: false; error: string };
@@ -33,7 +38,13 @@ const env = new Environment()
   .registerVariable('agent', 'map')
   .registerVariable('labels', 'map')
   .registerVariable('context', 'map')
-  .registerVariable('now', 'google.protobuf.Timestamp');
+  .registerVariable('now', 'google.protobuf.Timestamp')
+  .registerFunction('sqlKinds(dyn): list<string>', (sql: unknown) =>
+    parseSqlParameter(sql).map((s) => s.kind),
+  )
+  .registerFunction('sqlStatements(dyn): list<map<string, dyn>>', (sql: unknown) =>
+    parseSqlParameter(sql).map((s) => ({ kind: s.kind, text: s.text, node: toCel(s.node) })),
+  );
 
 interface CelErrorLike {
   summary?: unknown;
