@@ -200,7 +200,12 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
         },
       },
       '/v1/policy': {
-        get: { summary: 'The active policy', responses: { '200': json('Policy summary'), ...errors } },
+        get: {
+          summary: 'The active policy',
+          description:
+            'By file name and content hash. Approvers, auditors and admins see all of it; a plain requester sees the rules (names, matches, effects, risk, stage sizes) without identities, groups or channels.',
+          responses: { '200': json('Policy summary'), ...errors },
+        },
       },
       '/v1/policy/evaluate': {
         post: {

@@ -1,15 +1,15 @@
 // GET /v1/policy and POST /v1/policy/evaluate: what the policy is, and what a request would
 // get from it, with no side effects (no workflow, no audit event).
-import { Router } from 'express';
-import { describePolicy, evaluatePolicy } from '../policy/evaluate.js';
+import { type Request, Router } from 'express';
+import { decisionForView, describePolicy, evaluatePolicy, type PolicyView } from '../policy/evaluate.js';
 import { requireRole } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { evaluateSchema } from './schemas.js';
 
 export function policyRouter(deps: ApiDeps): Router {
   const router = Router();
-  router.get('/v1/policy', requireRole('requester', 'approver', 'auditor'), (_req, res) => {
-    res.json(describePolicy(deps.policy.current()));
+  router.get('/v1/policy', requireRole('requester', 'approver', 'auditor'), (req, res) => {
+    res.json(describePolicy(deps.policy.current(), viewOf(req)));
   });
   router.post('/v1/policy/evaluate', requireRole('requester', 'approver', 'auditor'), (req, res) => {
     const body = evaluateSchema.parse(req.body);
@@ -19,7 +19,16 @@ export function policyRouter(deps: ApiDeps): Router {
       now: new Date().toISOString(),
     });
     const binding = deps.executors.resolve(body.action, deps.config.actions);
-    res.json({ ...decision, executor: binding?.executor.name ?? null, target: binding?.target ?? null });
+    res.json({
+      ...decisionForView(decision, viewOf(req)),
+      executor: binding?.executor.name ?? null,
+      target: binding?.target ?? null,
+    });
   });
   return router;
+}
+
+/** Approvers, auditors and admins read the whole policy; a plain requester what a dry run needs. */
+function viewOf(req: Request): PolicyView {
+  return req.principal!.roles.some((r) => r !== 'requester') ? 'full' : 'requester';
 }

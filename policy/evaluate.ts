@@ -6,11 +6,13 @@ import type { PolicyDecision, PolicyInput, PolicyNote } from './types.js';
 
 export {
   channelsOf,
+  decisionForView,
   describePolicy,
   groupsOf,
   identitiesFor,
   identityForSlack,
   identityForTeams,
+  type PolicyView,
 } from './helpers.js';
 
 export function evaluatePolicy(policy: LoadedPolicy, input: PolicyInput): PolicyDecision {

@@ -3,7 +3,7 @@
 
 import type { LoadedPolicy } from './compile.js';
 import { formatDuration } from './duration.js';
-import type { ChannelDestination, IdentityMapping } from './types.js';
+import type { ApprovalStage, ChannelDestination, IdentityMapping, PolicyDecision } from './types.js';
 
 export function identitiesFor(policy: LoadedPolicy): IdentityMapping[] {
   return policy.policy.identities.map((identity) => ({
@@ -43,8 +43,30 @@ export function channelsOf(policy: LoadedPolicy): ChannelDestination[] {
   }));
 }
 
-/** JSON-safe summary for GET /v1/policy. The policy holds no secrets. */
-export function describePolicy(policy: LoadedPolicy) {
+/**
+ * Who reads the policy. Approvers, auditors and admins see all of it; a requester sees what a dry
+ * run needs (rules, what they match, effects, risk, stage sizes and timeouts) and none of the
+ * people or chat destinations, so the policy is not a directory of whom to phish or where.
+ */
+export type PolicyView = 'full' | 'requester';
+
+/** The file's name (never where it lives on the server) and its content hash. */
+function sourceName(source: string): string {
+  return source.split(/[\\/]/).pop() || source;
+}
+
+/** A stage as a requester sees it: its size and timing, not who approves nor where cards go. */
+function stageForRequester(stage: ApprovalStage) {
+  return {
+    minApprovals: stage.minApprovals,
+    timeoutMs: stage.timeoutMs,
+    ...(stage.reminderBeforeMs !== undefined ? { reminderBeforeMs: stage.reminderBeforeMs } : {}),
+  };
+}
+
+/** JSON-safe summary for GET /v1/policy. The policy holds no secrets, but it names people. */
+export function describePolicy(policy: LoadedPolicy, view: PolicyView = 'full') {
+  const full = view === 'full';
   const outcome = (o: LoadedPolicy['fallback']) => ({
     effect: o.effect,
     risk: o.risk,
@@ -52,27 +74,42 @@ export function describePolicy(policy: LoadedPolicy) {
     requireJustification: o.requireJustification ?? null,
     denyReasonRequired: o.denyReasonRequired,
     stages: o.stages.map((stage) => ({
-      ...stage,
+      ...(full ? stage : stageForRequester(stage)),
       timeout: formatDuration(stage.timeoutMs),
       reminderBefore: stage.reminderBeforeMs === undefined ? null : formatDuration(stage.reminderBeforeMs),
       reminderBeforeMs: stage.reminderBeforeMs ?? null,
     })),
   });
+  const rules = policy.policy.rules.map((rule, index) => {
+    if (full)
+      return {
+        name: rule.name,
+        match: rule.match,
+        when: rule.when ?? null,
+        ...outcome(policy.rules[index]!),
+      };
+    // A requester glob or a `when` can name people: the requester learns only that the rule checks more.
+    const { requester, ...match } = rule.match;
+    const conditions = [...(requester !== undefined ? ['requester'] : []), ...(rule.when ? ['when'] : [])];
+    return { name: rule.name, match, conditions, ...outcome(policy.rules[index]!) };
+  });
   return structuredClone({
+    view,
     version: policy.version,
-    source: policy.source,
+    source: sourceName(policy.source),
     loadedAt: policy.loadedAt,
-    rules: policy.policy.rules.map((rule, index) => ({
-      name: rule.name,
-      match: rule.match,
-      when: rule.when ?? null,
-      ...outcome(policy.rules[index]!),
-    })),
+    rules,
     default: { explicit: policy.hasDefault, ...outcome(policy.fallback) },
-    groups: policy.policy.groups,
-    channels: channelsOf(policy),
-    identities: identitiesFor(policy),
+    ...(full
+      ? { groups: policy.policy.groups, channels: channelsOf(policy), identities: identitiesFor(policy) }
+      : {}),
   });
 }
 
 export type PolicyDescription = ReturnType<typeof describePolicy>;
+
+/** A dry-run answer as the view allows: a requester does not learn the approvers nor the channels. */
+export function decisionForView(decision: PolicyDecision, view: PolicyView) {
+  if (view === 'full') return decision;
+  return { ...decision, stages: decision.stages.map(stageForRequester) };
+}

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import {
   channelsOf,
+  decisionForView,
   describePolicy,
   evaluatePolicy,
   groupsOf,
@@ -307,8 +308,74 @@ describe('policy helpers', () => {
     expect(summary.rules.map((r) => r.name)).toEqual(['never-drop-prod', 'prod-data-export', 'low-risk']);
     expect(summary.rules[1]!.stages[0]).toMatchObject({ timeout: '15m', timeoutMs: 900_000 });
     expect(summary.default).toMatchObject({ explicit: true, effect: 'require_approval' });
-    expect(summary.groups.dba).toEqual(['dana@example.com', 'dev@example.com']);
+    expect(summary.groups?.dba).toEqual(['dana@example.com', 'dev@example.com']);
     expect(summary.channels).toHaveLength(2);
+  });
+
+  it('describePolicy names the file, never where it lives on the server', () => {
+    const loaded = parsePolicy(SPEC_POLICY, '/etc/airlock/secret-place/policy.yaml');
+    const summary = describePolicy(loaded);
+    expect(summary.source).toBe('policy.yaml');
+    expect(summary.version).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(summary)).not.toContain('/etc/airlock');
+    expect(JSON.stringify(describePolicy(loaded, 'requester'))).not.toContain('secret-place');
+  });
+
+  it("describePolicy shows a requester what a dry run needs, and none of the policy's people or channels", () => {
+    const withPeople = policyOf(
+      [
+        {
+          name: 'vip',
+          match: { action: 'db.*', requester: 'ceo@example.com' },
+          when: 'requester == "cfo@example.com"',
+          effect: 'allow',
+        },
+        {
+          name: 'exports',
+          match: { action: 'db.export' },
+          effect: 'require_approval',
+          risk: 'high',
+          stages: [
+            { approvers: ['dba', 'sec@example.com'], minApprovals: 2, timeout: '15m', notify: ['dba-slack'] },
+          ],
+        },
+      ],
+      {
+        identities: [{ email: 'dana@example.com', slack: { userId: 'U0DANA' } }],
+        channels: { 'dba-slack': { slack: { channel: 'C0DBA' } } },
+      },
+    );
+    const full = describePolicy(withPeople, 'full');
+    expect(JSON.stringify(full)).toContain('U0DANA');
+    const seen = describePolicy(withPeople, 'requester');
+    const text = JSON.stringify(seen);
+    for (const secret of ['@example.com', 'U0DANA', 'C0DBA', 'dba-slack', '"dba"'])
+      expect(text).not.toContain(secret);
+    expect(seen).not.toHaveProperty('groups');
+    expect(seen).not.toHaveProperty('identities');
+    expect(seen).not.toHaveProperty('channels');
+    expect(seen.rules).toEqual([
+      expect.objectContaining({
+        name: 'vip',
+        match: { action: 'db.*' },
+        conditions: ['requester', 'when'],
+        effect: 'allow',
+      }),
+      expect.objectContaining({
+        name: 'exports',
+        match: { action: 'db.export' },
+        conditions: [],
+        effect: 'require_approval',
+        risk: 'high',
+      }),
+    ]);
+    expect(seen.rules[1]!.stages).toEqual([
+      { minApprovals: 2, timeoutMs: 900_000, timeout: '15m', reminderBefore: null, reminderBeforeMs: null },
+    ]);
+    const dry = decisionForView(evaluatePolicy(withPeople, request({ action: 'db.export' })), 'requester');
+    expect(dry).toMatchObject({ rule: 'exports', effect: 'require_approval', stages: [{ minApprovals: 2 }] });
+    expect(JSON.stringify(dry)).not.toContain('@example.com');
+    expect(JSON.stringify(dry)).not.toContain('dba-slack');
   });
 });
 
