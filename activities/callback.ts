@@ -3,9 +3,9 @@
 // passwords are derived here from the master key, so they never enter Temporal history.
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
+import { callbackAllowed } from '../config/callback-allow.js';
 import { requesterSecrets } from '../executors/requester-secrets.js';
 import { deriveSecret } from '../executors/secrets.js';
-import { matchesGlob } from '../policy/glob.js';
 import type { ActionState } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -43,7 +43,7 @@ export function createCallbackActivities(deps: ActivityDeps) {
     async sendCallback({ state }: { state: ActionState }): Promise<{ status: number }> {
       const url = state.request.callbackUrl;
       if (!url) return { status: 0 };
-      if (!deps.config.callbacks.allow.some((g) => matchesGlob(g, url))) {
+      if (!callbackAllowed(deps.config.callbacks.allow, url)) {
         throw ApplicationFailure.create({
           type: 'CallbackNotAllowed',
           message: 'the callback URL is not allowed by the service configuration',

@@ -3,9 +3,9 @@
 // ActionErrors and leave here as RFC 9457 problems.
 import { type Request, type Response, Router } from 'express';
 import { buildApprovalCard } from '../bots/card.js';
+import { callbackAllowed, callbackUrlProblem } from '../config/callback-allow.js';
 import { verifyGateToken } from '../executors/gate-token.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
-import { matchesGlob } from '../policy/glob.js';
 import { ActionError } from '../temporal/action-client.js';
 import { REFUSAL_HTTP_STATUS } from '../workflows/messages.js';
 import type {
@@ -261,7 +261,10 @@ function resolveExecution(deps: ApiDeps, body: ActionRequestBody) {
 }
 
 function checkCallback(deps: ApiDeps, body: ActionRequestBody): void {
-  if (body.callbackUrl && !deps.config.callbacks.allow.some((g) => matchesGlob(g, body.callbackUrl!))) {
+  if (body.callbackUrl === undefined) return;
+  const problem = callbackUrlProblem(body.callbackUrl);
+  if (problem) throw invalid('callbackUrl', problem);
+  if (!callbackAllowed(deps.config.callbacks.allow, body.callbackUrl)) {
     throw invalid('callbackUrl', 'this callback URL is not allowed by the service configuration');
   }
 }

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { parseCallbackPattern } from './callback-allow.js';
 import { parseDuration } from './duration.js';
 import { ConfigError, formatPath, zodIssueLines } from './errors.js';
 import { interpolateTree } from './interpolate.js';
@@ -126,7 +127,12 @@ const serviceSchema = z
     callbacks: z
       .strictObject({
         allow: z
-          .array(text('a URL glob').regex(/^https?:\/\//, 'must start with http:// or https://'))
+          .array(
+            text('a callback URL pattern').superRefine((entry, ctx) => {
+              const pattern = parseCallbackPattern(entry);
+              if (typeof pattern === 'string') ctx.addIssue({ code: 'custom', message: pattern });
+            }),
+          )
           .default([]),
         /** HMAC key for Airlock-Signature; unset = derived from the master key. Use ${ENV}. */
         signingSecret: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -40,7 +40,7 @@ export interface ServiceConfig {
   targets: Record<string, Target>;
   actions: ActionBinding[];
   callbacks: {
-    /** Globs of allowed callback URLs (SSRF guard); empty means no callbacks allowed. */
+    /** Allowed callback URLs, `scheme://host[:port|:*][/path-glob]` (config/callback-allow.ts); empty: none. */
     allow: string[];
     /** HMAC-SHA256 key of the Airlock-Signature header; derived from the master key when unset. */
     signingSecret?: string;

@@ -215,6 +215,22 @@ describe('bad request bodies', () => {
     );
   });
 
+  it.each([
+    'http://127.0.0.1:1@2130706433:8080/x',
+    'http://127.0.0.1@evil.example.com/x',
+    'http://user:secret@127.0.0.1:8080/x',
+    'http://@127.0.0.1:8080/x',
+    'http://127.0.0.1.evil.example.com:8080/x',
+  ])('a callbackUrl that only looks allowed (%s): 400 on field callbackUrl', async (callbackUrl) => {
+    const body = expectProblem(
+      await submit(httpRequest({ callbackUrl })),
+      400,
+      'invalid-body',
+      'callbackUrl',
+    );
+    expect(body.detail).not.toContain('secret');
+  });
+
   it('a justification too short for the production rule: 400 on field justification', async () => {
     const body = expectProblem(
       await submit(httpRequest({ justification: 'because' })),
