@@ -1,13 +1,17 @@
 // `postgres.sql`: approved statements on a target database in ONE transaction with a statement
 // timeout. Exactly once across retries and crashes: a marker row in `airlock_executions`,
-// keyed by request id, commits in the same transaction as the statements.
+// keyed by request id, commits in the same transaction as the statements. Statements are split
+// and checked by PostgreSQL's own parser (the one policy rules use); the timeout is enforced both
+// in the session and by a client-side deadline the SQL cannot switch off.
 import type pg from 'pg';
 import { z } from 'zod';
-import type { Target } from '../config/types.js';
+import type { PostgresTarget, Target } from '../config/types.js';
+import { parseSqlParameter, SqlParseError, type SqlStatement } from '../policy/sql.js';
 import type { ExecutionResult } from '../workflows/types.js';
+import { DeadlineExceeded, queryWithin } from './pg-deadline.js';
 import { connect, sqlStateOf, targetSecrets, transientError } from './pg-util.js';
 import { redact } from './redact.js';
-import { isTransactionControl, splitSql } from './sql-split.js';
+import { refusalOf } from './sql-guard.js';
 import { type ExecutionContext, type Executor, ExecutorError, failure } from './types.js';
 
 const MAX_STATEMENTS = 200;
@@ -27,17 +31,21 @@ export function parseStatements(parameters: Record<string, unknown>): {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'parameters'}: ${i.message}`);
     return { statements: [], problems };
   }
-  const statements = (typeof parsed.data.sql === 'string' ? [parsed.data.sql] : parsed.data.sql).flatMap(
-    splitSql,
-  );
+  let parsedStatements: SqlStatement[];
+  try {
+    parsedStatements = parseSqlParameter(parsed.data.sql);
+  } catch (error) {
+    if (!(error instanceof SqlParseError)) throw error;
+    return { statements: [], problems: [`sql: ${error.message}`] };
+  }
   const problems: string[] = [];
-  if (statements.length === 0) problems.push('sql: no statement to run');
-  if (statements.length > MAX_STATEMENTS) problems.push(`sql: more than ${MAX_STATEMENTS} statements`);
-  statements.forEach((s, i) => {
-    if (isTransactionControl(s))
-      problems.push(`sql: statement ${i + 1} controls the transaction; Airlock runs all statements in one`);
+  if (parsedStatements.length === 0) problems.push('sql: no statement to run');
+  if (parsedStatements.length > MAX_STATEMENTS) problems.push(`sql: more than ${MAX_STATEMENTS} statements`);
+  parsedStatements.forEach((s, i) => {
+    const refusal = refusalOf(s);
+    if (refusal) problems.push(`sql: statement ${i + 1} ${refusal}`);
   });
-  return { statements, problems };
+  return { statements: parsedStatements.map((s) => s.text), problems };
 }
 
 /** The stored output of an earlier committed run of this request, if any. */
@@ -71,16 +79,18 @@ async function runOnce(
   client: pg.Client,
   ctx: ExecutionContext,
   statements: string[],
-  timeoutMs: number,
+  target: PostgresTarget,
   secrets: readonly string[],
 ): Promise<ExecutionResult> {
+  const timeoutMs = target.statementTimeoutMs;
   await client.query('BEGIN');
   // Another attempt of the same request still running (an abandoned activity): retry later.
-  const lock = await client.query<{ locked: boolean }>(
-    "SELECT pg_try_advisory_xact_lock(hashtextextended('airlock:' || $1, 0)) AS locked",
+  const lock = await client.query<{ locked: boolean; pid: number }>(
+    "SELECT pg_try_advisory_xact_lock(hashtextextended('airlock:' || $1, 0)) AS locked, pg_backend_pid() AS pid",
     [ctx.requestId],
   );
-  if (lock.rows[0]?.locked !== true) {
+  const backendPid = lock.rows[0]?.pid;
+  if (lock.rows[0]?.locked !== true || backendPid === undefined) {
     await client.query('ROLLBACK');
     throw new ExecutorError('in_progress', 'another attempt of this request is still running', true);
   }
@@ -95,10 +105,21 @@ async function runOnce(
     try {
       // Extended protocol: the server refuses a second statement hiding in one string.
       const query: pg.QueryConfig & { queryMode: 'extended' } = { text, queryMode: 'extended' };
-      const r = await client.query(query);
+      const r = await queryWithin(client, query, { target, backendPid, timeoutMs });
       rowsAffected.push(r.rowCount ?? 0);
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
+      if (err instanceof DeadlineExceeded) {
+        return failure(
+          'statement_timeout',
+          `statement ${i + 1} ${err.message} and was cancelled; nothing was committed`,
+          {
+            failedStatement: i,
+            code: '57014',
+            rolledBack: true,
+          },
+        );
+      }
       const transient = transientError(err, secrets);
       if (transient) throw transient;
       const code = sqlStateOf(err) ?? 'unknown';
@@ -111,22 +132,53 @@ async function runOnce(
     }
   }
   const output = { rowsAffected, total: rowsAffected.reduce((a, b) => a + b, 0) };
+  // Triggers the SQL created (on the marker table, deferred ones at COMMIT) run here: bounded too.
+  const deadline = { target, backendPid, timeoutMs };
   try {
-    await client.query(`INSERT INTO ${MARKER_TABLE} (request_id, result) VALUES ($1, $2)`, [
-      ctx.requestId,
-      JSON.stringify(output),
-    ]);
-    await client.query('COMMIT');
+    await queryWithin(
+      client,
+      {
+        text: `INSERT INTO ${MARKER_TABLE} (request_id, result) VALUES ($1, $2)`,
+        values: [ctx.requestId, JSON.stringify(output)],
+      },
+      deadline,
+    );
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
-    // A concurrent attempt committed first: its run is the one that counts.
-    if (sqlStateOf(err) === '23505') {
-      const stored = await storedResult(client, ctx.requestId);
-      if (stored !== undefined) return { ok: true, output: stored };
-    }
-    throw err;
+    if (err instanceof DeadlineExceeded)
+      return failure('statement_timeout', `recording the run ${err.message}; nothing was committed`, {
+        code: '57014',
+        rolledBack: true,
+      });
+    return concurrentResult(client, ctx, err);
+  }
+  try {
+    await queryWithin(client, { text: 'COMMIT' }, deadline);
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    // Stopped mid-COMMIT, it may or may not have committed: the retry reads the marker and knows.
+    if (err instanceof DeadlineExceeded)
+      throw new ExecutorError(
+        'commit_interrupted',
+        `COMMIT ${err.message}; the retry checks its outcome`,
+        true,
+      );
+    return concurrentResult(client, ctx, err);
   }
   return { ok: true, output };
+}
+
+/** A concurrent attempt that committed first is the run that counts; any other error is thrown. */
+async function concurrentResult(
+  client: pg.Client,
+  ctx: ExecutionContext,
+  err: unknown,
+): Promise<ExecutionResult> {
+  if (sqlStateOf(err) === '23505') {
+    const stored = await storedResult(client, ctx.requestId);
+    if (stored !== undefined) return { ok: true, output: stored };
+  }
+  throw err;
 }
 
 async function execute(ctx: ExecutionContext): Promise<ExecutionResult> {
@@ -139,7 +191,7 @@ async function execute(ctx: ExecutionContext): Promise<ExecutionResult> {
   const client = await connect(target, ctx.signal);
   try {
     await ensureMarkerTable(client);
-    return await runOnce(client, ctx, statements, target.statementTimeoutMs, secrets);
+    return await runOnce(client, ctx, statements, target, secrets);
   } catch (err) {
     if (err instanceof ExecutorError) throw err;
     const transient = transientError(err, secrets);

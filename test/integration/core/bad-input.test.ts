@@ -206,6 +206,26 @@ describe('bad request bodies', () => {
     expect(body.detail).toMatch(detail);
   });
 
+  it.each([
+    [
+      'switches its timeout off',
+      'SET LOCAL statement_timeout = 0; SELECT pg_sleep(5)',
+      /statement 1 changes statement_timeout/,
+    ],
+    ['calls set_config', "SELECT set_config('statement_timeout', '0', true)", /statement 1 calls set_config/],
+    ['does not parse', 'SELEKT 1', /does not parse: syntax error at or near "SELEKT"/],
+  ])('postgres.sql that %s: 400 on field parameters, before anyone is asked', async (_what, sql, detail) => {
+    const body = expectProblem(
+      await submit(
+        httpRequest({ action: 'db.schema.migrate', resource: 'postgres://db/items', parameters: { sql } }),
+      ),
+      400,
+      'invalid-body',
+      'parameters',
+    );
+    expect(body.detail).toMatch(detail);
+  });
+
   it('a callbackUrl the service does not allow: 400 on field callbackUrl', async () => {
     expectProblem(
       await submit(httpRequest({ callbackUrl: 'https://attacker.example.com/hook' })),

@@ -82,9 +82,16 @@ describe('postgres.sql', () => {
     expect(await count()).toBe(0);
   });
 
-  it('a syntax error is a final failed result', async () => {
-    const r = await postgresSqlExecutor.execute(ctx('SELEKT 1'));
-    expect(r).toMatchObject({ ok: false, output: { code: '42601' } });
+  it('a syntax error is a final failed result, refused before anything runs', async () => {
+    const r = await postgresSqlExecutor.execute(ctx("INSERT INTO items VALUES (1, 'a'); SELEKT 1"));
+    expect(r).toMatchObject({ ok: false, error: { type: 'invalid_parameters' } });
+    expect(r.error?.message).toMatch(/syntax error at or near "SELEKT"/);
+    expect(await count()).toBe(0);
+  });
+
+  it('a statement the parser accepts but the server refuses is a failed result with its SQLSTATE', async () => {
+    const r = await postgresSqlExecutor.execute(ctx('SELECT * FROM no_such_table'));
+    expect(r).toMatchObject({ ok: false, output: { code: '42P01' } });
   });
 
   it('runs once per request id and then returns the stored result', async () => {
@@ -134,6 +141,104 @@ describe('postgres.sql', () => {
     expect(Date.now() - started).toBeLessThan(2000);
     expect(r).toMatchObject({ ok: false, output: { code: '57014' } });
     expect(await count()).toBe(0);
+  });
+
+  it('refuses SQL that would lift its own timeout, without running anything', async () => {
+    for (const sql of [
+      "INSERT INTO items VALUES (1, 'a'); SET LOCAL statement_timeout = 0; SELECT pg_sleep(5)",
+      "INSERT INTO items VALUES (1, 'a'); SELECT set_config('statement_timeout', '0', true); SELECT pg_sleep(5)",
+      "INSERT INTO items VALUES (1, 'a'); RESET statement_timeout; SELECT pg_sleep(5)",
+      "INSERT INTO items VALUES (1, 'a'); SET ROLE postgres",
+    ]) {
+      const started = Date.now();
+      const r = await postgresSqlExecutor.execute(
+        ctx(sql, randomUUID(), { ...target, statementTimeoutMs: 1000 }),
+      );
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(r).toMatchObject({ ok: false, error: { type: 'invalid_parameters' } });
+      expect(r.error?.message).toMatch(/statement 2 (changes|calls)/);
+    }
+    expect(await count()).toBe(0);
+  });
+
+  it('ends a statement at the target limit even when the SQL switched the session timeout off', async () => {
+    // A DO body is opaque to the parser: only the client-side deadline stands in its way.
+    const sql = [
+      "INSERT INTO items VALUES (1, 'a')",
+      "DO $$ BEGIN PERFORM set_config('statement_timeout', '0', true); END $$",
+      'SELECT pg_sleep(5)',
+    ];
+    const requestId = randomUUID();
+    const started = Date.now();
+    const r = await postgresSqlExecutor.execute(ctx(sql, requestId, { ...target, statementTimeoutMs: 1000 }));
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(1000);
+    expect(elapsed).toBeLessThan(2500);
+    expect(r).toMatchObject({
+      ok: false,
+      error: { type: 'statement_timeout' },
+      output: { failedStatement: 2, code: '57014', rolledBack: true },
+    });
+    expect(r.error?.message).toMatch(/statement 3 ran past the target's limit of 1000 ms/);
+    expect(await count()).toBe(0);
+    const marker = await admin.query('SELECT 1 FROM airlock_executions WHERE request_id = $1', [requestId]);
+    expect(marker.rows).toEqual([]);
+    // The backend was stopped, not left sleeping.
+    const sleeping = await admin.query("SELECT pid FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(5)'");
+    expect(sleeping.rows).toEqual([]);
+  });
+
+  it('terminates a backend that swallows the cancel, and commits nothing', async () => {
+    const sql = [
+      "INSERT INTO items VALUES (1, 'a')",
+      "DO $$ BEGIN PERFORM set_config('statement_timeout', '0', true); END $$",
+      `DO $$ BEGIN
+         LOOP
+           BEGIN PERFORM pg_sleep(10); EXCEPTION WHEN query_canceled THEN NULL; END;
+         END LOOP;
+       END $$`,
+    ];
+    const requestId = randomUUID();
+    const started = Date.now();
+    const r = await postgresSqlExecutor.execute(ctx(sql, requestId, { ...target, statementTimeoutMs: 500 }));
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(r).toMatchObject({
+      ok: false,
+      error: { type: 'statement_timeout' },
+      output: { failedStatement: 2 },
+    });
+    expect(await count()).toBe(0);
+    const looping = await admin.query(
+      "SELECT pid FROM pg_stat_activity WHERE query LIKE 'DO $$ BEGIN%LOOP%'",
+    );
+    expect(looping.rows).toEqual([]);
+    // The request's lock went with the backend: a new attempt is not told another one still runs.
+    const again = await postgresSqlExecutor.execute(ctx("INSERT INTO items VALUES (2, 'b')", requestId));
+    expect(again).toMatchObject({ ok: true, output: { rowsAffected: [1] } });
+  });
+
+  it('bounds COMMIT too: a slow deferred trigger is stopped, nothing is committed, and the attempt is retried', async () => {
+    await admin.query(`CREATE TABLE slow_items (id int);
+      CREATE FUNCTION slow_check() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_sleep(5); RETURN NULL; END $$;
+      CREATE CONSTRAINT TRIGGER slow_check AFTER INSERT ON slow_items
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_check()`);
+    try {
+      const sql = [
+        "DO $$ BEGIN PERFORM set_config('statement_timeout', '0', true); END $$",
+        'INSERT INTO slow_items VALUES (1)',
+      ];
+      const started = Date.now();
+      const err = await postgresSqlExecutor
+        .execute(ctx(sql, randomUUID(), { ...target, statementTimeoutMs: 1000 }))
+        .catch((e: unknown) => e);
+      expect(Date.now() - started).toBeLessThan(2500);
+      expect(err).toMatchObject({ type: 'commit_interrupted', retryable: true });
+      const rows = await admin.query('SELECT 1 FROM slow_items');
+      expect(rows.rows).toEqual([]);
+    } finally {
+      await admin.query('DROP TABLE slow_items; DROP FUNCTION slow_check()');
+    }
   });
 
   it('refuses transaction control without running anything', async () => {

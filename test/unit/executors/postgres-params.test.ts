@@ -1,4 +1,5 @@
-// postgres.sql and postgres.grant parameter checks: statement splitting, no transaction control,
+// postgres.sql and postgres.grant parameter checks: statement splitting by the parser, no
+// transaction control, no change to the settings the target enforces,
 // strict identifiers and an allow-list of privileges; deterministic grant role names.
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,26 +8,65 @@ import {
   postgresGrantExecutor,
 } from '../../../executors/postgres-grant.js';
 import { parseStatements, postgresSqlExecutor } from '../../../executors/postgres-sql.js';
-import { isTransactionControl, splitSql } from '../../../executors/sql-split.js';
 
-describe('splitSql', () => {
-  it('splits on top-level semicolons only', () => {
+describe('postgres.sql statements', () => {
+  it('splits as PostgreSQL does: literals, comments, dollar quotes and BEGIN ATOMIC bodies hold', () => {
     const sql = `INSERT INTO t VALUES ('a;b', E'c\\';d'); -- x; y
       /* a; /* nested; */ b; */ CREATE FUNCTION f() RETURNS int AS $fn$ SELECT 1; $fn$ LANGUAGE sql;
+      CREATE FUNCTION g() RETURNS int BEGIN ATOMIC SELECT 1; SELECT 2; END;
       SELECT "we;ird" FROM t;;  `;
-    const parts = splitSql(sql);
-    expect(parts).toHaveLength(3);
-    expect(parts[0]).toBe("INSERT INTO t VALUES ('a;b', E'c\\';d')");
-    expect(parts[1]).toMatch(/CREATE FUNCTION[\s\S]*\$fn\$ LANGUAGE sql$/);
-    expect(parts[2]).toBe('SELECT "we;ird" FROM t');
+    const { statements, problems } = parseStatements({ sql });
+    expect(problems).toEqual([]);
+    expect(statements).toHaveLength(4);
+    expect(statements[0]).toBe("INSERT INTO t VALUES ('a;b', E'c\\';d')");
+    expect(statements[1]).toMatch(/CREATE FUNCTION[\s\S]*\$fn\$ LANGUAGE sql$/);
+    expect(statements[2]).toMatch(/^CREATE FUNCTION g\(\)[\s\S]*SELECT 2; END$/);
+    expect(statements[3]).toBe('SELECT "we;ird" FROM t');
   });
 
-  it('recognises transaction control behind comments', () => {
-    expect(isTransactionControl('  -- c\n COMMIT')).toBe(true);
-    expect(isTransactionControl('/* x */ rollback to savepoint a')).toBe(true);
-    expect(isTransactionControl('start transaction')).toBe(true);
-    expect(isTransactionControl('DO $$ BEGIN PERFORM 1; END $$')).toBe(false);
-    expect(isTransactionControl('UPDATE t SET ending = 1')).toBe(false);
+  it.each([
+    '  -- c\n COMMIT',
+    '/* x */ rollback to savepoint a',
+    'start transaction',
+    'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE',
+    'SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY',
+  ])('refuses transaction control: %j', (sql) => {
+    expect(postgresSqlExecutor.validate?.({ sql }).join()).toMatch(/statement 1 controls the transaction/);
+  });
+
+  it.each([
+    ['SET LOCAL statement_timeout = 0', /changes statement_timeout/],
+    ['set/**/statement_timeout TO DEFAULT', /changes statement_timeout/],
+    ['SET "Statement_Timeout" = 0', /changes statement_timeout/],
+    ['RESET statement_timeout', /changes statement_timeout/],
+    ['RESET ALL', /resets every session setting/],
+    ['SET lock_timeout = 0', /changes lock_timeout/],
+    ['SET idle_in_transaction_session_timeout = 0', /changes idle_in_transaction_session_timeout/],
+    ['SET LOCAL ROLE postgres', /changes role/],
+    ['SET SESSION AUTHORIZATION postgres', /changes session_authorization/],
+    ["SELECT set_config('statement_timeout', '0', true)", /calls set_config/],
+    ["SELECT * FROM (SELECT pg_catalog.set_config('lock_timeout', '0', false)) AS x", /calls set_config/],
+    ["UPDATE pg_settings SET setting = '0' WHERE name = 'statement_timeout'", /updates pg_settings/],
+  ])('refuses changing an enforced setting: %j', (sql, why) => {
+    const problems = postgresSqlExecutor.validate?.({ sql: ['SELECT 1', sql] }) ?? [];
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^sql: statement 2 /);
+    expect(problems[0]).toMatch(why);
+  });
+
+  it.each([
+    "SET LOCAL work_mem = '64MB'",
+    "SELECT 'set_config(statement_timeout, 0)'",
+    'UPDATE t SET statement_timeout = 0',
+    'DO $$ BEGIN PERFORM 1; END $$',
+  ])('lets other statements through: %j', (sql) => {
+    expect(postgresSqlExecutor.validate?.({ sql })).toEqual([]);
+  });
+
+  it('refuses SQL that does not parse, naming where', () => {
+    expect(postgresSqlExecutor.validate?.({ sql: ['SELECT 1', 'SELEKT 2'] })).toEqual([
+      'sql: SQL does not parse: syntax error at or near "SELEKT"',
+    ]);
   });
 });
 
