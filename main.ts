@@ -30,6 +30,7 @@ import { ConfigError } from './config/errors.js';
 import { loadServiceConfig } from './config/service.js';
 import type { ServiceConfig } from './config/types.js';
 import { createBuiltinRegistry } from './executors/index.js';
+import { McpSessions } from './mcp/http.js';
 import { PolicyLoadError } from './policy/load.js';
 import { PolicyStore } from './policy/store.js';
 import { ensureTemporalCli } from './scripts/ensure-temporal.mjs';
@@ -249,6 +250,9 @@ export async function startAirlock(
     }
 
     if (server) {
+      // Open MCP streams would hold the HTTP server's close: they end first (cleanups run in reverse).
+      const mcpSessions = new McpSessions();
+      cleanups.push(() => mcpSessions.closeAll());
       const app = createApp({
         actions,
         policy,
@@ -278,6 +282,8 @@ export async function startAirlock(
           codecOrigins: codecOrigins(temporalUiUrl),
           codecSessionTtlMs: env.codecSessionTtlMs,
         },
+        ...(env.oidc ? { oidc: { issuer: env.oidc.issuer } } : {}),
+        mcp: { sessions: mcpSessions },
       });
       serve(server, tracing ? tracing.traceRequests(app) : app);
     }

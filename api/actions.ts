@@ -14,7 +14,7 @@ import type {
   ActionState,
   RefusedAttempt,
 } from '../workflows/types.js';
-import { requireRole } from './auth.js';
+import { type Principal, requireRole } from './auth.js';
 import { openCursor, signCursor } from './cursor.js';
 import type { ApiDeps } from './deps.js';
 import { hashOf, requestIdFor } from './ids.js';
@@ -37,55 +37,18 @@ export function actionsRouter(deps: ApiDeps): Router {
 
   router.post('/v1/actions', requireRole('requester'), async (req, res) => {
     const { wait } = waitQuerySchema.parse(req.query);
-    const body = actionRequestSchema.parse(req.body) as ActionRequestBody;
     const principal = req.principal!;
-    const headerKey = req.get('idempotency-key');
-    if (headerKey && body.idempotencyKey && headerKey !== body.idempotencyKey) {
-      throw new ProblemError({
-        status: 400,
-        type: PROBLEM.invalidBody,
-        title: 'Conflicting idempotency keys',
-        detail: 'the Idempotency-Key header and the idempotencyKey field differ',
-        field: 'idempotencyKey',
-      });
-    }
-    const idempotencyKey = headerKey ?? body.idempotencyKey;
-    if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
-      throw invalid('idempotencyKey', 'must be 1 to 255 characters');
-    }
-    const execution = resolveExecution(deps, body);
-    checkCallback(deps, body);
-    checkJustification(deps, body, principal.id);
-
-    const { idempotencyKey: _ignored, ...bodyWithoutKey } = body;
-    const requestId = requestIdFor(principal.id, idempotencyKey);
-    res.locals.requestId = requestId; // for the request log line (api/app.ts)
-    const input: ActionRequestInput = {
-      requestId,
-      requester: principal.id,
-      request: { ...bodyWithoutKey, ...(idempotencyKey ? { idempotencyKey } : {}) },
-      parametersHash: hashOf(body.parameters),
-      bodyHash: hashOf(bodyWithoutKey),
-      submittedAt: new Date().toISOString(),
-      execution,
-      links: {
-        api: `${deps.publicUrl}/v1/actions/${requestId}`,
-        temporalUi: deps.temporalUiUrl
-          ? `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/action-${requestId}`
-          : undefined,
-      },
-    };
-    const { created } = await call(() => actions.start(input));
-    deps.metrics?.submitted(body.action, body.environment);
+    const { input, created } = await submitAction(deps, principal, req.body, req.get('idempotency-key'));
+    res.locals.requestId = input.requestId; // for the request log line (api/app.ts)
     const status = created ? 202 : 200;
     if (wait) {
-      const state = await call(() => actions.waitForSettled(requestId, wait * 1000));
+      const state = await call(() => actions.waitForSettled(input.requestId, wait * 1000));
       res.status(status).json(presentAction(state, { id: principal.id, isRequester: true }, deps.masterKey));
       return;
     }
     res
       .status(status)
-      .json({ id: requestId, status: created ? 'evaluating' : undefined, links: linksFor(input) });
+      .json({ id: input.requestId, status: created ? 'evaluating' : undefined, links: linksFor(input) });
   });
 
   router.get('/v1/actions', requireRole('requester', 'approver', 'auditor'), async (req, res) => {
@@ -228,6 +191,57 @@ export function actionsRouter(deps: ApiDeps): Router {
   }
 
   return router;
+}
+
+/**
+ * The one submit path (REST and MCP): validates the body, resolves its executor, checks the
+ * callback and justification, and starts the request's workflow. The requester is the
+ * authenticated principal; an idempotency key may come from a header as well as the body.
+ */
+export async function submitAction(
+  deps: ApiDeps,
+  principal: Principal,
+  rawBody: unknown,
+  headerKey?: string,
+): Promise<{ input: ActionRequestInput; created: boolean }> {
+  const body = actionRequestSchema.parse(rawBody) as ActionRequestBody;
+  if (headerKey && body.idempotencyKey && headerKey !== body.idempotencyKey) {
+    throw new ProblemError({
+      status: 400,
+      type: PROBLEM.invalidBody,
+      title: 'Conflicting idempotency keys',
+      detail: 'the Idempotency-Key header and the idempotencyKey field differ',
+      field: 'idempotencyKey',
+    });
+  }
+  const idempotencyKey = headerKey ?? body.idempotencyKey;
+  if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
+    throw invalid('idempotencyKey', 'must be 1 to 255 characters');
+  }
+  const execution = resolveExecution(deps, body);
+  checkCallback(deps, body);
+  checkJustification(deps, body, principal.id);
+
+  const { idempotencyKey: _ignored, ...bodyWithoutKey } = body;
+  const requestId = requestIdFor(principal.id, idempotencyKey);
+  const input: ActionRequestInput = {
+    requestId,
+    requester: principal.id,
+    request: { ...bodyWithoutKey, ...(idempotencyKey ? { idempotencyKey } : {}) },
+    parametersHash: hashOf(body.parameters),
+    bodyHash: hashOf(bodyWithoutKey),
+    submittedAt: new Date().toISOString(),
+    execution,
+    links: {
+      api: `${deps.publicUrl}/v1/actions/${requestId}`,
+      temporalUi: deps.temporalUiUrl
+        ? `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/action-${requestId}`
+        : undefined,
+    },
+  };
+  const { created } = await call(() => deps.actions.start(input));
+  deps.metrics?.submitted(body.action, body.environment);
+  return { input, created };
 }
 
 function viewerOf(req: Request, state: ActionState) {

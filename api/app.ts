@@ -2,6 +2,7 @@
 // problems for every error. Chat endpoints and the demo target plug in as extra routers.
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { McpSessions, mcpRouter } from '../mcp/http.js';
 import { workflowIdFor } from '../temporal/action-client.js';
 import { actionsRouter } from './actions.js';
 import { auditRouter } from './audit-routes.js';
@@ -24,6 +25,8 @@ export function createApp(deps: ApiDeps): Express {
   // The codec server authenticates on its own (bearer, CORS for the Temporal UI); outside /v1.
   if (deps.evidence) app.use(codecRouter(deps, deps.evidence));
   for (const router of deps.extraRouters ?? []) app.use(router);
+  // The MCP gateway authenticates like /v1 but reads its own JSON-RPC bodies (mcp/http.ts).
+  app.use(mcpRouter(deps, deps.mcp ?? { sessions: new McpSessions() }));
 
   // Authenticate before reading a body: anonymous callers get a 401, not a JSON parser.
   app.use('/v1', deps.authenticate, requireJsonBody, express.json({ limit: MAX_BODY_BYTES, strict: true }));

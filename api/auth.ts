@@ -13,6 +13,8 @@ export interface Principal {
   id: string;
   roles: Role[];
   via: 'api-key' | 'oidc' | 'anonymous';
+  /** The human an agent acts for, when the credential says so (never a request body). */
+  onBehalfOf?: string;
 }
 
 declare global {

@@ -5,6 +5,7 @@ import type { SigningKey } from '../audit/keys.js';
 import type { AuditStore } from '../audit/store.js';
 import type { ServiceConfig } from '../config/types.js';
 import type { ExecutorRegistry } from '../executors/registry.js';
+import type { McpGatewayDeps } from '../mcp/http.js';
 import type { LoadedPolicy } from '../policy/load.js';
 import type { ActionClient } from '../temporal/action-client.js';
 import type { Authenticator } from './auth.js';
@@ -33,6 +34,10 @@ export interface ApiDeps {
   extraRouters?: import('express').Router[];
   /** Audit evidence: export, verify, archived histories, the codec server, the public keys. */
   evidence?: ApiEvidenceDeps;
+  /** The OIDC issuer, named in the MCP gateway's OAuth protected-resource metadata. */
+  oidc?: { issuer: string };
+  /** The MCP gateway's sessions and upstream tools (main.ts closes them on shutdown). */
+  mcp?: McpGatewayDeps;
 }
 
 export interface ApiEvidenceDeps {

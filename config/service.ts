@@ -7,6 +7,7 @@ import { parseCallbackPattern } from './callback-allow.js';
 import { parseDuration } from './duration.js';
 import { ConfigError, formatPath, zodIssueLines } from './errors.js';
 import { interpolateTree } from './interpolate.js';
+import { mcpSchema } from './mcp.js';
 import type { ActionBinding, ApiKeyEntry, Role, ServiceConfig, Target } from './types.js';
 
 export const ROLES = ['requester', 'approver', 'auditor', 'admin'] as const satisfies readonly Role[];
@@ -17,6 +18,7 @@ export const EXECUTOR_TARGET_TYPES: Record<string, Target['type'] | null> = {
   'postgres.sql': 'postgres',
   'postgres.grant': 'postgres',
   callback: null,
+  'mcp.call': null,
 };
 
 const text = (what: string) =>
@@ -155,6 +157,7 @@ const serviceSchema = z
           .default([]),
       })
       .optional(),
+    mcp: mcpSchema.optional(),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();
@@ -185,10 +188,17 @@ const serviceSchema = z
     (c): ServiceConfig => ({
       apiKeys: c.apiKeys satisfies ApiKeyEntry[],
       targets: c.targets,
-      actions: c.actions.map(
-        (a): ActionBinding =>
-          a.target ? { ...a, target: a.target } : { match: a.match, executor: a.executor },
-      ),
+      actions: [
+        // An upstream's tools always run through mcp.call, ahead of any catch-all binding.
+        ...Object.keys(c.mcp?.upstreams ?? {}).map((name) => ({
+          match: `mcp.${name}.*`,
+          executor: 'mcp.call',
+        })),
+        ...c.actions.map(
+          (a): ActionBinding =>
+            a.target ? { ...a, target: a.target } : { match: a.match, executor: a.executor },
+        ),
+      ],
       callbacks: {
         allow: c.callbacks.allow,
         ...(c.callbacks.signingSecret ? { signingSecret: c.callbacks.signingSecret } : {}),
@@ -196,6 +206,7 @@ const serviceSchema = z
       grants: { defaultTtlMs: c.grants.defaultTtl, maxTtlMs: c.grants.maxTtl },
       gate: { tokenTtlMs: c.gate.tokenTtl, completionTimeoutMs: c.gate.completionTimeout },
       ...(c.oidc ? { oidc: c.oidc } : {}),
+      ...(c.mcp ? { mcp: c.mcp } : {}),
     }),
   );
 

@@ -64,4 +64,47 @@ export interface ServiceConfig {
     /** Roles granted by subject glob, for issuers that carry no role claim (GitHub Actions). */
     subjects: { match: string; principal?: string; roles: Role[] }[];
   };
+  /** The MCP gateway at /mcp (SPEC 10); unset when the config has no mcp section. */
+  mcp?: McpConfig;
+}
+
+/** A tool the MCP gateway offers, and how a call becomes a request (SPEC 10). */
+export interface McpTool {
+  name: string;
+  title?: string;
+  description: string;
+  /** JSON Schema (type: object) of the arguments; calls that fail it create no request. */
+  inputSchema: Record<string, unknown>;
+  action: string;
+  /** Fixed, or templated from the arguments (`{{args.table}}`). */
+  resource: string;
+  environment: string;
+  /** Argument names to pass as parameters, or a mapping of templates; unset: all arguments. */
+  parameters?: string[] | Record<string, unknown>;
+  justification?: string;
+}
+
+interface McpUpstreamCommon {
+  /** The environment the policy sees for this upstream's calls. */
+  environment: string;
+  /** How long one upstream call may take. */
+  timeoutMs: number;
+}
+
+/** An MCP server whose tools the gateway offers as `<upstream>.<tool>`; its credentials stay here. */
+export type McpUpstream =
+  | (McpUpstreamCommon & {
+      transport: 'stdio';
+      command: string;
+      args: string[];
+      cwd?: string;
+      env: Record<string, string>;
+    })
+  | (McpUpstreamCommon & { transport: 'http'; url: string; headers: Record<string, string> });
+
+export interface McpConfig {
+  /** How long a call without a task waits for the request to end before answering "pending". */
+  waitSeconds: number;
+  tools: McpTool[];
+  upstreams: Record<string, McpUpstream>;
 }
