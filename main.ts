@@ -261,7 +261,13 @@ export async function startAirlock(
         executors,
         authenticate: createAuthenticator({
           apiKeys: config.apiKeys,
-          oidc: env.oidc ? { ...env.oidc, ...config.oidc } : undefined,
+          oidc: env.oidc
+            ? {
+                ...config.oidc,
+                ...env.oidc,
+                principalClaim: env.oidc.principalClaim ?? config.oidc?.principalClaim ?? 'email',
+              }
+            : undefined,
           onError: (err) => logger.warn({ err: String(err) }, 'authentication provider error'),
         }),
         masterKey,

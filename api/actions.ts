@@ -18,6 +18,7 @@ import { type Principal, requireRole } from './auth.js';
 import { openCursor, signCursor } from './cursor.js';
 import type { ApiDeps } from './deps.js';
 import { hashOf, requestIdFor } from './ids.js';
+import { agentFor } from './on-behalf-of.js';
 import { linksFor, presentAction } from './present.js';
 import { PROBLEM, ProblemError } from './problem.js';
 import {
@@ -204,7 +205,9 @@ export async function submitAction(
   rawBody: unknown,
   headerKey?: string,
 ): Promise<{ input: ActionRequestInput; created: boolean }> {
-  const body = actionRequestSchema.parse(rawBody) as ActionRequestBody;
+  const parsed = actionRequestSchema.parse(rawBody) as ActionRequestBody;
+  const agent = agentFor(principal, parsed.agent);
+  const body: ActionRequestBody = agent ? { ...parsed, agent } : parsed;
   if (headerKey && body.idempotencyKey && headerKey !== body.idempotencyKey) {
     throw new ProblemError({
       status: 400,

@@ -6,15 +6,21 @@ import type { RequestHandler } from 'express';
 import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
 import type { ApiKeyEntry, Role } from '../config/types.js';
 import { globToRegExp } from '../policy/glob.js';
+import { canonicalOrUndefined, canonicalPrincipal } from '../policy/identity.js';
 import { PROBLEM, ProblemError } from './problem.js';
 
 export interface Principal {
-  /** Lower-cased e-mail, service name, or mapped OIDC subject. */
+  /** Canonical (policy/identity.ts): an e-mail address, a service name, or a mapped OIDC subject. */
   id: string;
   roles: Role[];
   via: 'api-key' | 'oidc' | 'anonymous';
-  /** The human an agent acts for, when the credential says so (never a request body). */
+  /**
+   * The human the credential itself says this caller acts for (an API key's configured
+   * `onBehalfOf`, the subject of an OIDC token with an RFC 8693 `act` claim). Canonical.
+   */
   onBehalfOf?: string;
+  /** When the credential stops being valid (epoch ms): an OIDC token's `exp`. */
+  expiresAt?: number;
 }
 
 declare global {
@@ -31,7 +37,14 @@ export interface OidcOptions {
   issuer: string;
   audience: string;
   jwksUrl: string;
+  /**
+   * Claim holding the principal (default `email`, falling back to `sub` when absent). Taken from
+   * `email`, it counts only with `email_verified: true`, unless `trustUnverifiedEmail` says the
+   * issuer vouches for every address it puts there; any other claim must be one the issuer does
+   * not let users edit (`sub`, `oid`, `upn`).
+   */
   principalClaim?: string;
+  trustUnverifiedEmail?: boolean;
   rolesClaim?: string;
   subjects?: { match: string; principal?: string; roles: Role[] }[];
 }
@@ -99,7 +112,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       if (timingSafeEqual(presented, key.hash) && found === undefined) found = key.entry;
     }
     if (!found) throw unauthenticated('invalid or expired token');
-    return { id: found.principal, roles: [...found.roles], via: 'api-key' };
+    return {
+      id: found.principal,
+      roles: [...found.roles],
+      via: 'api-key',
+      ...(found.onBehalfOf ? { onBehalfOf: found.onBehalfOf } : {}),
+    };
   };
 
   const middleware: RequestHandler = async (req, _res, next) => {
@@ -157,20 +175,69 @@ function oidcVerifier(
       }
       throw unauthenticated('invalid or expired token');
     }
+    const principal = principalOf(payload, principalClaim, oidc.trustUnverifiedEmail === true);
+    if (!principal) throw unauthenticated('invalid or expired token');
     const sub = typeof payload.sub === 'string' ? payload.sub : undefined;
     const matched = sub === undefined ? [] : subjects.filter((s) => s.pattern.test(sub));
-    const claimed = claim(payload, principalClaim);
-    const fromClaim = typeof claimed === 'string' && claimed.trim() !== '' ? claimed.trim() : sub;
-    const id = matched.find((s) => s.principal !== undefined)?.principal ?? fromClaim;
-    if (!id) throw unauthenticated('invalid or expired token');
+    const id = matched.find((s) => s.principal !== undefined)?.principal ?? principal;
     const roles = new Set<Role>(rolesFrom(claim(payload, rolesClaim)));
     for (const s of matched) for (const r of s.roles) roles.add(r);
+    const expiresAt = typeof payload.exp === 'number' ? payload.exp * 1000 : undefined;
+    const actor = payload.act === undefined ? undefined : actorOf(payload.act);
+    if (payload.act !== undefined) {
+      // RFC 8693 delegation: the caller is the actor, acting for the token's subject. It may ask
+      // for that person, never decide or audit as them: those need the person's own token.
+      if (!actor || !id.includes('@')) throw unauthenticated('invalid or expired token');
+      return {
+        id: actor,
+        roles: roles.has('requester') || roles.has('admin') ? ['requester'] : [],
+        via: 'oidc',
+        onBehalfOf: id,
+        ...(expiresAt ? { expiresAt } : {}),
+      };
+    }
     return {
-      id: id.includes('@') ? id.toLowerCase() : id,
+      id,
       roles: KNOWN_ROLES.filter((r) => roles.has(r)),
       via: 'oidc',
+      ...(expiresAt ? { expiresAt } : {}),
     };
   };
+}
+
+/**
+ * The canonical principal a verified token names, or undefined (401). A claim that is not a
+ * clean identity (a newline, an invisible character) is refused, never cleaned up; an e-mail
+ * claim counts only when the issuer says it verified it.
+ */
+function principalOf(
+  payload: JWTPayload,
+  principalClaim: string,
+  trustUnverifiedEmail: boolean,
+): string | undefined {
+  const sub = payload.sub;
+  if (sub !== undefined && (typeof sub !== 'string' || !canonicalPrincipal(sub).ok)) return undefined;
+  const claimed = claim(payload, principalClaim);
+  if (claimed === undefined || claimed === null || claimed === '') {
+    return sub === undefined ? undefined : canonicalOrUndefined(sub);
+  }
+  if (typeof claimed !== 'string') return undefined;
+  if (principalClaim === 'email' && !trustUnverifiedEmail && !emailVerified(payload.email_verified)) {
+    return undefined;
+  }
+  return canonicalOrUndefined(claimed);
+}
+
+/** OIDC Core 5.1: a boolean; some issuers (older Cognito) send the string "true". */
+function emailVerified(value: unknown): boolean {
+  return value === true || value === 'true';
+}
+
+/** The current actor of an RFC 8693 `act` claim (its outermost `sub`), canonical. */
+function actorOf(act: unknown): string | undefined {
+  if (typeof act !== 'object' || act === null) return undefined;
+  const sub = (act as { sub?: unknown }).sub;
+  return typeof sub === 'string' ? canonicalOrUndefined(sub) : undefined;
 }
 
 /** The JWKS could not be fetched or read: the identity provider's fault, not the caller's. */

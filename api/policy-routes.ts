@@ -4,6 +4,7 @@ import { type Request, Router } from 'express';
 import { decisionForView, describePolicy, evaluatePolicy, type PolicyView } from '../policy/evaluate.js';
 import { requireRole } from './auth.js';
 import type { ApiDeps } from './deps.js';
+import { agentFor } from './on-behalf-of.js';
 import { evaluateSchema } from './schemas.js';
 
 export function policyRouter(deps: ApiDeps): Router {
@@ -13,8 +14,10 @@ export function policyRouter(deps: ApiDeps): Router {
   });
   router.post('/v1/policy/evaluate', requireRole('requester', 'approver', 'auditor'), (req, res) => {
     const body = evaluateSchema.parse(req.body);
+    const agent = agentFor(req.principal!, body.agent);
     const decision = evaluatePolicy(deps.policy.current(), {
       ...body,
+      ...(agent ? { agent } : {}),
       requester: body.requester ?? req.principal!.id,
       now: new Date().toISOString(),
     });

@@ -24,7 +24,18 @@ export interface AirlockEnv {
   policyPath: string;
   /** True with AIRLOCK_DEMO=true, or when neither AIRLOCK_CONFIG nor AIRLOCK_POLICY is set. */
   demoMode: boolean;
-  oidc?: { issuer: string; audience: string; jwksUrl: string };
+  oidc?: {
+    issuer: string;
+    audience: string;
+    jwksUrl: string;
+    /** OIDC_PRINCIPAL_CLAIM; unset: the service config's oidc.principalClaim, else `email`. */
+    principalClaim?: string;
+    /**
+     * OIDC_TRUST_UNVERIFIED_EMAIL=true: take the `email` claim without `email_verified: true`.
+     * Off by default: an address a user typed into their profile is not who they are.
+     */
+    trustUnverifiedEmail: boolean;
+  };
   temporal: {
     /** host:port of a real cluster; unset means the composition root starts a dev server. */
     address?: string;
@@ -223,6 +234,8 @@ const envSchema = z.object({
   OIDC_ISSUER: optional(httpUrl),
   OIDC_AUDIENCE: optional(nonEmpty),
   OIDC_JWKS_URL: optional(httpUrl),
+  OIDC_PRINCIPAL_CLAIM: optional(nonEmpty),
+  OIDC_TRUST_UNVERIFIED_EMAIL: optional(strictBoolean),
   TEMPORAL_ADDRESS: optional(hostPort),
   TEMPORAL_NAMESPACE: optional(nonEmpty),
   TEMPORAL_TASK_QUEUE: optional(nonEmpty),
@@ -341,7 +354,13 @@ function toAirlockEnv(raw: RawEnv): AirlockEnv {
   if (raw.AIRLOCK_MIGRATION_DATABASE_URL) env.migrationDatabaseUrl = raw.AIRLOCK_MIGRATION_DATABASE_URL;
   if (raw.AIRLOCK_ENCRYPTION_KEY) env.encryptionKey = raw.AIRLOCK_ENCRYPTION_KEY;
   if (raw.OIDC_ISSUER && raw.OIDC_AUDIENCE && raw.OIDC_JWKS_URL) {
-    env.oidc = { issuer: raw.OIDC_ISSUER, audience: raw.OIDC_AUDIENCE, jwksUrl: raw.OIDC_JWKS_URL };
+    env.oidc = {
+      issuer: raw.OIDC_ISSUER,
+      audience: raw.OIDC_AUDIENCE,
+      jwksUrl: raw.OIDC_JWKS_URL,
+      ...(raw.OIDC_PRINCIPAL_CLAIM ? { principalClaim: raw.OIDC_PRINCIPAL_CLAIM } : {}),
+      trustUnverifiedEmail: raw.OIDC_TRUST_UNVERIFIED_EMAIL ?? false,
+    };
   }
   if (raw.TEAMS_APP_ID && raw.TEAMS_APP_PASSWORD && raw.TEAMS_APP_TENANT_ID) {
     env.teams = {

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { type Canonical, canonicalAddress, canonicalPrincipal } from '../policy/identity.js';
 import { parseCallbackPattern } from './callback-allow.js';
 import { parseDuration } from './duration.js';
 import { ConfigError, formatPath, zodIssueLines } from './errors.js';
@@ -58,13 +59,20 @@ const roles = z
   .min(1, 'must name at least one role')
   .transform((list) => [...new Set(list)]);
 
+/** An identity in its canonical form (policy/identity.ts), the only form identities are compared in. */
+const identity = (canonicalise: (raw: string) => Canonical, what: string) =>
+  z.string({ error: `must be ${what}` }).transform((raw, ctx): string => {
+    const canonical = canonicalise(raw);
+    if (canonical.ok) return canonical.identity;
+    ctx.addIssue({ code: 'custom', message: `must be ${what}: ${canonical.reason}` });
+    return z.NEVER;
+  });
+
 const apiKey = z.strictObject({
-  principal: text('an e-mail address or a service name')
-    .toLowerCase()
-    .regex(
-      /^([^\s@]+@[^\s@]+\.[^\s@]+|[a-z0-9][a-z0-9._:/-]*)$/,
-      'must be an e-mail address or a service name (letters, digits and . _ - : /)',
-    ),
+  // Service names are lower-cased too: a key's principal is written by hand, once.
+  principal: identity((raw) => canonicalPrincipal(raw.toLowerCase()), 'an e-mail address or a service name'),
+  /** The human this key's caller always acts for (an agent's key): it wins over the body's agent.onBehalfOf. */
+  onBehalfOf: identity(canonicalAddress, 'an e-mail address').optional(),
   roles,
   sha256: z
     .string({ error: "must be the key's SHA-256 as 64 hex digits" })
@@ -144,13 +152,14 @@ const serviceSchema = z
     gate: z.strictObject({ tokenTtl: duration('10m'), completionTimeout: duration('1h') }).prefault({}),
     oidc: z
       .strictObject({
-        principalClaim: text('a claim name').default('email'),
+        /** Unset: OIDC_PRINCIPAL_CLAIM, else `email` (verified only; config/env.ts). */
+        principalClaim: text('a claim name').optional(),
         rolesClaim: text('a claim name').default('roles'),
         subjects: z
           .array(
             z.strictObject({
               match: text('a glob over the token subject'),
-              principal: text('a principal').optional(),
+              principal: identity(canonicalPrincipal, 'an e-mail address or a service name').optional(),
               roles,
             }),
           )
@@ -186,7 +195,10 @@ const serviceSchema = z
   })
   .transform(
     (c): ServiceConfig => ({
-      apiKeys: c.apiKeys satisfies ApiKeyEntry[],
+      apiKeys: c.apiKeys.map(
+        (k): ApiKeyEntry =>
+          k.onBehalfOf === undefined ? { principal: k.principal, roles: k.roles, sha256: k.sha256 } : k,
+      ),
       targets: c.targets,
       actions: [
         // An upstream's tools always run through mcp.call, ahead of any catch-all binding.

@@ -4,8 +4,11 @@
 export type Role = 'requester' | 'approver' | 'auditor' | 'admin';
 
 export interface ApiKeyEntry {
+  /** Canonical (policy/identity.ts). */
   principal: string;
   roles: Role[];
+  /** The human every request made with this key acts for (canonical address); the body cannot say otherwise. */
+  onBehalfOf?: string;
   /** SHA-256 (hex, lower case) of the key; the key itself is never stored. */
   sha256: string;
 }
@@ -57,8 +60,8 @@ export interface ServiceConfig {
     completionTimeoutMs: number;
   };
   oidc?: {
-    /** Claim holding the principal (default `email`, falls back to `sub`). */
-    principalClaim: string;
+    /** Claim holding the principal; unset: OIDC_PRINCIPAL_CLAIM, else `email` (falls back to `sub`). */
+    principalClaim?: string;
     /** Claim holding roles (default `roles`). */
     rolesClaim: string;
     /** Roles granted by subject glob, for issuers that carry no role claim (GitHub Actions). */

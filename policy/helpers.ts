@@ -3,6 +3,7 @@
 
 import type { LoadedPolicy } from './compile.js';
 import { formatDuration } from './duration.js';
+import { canonicalOrUndefined } from './identity.js';
 import type { ApprovalStage, ChannelDestination, IdentityMapping, PolicyDecision } from './types.js';
 
 export function identitiesFor(policy: LoadedPolicy): IdentityMapping[] {
@@ -26,13 +27,24 @@ export function identityForSlack(policy: LoadedPolicy, userId: string, teamId?: 
   )?.email;
 }
 
-/** Names of the groups `email` belongs to, sorted. */
+/** Names of the groups `email` belongs to, sorted (canonical forms compared; policy/identity.ts). */
 export function groupsOf(policy: LoadedPolicy, email: string): string[] {
-  const identity = email.toLowerCase();
+  const identity = canonicalOrUndefined(email);
+  if (identity === undefined) return [];
   return Object.entries(policy.policy.groups)
     .filter(([, members]) => members.includes(identity))
     .map(([name]) => name)
     .sort();
+}
+
+/** Whether the policy names this identity: in a group, or among the channel identities. */
+export function knownIdentity(policy: LoadedPolicy, email: string): boolean {
+  const identity = canonicalOrUndefined(email);
+  if (identity === undefined) return false;
+  return (
+    Object.values(policy.policy.groups).some((members) => members.includes(identity)) ||
+    policy.policy.identities.some((i) => i.email === identity)
+  );
 }
 
 export function channelsOf(policy: LoadedPolicy): ChannelDestination[] {

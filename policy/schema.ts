@@ -3,13 +3,18 @@
 
 import { z } from 'zod';
 import { DURATION_HINT, parseDuration } from './duration.js';
+import { canonicalAddress } from './identity.js';
 
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
-
-const email = z
-  .string()
-  .regex(EMAIL, { error: (iss) => `invalid e-mail address ${JSON.stringify(iss.input)}` })
-  .transform((value) => value.toLowerCase());
+/** A canonical identity (policy/identity.ts): what every comparison of identities uses. */
+const email = z.string().transform((value, ctx) => {
+  const canonical = canonicalAddress(value);
+  if (canonical.ok) return canonical.identity;
+  ctx.addIssue({
+    code: 'custom',
+    message: `invalid e-mail address ${JSON.stringify(value)}: ${canonical.reason}`,
+  });
+  return z.NEVER;
+});
 
 const duration = z
   .string({
@@ -122,8 +127,12 @@ export interface CrossIssue {
 export function stageIdentities(groups: Policy['groups'], approvers: readonly string[]): string[] {
   const identities = new Set<string>();
   for (const approver of approvers) {
-    if (approver.includes('@')) identities.add(approver.toLowerCase());
-    else for (const member of groups[approver] ?? []) identities.add(member.toLowerCase());
+    if (!approver.includes('@')) {
+      for (const member of groups[approver] ?? []) identities.add(member);
+      continue;
+    }
+    const direct = canonicalAddress(approver);
+    if (direct.ok) identities.add(direct.identity);
   }
   return [...identities].sort();
 }
@@ -164,7 +173,18 @@ function checkOutcome(policy: Pick<Policy, 'groups' | 'channels'>, outcome: Outc
     const here = [...at, 'stages', s];
     let unknownApprovers = 0;
     stage.approvers.forEach((approver, a) => {
-      if (approver.includes('@') || Object.hasOwn(policy.groups, approver)) return;
+      if (approver.includes('@')) {
+        const direct = canonicalAddress(approver);
+        if (!direct.ok) {
+          unknownApprovers += 1;
+          issues.push({
+            path: [...here, 'approvers', a],
+            message: `invalid e-mail address ${JSON.stringify(approver)}: ${direct.reason}`,
+          });
+        }
+        return;
+      }
+      if (Object.hasOwn(policy.groups, approver)) return;
       unknownApprovers += 1;
       issues.push({
         path: [...here, 'approvers', a],

@@ -1,6 +1,7 @@
 // The pure decision rules of SPEC 4: who may decide, and when a stage is approved or denied.
 // Plain functions over plain data, so they are unit-tested without Temporal and the workflow
 // only applies their verdicts.
+import { canonicalOrUndefined, sameForSelfApproval, sameIdentity } from '../policy/identity.js';
 import type { ApprovalStage, PolicyInput } from '../policy/types.js';
 import type {
   ActionRequestInput,
@@ -25,9 +26,6 @@ export interface DecisionContext {
 
 export type Verdict = { ok: true } | { ok: false; code: RefusalCode; detail: string };
 
-const same = (a: string | undefined, b: string | undefined): boolean =>
-  a !== undefined && b !== undefined && a.trim().toLowerCase() === b.trim().toLowerCase();
-
 /** Identities that count as "the requester" for the no-self-approval rule. */
 export function requesterIdentities(requester: string, agent?: AgentInfo): string[] {
   return [requester, agent?.onBehalfOf, agent?.name].filter((x): x is string => !!x && x.trim() !== '');
@@ -37,14 +35,18 @@ export function requesterIdentities(requester: string, agent?: AgentInfo): strin
 export function eligibleApprovers(stages: ApprovalStage[], stageIndex: number): Set<string> {
   const ids = new Set<string>();
   for (const stage of stages.slice(0, stageIndex + 1)) {
-    for (const id of stage.approverIdentities) ids.add(id.toLowerCase());
+    for (const id of stage.approverIdentities) {
+      const canonical = canonicalOrUndefined(id);
+      if (canonical !== undefined) ids.add(canonical);
+    }
   }
   return ids;
 }
 
 /** Whether this decision may be recorded; the first failing rule names the refusal. */
 export function judgeDecision(ctx: DecisionContext, input: DecisionInput): Verdict {
-  const who = input.approver.id.toLowerCase();
+  // Membership and "already decided" compare canonical forms exactly; a name that has none matches nobody.
+  const who = canonicalOrUndefined(input.approver.id);
   if (
     FINAL_STATUSES.includes(ctx.status) ||
     ctx.status === 'approved' ||
@@ -60,17 +62,20 @@ export function judgeDecision(ctx: DecisionContext, input: DecisionInput): Verdi
       detail: `the request is not waiting for a decision (${ctx.status})`,
     };
   }
-  if (requesterIdentities(ctx.requester, ctx.agent).some((id) => same(id, who))) {
+  // Self-approval over-matches on purpose (tags stripped, odd spellings folded): refusing is the safe side.
+  if (
+    requesterIdentities(ctx.requester, ctx.agent).some((id) => sameForSelfApproval(id, input.approver.id))
+  ) {
     return { ok: false, code: 'self_approval', detail: 'you cannot decide your own request' };
   }
-  if (!eligibleApprovers(ctx.stages, ctx.stageIndex).has(who)) {
+  if (who === undefined || !eligibleApprovers(ctx.stages, ctx.stageIndex).has(who)) {
     return {
       ok: false,
       code: 'not_an_approver',
       detail: 'you are not an approver of this request at its current stage',
     };
   }
-  if (ctx.decisions.some((d) => same(d.approver.id, who))) {
+  if (ctx.decisions.some((d) => sameIdentity(d.approver.id, who))) {
     return { ok: false, code: 'already_decided', detail: 'you have already decided this request' };
   }
   if (input.decision === 'deny' && ctx.denyReasonRequired && !input.reason?.trim()) {
@@ -87,7 +92,7 @@ export function tally(decisions: RecordedDecision[], stage: ApprovalStage): Tall
   for (const d of decisions) {
     if (d.decision === 'deny')
       return { outcome: 'denied', approvals: approvers.size, needed: stage.minApprovals };
-    approvers.add(d.approver.id.toLowerCase());
+    approvers.add(canonicalOrUndefined(d.approver.id) ?? d.approver.id);
   }
   const outcome = approvers.size >= stage.minApprovals ? 'approved' : 'pending';
   return { outcome, approvals: approvers.size, needed: stage.minApprovals };
@@ -101,7 +106,7 @@ export function judgeCancel(
   by: string,
   isAdmin: boolean,
 ): Verdict {
-  const mayCancel = isAdmin || same(requester, by) || same(agent?.onBehalfOf, by);
+  const mayCancel = isAdmin || sameIdentity(requester, by) || sameIdentity(agent?.onBehalfOf, by);
   if (!mayCancel)
     return { ok: false, code: 'not_requester', detail: 'only the requester or an admin can cancel' };
   if (status !== 'pending_approval' && status !== 'evaluating') {

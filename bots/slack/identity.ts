@@ -4,6 +4,7 @@
 // to a different Slack user) is refused with a reason, never guessed.
 import type { webApi } from '@slack/bolt';
 import { identityForSlack } from '../../policy/helpers.js';
+import { canonicalAddress } from '../../policy/identity.js';
 import type { LoadedPolicy } from '../../policy/load.js';
 import type { ChannelUser } from '../channel.js';
 
@@ -41,7 +42,7 @@ export class SlackIdentities {
     const who = `Slack user ${user.id}${user.teamId ? ` (team ${user.teamId})` : ''}`;
     const policy = this.policy.current();
     const mapped = identityForSlack(policy, user.id, user.teamId);
-    if (mapped) return { ok: true, identity: mapped.toLowerCase() };
+    if (mapped) return { ok: true, identity: mapped };
     if (policy.policy.identities.some((i) => i.slack?.userId === user.id)) {
       return { ok: false, detail: `${who} is mapped in the policy for another Slack workspace` };
     }
@@ -74,12 +75,22 @@ export class SlackIdentities {
     if (!sameTeam && !sameOrg) {
       return { ok: false, detail: `${who} belongs to another workspace; map it in the policy identities` };
     }
-    const email = info.profile?.email?.trim().toLowerCase();
-    if (!email) return { ok: false, detail: `${who} has no e-mail visible to Airlock (users:read.email)` };
+    const raw = info.profile?.email;
+    if (!raw?.trim())
+      return { ok: false, detail: `${who} has no e-mail visible to Airlock (users:read.email)` };
+    const canonical = canonicalAddress(raw);
+    if (!canonical.ok) {
+      return {
+        ok: false,
+        detail: `${who} has an e-mail Airlock cannot use as an identity (${canonical.reason})`,
+      };
+    }
+    const email = canonical.identity;
     if (info.is_email_confirmed === false) {
       return { ok: false, detail: `${who} has not confirmed the e-mail ${email}` };
     }
-    const claimed = policy.policy.identities.find((i) => i.email.toLowerCase() === email && i.slack);
+    // Policy e-mails are canonical already (policy/schema.ts), so plain equality compares canonical forms.
+    const claimed = policy.policy.identities.find((i) => i.email === email && i.slack);
     if (claimed && claimed.slack?.userId !== user.id) {
       return {
         ok: false,

@@ -2,7 +2,8 @@
 // tenant maps to exactly one canonical identity, through the policy's `identities` first and the
 // tenant directory (TeamsInfo.getMember: e-mail / UPN) second. Anything else is refused.
 import type { LoadedPolicy } from '../../policy/compile.js';
-import { identityForTeams } from '../../policy/helpers.js';
+import { identityForTeams, knownIdentity } from '../../policy/helpers.js';
+import { canonicalAddress } from '../../policy/identity.js';
 
 export interface DirectoryEntry {
   aadObjectId?: string;
@@ -22,11 +23,13 @@ export function tenantAllowed(allowedTenants: string[], tenantId: string | undef
 const same = (a: string | undefined, b: string | undefined) =>
   !!a && !!b && a.toLowerCase() === b.toLowerCase();
 
-/** Lower-cased e-mail-like names of a directory entry; guest UPNs (#EXT#) name no mailbox. */
+/** Canonical addresses of a directory entry (policy/identity.ts); guest UPNs (#EXT#) name no mailbox. */
 function candidates(entry: DirectoryEntry): string[] {
-  const names = [entry.email, entry.userPrincipalName]
-    .map((n) => n?.trim().toLowerCase())
-    .filter((n): n is string => !!n && /^[^\s@]+@[^\s@]+$/.test(n) && !n.includes('#ext#'));
+  const names = [entry.email, entry.userPrincipalName].flatMap((n) => {
+    if (!n || n.toLowerCase().includes('#ext#')) return [];
+    const canonical = canonicalAddress(n);
+    return canonical.ok ? [canonical.identity] : [];
+  });
   return [...new Set(names)];
 }
 
@@ -45,7 +48,7 @@ export async function resolveTeamsUser(
   }
   if (!user.aadObjectId) return { ok: false, why: 'unmapped', detail: 'the Teams user has no aadObjectId' };
   const mapped = identityForTeams(policy, user.aadObjectId);
-  if (mapped) return { ok: true, identity: mapped.toLowerCase(), via: 'policy' };
+  if (mapped) return { ok: true, identity: mapped, via: 'policy' };
 
   const entry = directory ? await directory() : undefined;
   if (!entry || !same(entry.aadObjectId, user.aadObjectId)) {
@@ -60,12 +63,12 @@ export async function resolveTeamsUser(
   }
   // An address the policy maps to another Teams user is not this user's to claim.
   const names = candidates(entry).filter(
-    (n) => !policy.policy.identities.some((i) => i.email.toLowerCase() === n && i.teams),
+    (n) => !policy.policy.identities.some((i) => i.email === n && i.teams),
   );
   if (names.length === 1) return { ok: true, identity: names[0]!, via: 'directory' };
   if (names.length === 0)
     return { ok: false, why: 'unmapped', detail: 'the directory entry has no usable e-mail' };
-  const known = names.filter((n) => knownToPolicy(policy, n));
+  const known = names.filter((n) => knownIdentity(policy, n));
   if (known.length === 1) return { ok: true, identity: known[0]!, via: 'directory' };
   return {
     ok: false,
@@ -74,14 +77,11 @@ export async function resolveTeamsUser(
   };
 }
 
-function knownToPolicy(policy: LoadedPolicy, email: string): boolean {
-  return (
-    Object.values(policy.policy.groups).some((members) => members.includes(email)) ||
-    policy.policy.identities.some((i) => i.email.toLowerCase() === email)
-  );
-}
-
 /** Whether an identity may link conversations: a member of some approver group. */
 export function mayLink(policy: LoadedPolicy, identity: string): boolean {
-  return Object.values(policy.policy.groups).some((members) => members.includes(identity));
+  const canonical = canonicalAddress(identity);
+  return (
+    canonical.ok &&
+    Object.values(policy.policy.groups).some((members) => members.includes(canonical.identity))
+  );
 }

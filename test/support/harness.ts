@@ -17,6 +17,8 @@ import { createTestDatabase, type TestDatabase } from './postgres.js';
 export interface Principal {
   principal: string;
   roles: string[];
+  /** The human this principal's API key always acts for (apiKeys[].onBehalfOf). */
+  onBehalfOf?: string;
 }
 
 export interface HarnessOptions {
@@ -57,7 +59,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const apiKeyLines = opts.principals.map((p) => {
     const key = generateApiKey('test');
     keys[p.principal] = key;
-    return `  - { principal: ${p.principal}, roles: [${p.roles.join(', ')}], sha256: ${hashApiKey(key)} }`;
+    const behalf = p.onBehalfOf ? `, onBehalfOf: ${p.onBehalfOf}` : '';
+    return `  - { principal: ${p.principal}, roles: [${p.roles.join(', ')}], sha256: ${hashApiKey(key)}${behalf} }`;
   });
   writeFileSync(join(dir, 'policy.yaml'), opts.policy);
   writeFileSync(join(dir, 'airlock.yaml'), `apiKeys:\n${apiKeyLines.join('\n')}\n${opts.config}`);

@@ -112,14 +112,21 @@ describe('OIDC', () => {
     const token = await issuer.sign({
       sub: 'u-1',
       email: 'Dana@Example.com',
+      email_verified: true,
       roles: ['approver', 'superuser'],
     });
     expect(await auth.authenticate({ authorization: `Bearer ${token}` })).toEqual({
       id: 'dana@example.com',
       roles: ['approver'],
       via: 'oidc',
+      expiresAt: expect.any(Number),
     });
-    const spaced = await issuer.sign({ sub: 'u-2', email: 'a@example.com', roles: 'auditor approver' });
+    const spaced = await issuer.sign({
+      sub: 'u-2',
+      email: 'a@example.com',
+      email_verified: true,
+      roles: 'auditor approver',
+    });
     expect((await auth.authenticate({ authorization: `Bearer ${spaced}` })).roles).toEqual([
       'approver',
       'auditor',
@@ -128,23 +135,105 @@ describe('OIDC', () => {
 
   it('adds roles (and a principal) from subject globs, falling back to sub', async () => {
     const gha = await issuer.sign({ sub: 'repo:acme/deploy:ref:refs/heads/main' });
-    expect(await auth.authenticate({ authorization: `Bearer ${gha}` })).toEqual({
+    expect(await auth.authenticate({ authorization: `Bearer ${gha}` })).toMatchObject({
       id: 'github:acme/deploy',
       roles: ['requester'],
       via: 'oidc',
     });
     const user = await issuer.sign({ sub: 'user:eve@example.com', roles: ['approver'] });
-    expect(await auth.authenticate({ authorization: `Bearer ${user}` })).toEqual({
+    expect(await auth.authenticate({ authorization: `Bearer ${user}` })).toMatchObject({
       id: 'user:eve@example.com',
       roles: ['approver', 'auditor'],
       via: 'oidc',
     });
     const other = await issuer.sign({ sub: 'repo:acme/other:ref:refs/heads/main' });
-    expect(await auth.authenticate({ authorization: `Bearer ${other}` })).toEqual({
+    expect(await auth.authenticate({ authorization: `Bearer ${other}` })).toMatchObject({
       id: 'repo:acme/other:ref:refs/heads/main',
       roles: [],
       via: 'oidc',
     });
+  });
+
+  it('takes an e-mail claim only when the issuer verified it', async () => {
+    const unverified = await issuer.sign({
+      sub: 'u-9',
+      email: 'Dana@Example.com ',
+      email_verified: false,
+      roles: ['approver'],
+    });
+    expect(await refusal(auth, { authorization: `Bearer ${unverified}` })).toMatchObject({
+      status: 401,
+      detail: 'invalid or expired token',
+    });
+    const silent = await issuer.sign({ sub: 'u-9', email: 'dana@example.com', roles: ['approver'] });
+    expect((await refusal(auth, { authorization: `Bearer ${silent}` })).status).toBe(401);
+    const verified = await issuer.sign({
+      sub: 'u-9',
+      email: 'Dana@Example.com ',
+      email_verified: true,
+      roles: ['approver'],
+    });
+    expect((await auth.authenticate({ authorization: `Bearer ${verified}` })).id).toBe('dana@example.com');
+    // An operator whose issuer vouches for every address may say so; an immutable claim needs no flag.
+    const trusting = createAuthenticator({
+      apiKeys: [],
+      oidc: {
+        issuer: issuer.issuer,
+        audience: issuer.audience,
+        jwksUrl: issuer.jwksUrl,
+        trustUnverifiedEmail: true,
+      },
+    });
+    expect((await trusting.authenticate({ authorization: `Bearer ${unverified}` })).id).toBe(
+      'dana@example.com',
+    );
+    const byOid = createAuthenticator({
+      apiKeys: [],
+      oidc: {
+        issuer: issuer.issuer,
+        audience: issuer.audience,
+        jwksUrl: issuer.jwksUrl,
+        principalClaim: 'upn',
+      },
+    });
+    const upn = await issuer.sign({ sub: 'u-9', upn: 'Dana@Example.com', email: 'x@evil.test' });
+    expect((await byOid.authenticate({ authorization: `Bearer ${upn}` })).id).toBe('dana@example.com');
+  });
+
+  it.each([
+    ['a sub with a newline', { sub: 'u-1\nadmin' }],
+    ['a sub with a carriage return', { sub: 'u-1\r' }],
+    ['a sub with a zero-width space', { sub: 'u\u200b1' }],
+    ['a sub that is not a string', { sub: 42 as unknown as string }],
+    ['an e-mail with a newline', { sub: 'u-1', email: 'dana@example.com\n', email_verified: true }],
+    ['an e-mail with a bidi override', { sub: 'u-1', email: '\u202edana@example.com', email_verified: true }],
+    ['a mailto: e-mail', { sub: 'u-1', email: 'mailto:dana@example.com', email_verified: true }],
+  ])('refuses a token with %s (401)', async (_what, claims) => {
+    const token = await issuer.sign({ ...claims, roles: ['approver'] });
+    expect(await refusal(auth, { authorization: `Bearer ${token}` })).toMatchObject({ status: 401 });
+  });
+
+  it('an RFC 8693 act claim: the actor is the caller, acting for the subject, and may only ask', async () => {
+    const delegated = await issuer.sign({
+      sub: 'u-1',
+      email: 'dana@example.com',
+      email_verified: true,
+      roles: ['approver', 'requester'],
+      act: { sub: 'agent:deploy-bot' },
+    });
+    expect(await auth.authenticate({ authorization: `Bearer ${delegated}` })).toMatchObject({
+      id: 'agent:deploy-bot',
+      onBehalfOf: 'dana@example.com',
+      roles: ['requester'],
+    });
+    const badActor = await issuer.sign({
+      sub: 'u-1',
+      email: 'dana@example.com',
+      email_verified: true,
+      roles: ['requester'],
+      act: { sub: 'agent\nx' },
+    });
+    expect((await refusal(auth, { authorization: `Bearer ${badActor}` })).status).toBe(401);
   });
 
   it.each([

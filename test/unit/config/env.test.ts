@@ -85,7 +85,18 @@ describe('parseEnv', () => {
       issuer: full.OIDC_ISSUER,
       audience: 'airlock',
       jwksUrl: full.OIDC_JWKS_URL,
+      trustUnverifiedEmail: false,
     });
+    // Secure by default: an unverified e-mail claim is no identity unless the operator says so.
+    expect(
+      parseEnv({ ...full, OIDC_PRINCIPAL_CLAIM: 'oid', OIDC_TRUST_UNVERIFIED_EMAIL: 'true' }).oidc,
+    ).toMatchObject({
+      principalClaim: 'oid',
+      trustUnverifiedEmail: true,
+    });
+    expect(errorOf({ ...full, OIDC_TRUST_UNVERIFIED_EMAIL: 'yes' }).issues).toEqual([
+      'OIDC_TRUST_UNVERIFIED_EMAIL: must be one of true, false, 1, 0, got "yes"',
+    ]);
     const err = errorOf({ OIDC_ISSUER: full.OIDC_ISSUER });
     expect(err.issues).toHaveLength(2);
     expect(err.issues[0]).toMatch(/^OIDC_AUDIENCE: is not set, but OIDC_ISSUER is/);

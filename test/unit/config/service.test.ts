@@ -90,7 +90,6 @@ oidc:
     expect(config.grants).toEqual({ defaultTtlMs: 300_000, maxTtlMs: 3_600_000 });
     expect(config.gate).toEqual({ tokenTtlMs: 120_000, completionTimeoutMs: 7_200_000 });
     expect(config.oidc).toEqual({
-      principalClaim: 'email',
       rolesClaim: 'roles',
       subjects: [
         { match: 'repo:acme/*:ref:refs/heads/main', principal: 'github:acme', roles: ['requester'] },
@@ -105,6 +104,28 @@ oidc:
       {},
     );
     expect(config.apiKeys).toEqual([{ principal: 'dana@example.com', roles: ['approver'], sha256: H1 }]);
+  });
+
+  it('keeps principals and onBehalfOf canonical, and refuses identities that have no canonical form', () => {
+    const config = parseServiceConfig(
+      `${MINIMAL}apiKeys: [{ principal: agent-7, roles: [requester], sha256: ${H1}, onBehalfOf: "ｄａｎａ@Example.com." }]\n`,
+      'airlock.yaml',
+      {},
+    );
+    expect(config.apiKeys).toEqual([
+      { principal: 'agent-7', roles: ['requester'], sha256: H1, onBehalfOf: 'dana@example.com' },
+    ]);
+    const bad = errorOf(
+      `${MINIMAL}apiKeys: [{ principal: "ci\u200b@example.com", roles: [requester], sha256: ${H1}, onBehalfOf: "mailto:dana@example.com" }]\n`,
+    );
+    expect(bad.issues).toEqual([
+      expect.stringMatching(
+        /apiKeys\[0\]\.principal: must be an e-mail address or a service name: contains an invisible/,
+      ),
+      expect.stringMatching(
+        /apiKeys\[0\]\.onBehalfOf: must be an e-mail address: must be a plain address, without mailto:/,
+      ),
+    ]);
   });
 
   it('names the file, field path and variable of an unset environment variable', () => {

@@ -221,6 +221,29 @@ describe('judgeDecision: order of precedence', () => {
   });
 });
 
+describe('judgeDecision: look-alike identities cannot approve their own request', () => {
+  // The API refuses or canonicalises these at submit; the rules refuse them whatever reaches them.
+  it.each([
+    'ｄａｎａ@example.com',
+    'dana\u200b@example.com',
+    'dana@example.com.',
+    'mailto:dana@example.com',
+    'dana+x@example.com',
+  ])('onBehalfOf %j: dana@example.com is refused as self-approval', (onBehalfOf) => {
+    expect(codeOf(ctx({ agent: { onBehalfOf } }), input('dana@example.com'))).toBe('self_approval');
+  });
+
+  it('a tagged approver is not the member her plain address is, but still the requester', () => {
+    expect(codeOf(ctx(), input('dana+x@example.com'))).toBe('not_an_approver');
+    expect(codeOf(ctx({ requester: 'dana@example.com' }), input('dana+x@example.com'))).toBe('self_approval');
+  });
+
+  it('an approver id with an invisible character is nobody', () => {
+    expect(codeOf(ctx(), input('dana\u200b@example.com'))).toBe('not_an_approver');
+    expect(codeOf(ctx(), input('ｄａｎａ@example.com'))).toBe('ok');
+  });
+});
+
 describe('judgeDecision: identities compare case-insensitively', () => {
   it.each<[string, Partial<DecisionContext>, DecisionInput, RefusalCode | 'ok']>([
     ['requester in another case', { requester: 'CI@Example.com' }, input('ci@example.com'), 'self_approval'],

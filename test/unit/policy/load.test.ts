@@ -80,6 +80,23 @@ describe('parsePolicy', () => {
     expect(policy.policy.identities[0]!.email).toBe('dana@example.com');
   });
 
+  it('keeps identities in their canonical form, and refuses those that have none', () => {
+    const doc = base();
+    doc.groups = { dba: ['ｄａｎａ@example.com', 'dev@example.com.'], security: ['sec@example.com'] };
+    const policy = parsePolicy(stringify(doc), 'p.yaml');
+    expect(policy.policy.groups.dba).toEqual(['dana@example.com', 'dev@example.com']);
+    for (const bad of ['dana\u200b@example.com', 'mailto:dana@example.com', 'dаna@example.com']) {
+      const broken = base();
+      broken.groups = { dba: [bad], security: ['sec@example.com'] };
+      expect(() => parsePolicy(stringify(broken), 'p.yaml')).toThrow(
+        /groups\.dba\[0\].*invalid e-mail address/,
+      );
+    }
+    const direct = base();
+    (direct.rules as Doc[])[1]!.stages = [{ approvers: ['mailto:sec@example.com'], timeout: '15m' }];
+    expect(() => parsePolicy(stringify(direct), 'p.yaml')).toThrow(/approvers\[0\].*without mailto/);
+  });
+
   it('changes the version when the content changes, even by a comment', () => {
     const a = parsePolicy(SPEC_POLICY, 'p.yaml');
     const b = parsePolicy(`${SPEC_POLICY}# tweak\n`, 'p.yaml');
