@@ -96,6 +96,8 @@ const httpTarget = z
       .int('must be a whole number of bytes')
       .positive('must be positive')
       .default(65536),
+    // For targets whose answers may carry what requester and approvers must not read.
+    returnBody: z.boolean({ error: 'must be true or false' }).default(true),
   })
   .transform(
     (t): Target => ({
@@ -104,6 +106,7 @@ const httpTarget = z
       headers: t.headers,
       timeoutMs: t.timeout,
       maxResponseBytes: t.maxResponseBytes,
+      ...(t.returnBody ? {} : { returnBody: false }),
     }),
   );
 

@@ -21,6 +21,8 @@ export interface HttpTarget {
   timeoutMs: number;
   /** Response body bytes kept in the result. */
   maxResponseBytes: number;
+  /** False: the result holds the status and the body's size, never the body (default true). */
+  returnBody?: boolean;
 }
 
 export interface PostgresTarget {

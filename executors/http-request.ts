@@ -1,10 +1,11 @@
 // `http.request`: one approved HTTP call to a configured target (base URL + secret headers).
-// The path cannot escape the base URL, the target's secrets never reach the result, and
+// The path cannot escape the base URL, the target's secrets never reach the result (not even
+// echoed in an encoded form; a target may also withhold its bodies: `returnBody: false`), and
 // `Idempotency-Key` lets the target deduplicate a retried activity.
 import { z } from 'zod';
 import type { HttpTarget, Target } from '../config/types.js';
 import type { ExecutionResult } from '../workflows/types.js';
-import { redact, secretVariants } from './redact.js';
+import { maxEncodedLength, redact, secretVariants } from './redact.js';
 import { type ExecutionContext, type Executor, ExecutorError, failure } from './types.js';
 
 const HOP_BY_HOP = new Set([
@@ -116,9 +117,19 @@ function encodeBody(p: HttpRequestParameters, headers: Headers): string | undefi
   return JSON.stringify(p.body);
 }
 
-/** Reads at most `limit` bytes of the body, then cancels the rest of the stream. */
-async function readBounded(res: Response, limit: number): Promise<{ bytes: Uint8Array; truncated: boolean }> {
-  if (res.body === null) return { bytes: new Uint8Array(0), truncated: false };
+/** Counted, not kept, past this size when the target withholds its bodies. */
+const MAX_COUNTED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads at most `limit` bytes of the body, then cancels the rest of the stream. With `keep`
+ * false nothing is kept, only counted.
+ */
+async function readBounded(
+  res: Response,
+  limit: number,
+  keep = true,
+): Promise<{ bytes: Uint8Array; size: number; truncated: boolean }> {
+  if (res.body === null) return { bytes: new Uint8Array(0), size: 0, truncated: false };
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -126,7 +137,7 @@ async function readBounded(res: Response, limit: number): Promise<{ bytes: Uint8
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    chunks.push(value);
+    if (keep) chunks.push(value);
     size += value.byteLength;
     if (size > limit) {
       truncated = true;
@@ -134,7 +145,7 @@ async function readBounded(res: Response, limit: number): Promise<{ bytes: Uint8
       break;
     }
   }
-  return { bytes: Buffer.concat(chunks), truncated };
+  return { bytes: Buffer.concat(chunks), size, truncated };
 }
 
 /** UTF-8 text of at most `max` bytes, without a broken trailing character. */
@@ -184,22 +195,31 @@ async function execute(ctx: ExecutionContext): Promise<ExecutionResult> {
   const signal = ctx.signal ? AbortSignal.any([timeout, ctx.signal]) : timeout;
   let status: number;
   let contentType: string | null;
-  let read: { bytes: Uint8Array; truncated: boolean };
+  let read: { bytes: Uint8Array; size: number; truncated: boolean };
+  const returnBody = target.returnBody !== false;
   // Read a little past the limit so that a secret echoed across the cut is still redacted whole.
-  const slack = Math.max(0, ...secrets.map((s) => Buffer.byteLength(s)));
+  const slack = maxEncodedLength(secrets);
   try {
     const res = await fetch(url, { method: p.method, headers, body, redirect: 'manual', signal });
     status = res.status;
     contentType = res.headers.get('content-type');
-    read = await readBounded(res, target.maxResponseBytes + slack);
+    read = returnBody
+      ? await readBounded(res, target.maxResponseBytes + slack)
+      : await readBounded(res, MAX_COUNTED_BYTES, false);
   } catch (err) {
     throw describeFetchError(err, timeout.aborted);
   }
+  if (!returnBody)
+    return resultOf(status, { status, bodyBytes: read.size, truncated: read.truncated, bodyWithheld: true });
   const full = redact(new TextDecoder('utf-8').decode(read.bytes, { stream: true }), secrets);
   const fullBytes = Buffer.from(full, 'utf8');
   const truncated = read.truncated || fullBytes.byteLength > target.maxResponseBytes;
   const text = utf8Prefix(fullBytes, target.maxResponseBytes);
-  const output = { status, body: text, truncated, contentType };
+  const output = { status, body: text, truncated, contentType: contentType && redact(contentType, secrets) };
+  return resultOf(status, output);
+}
+
+function resultOf(status: number, output: Record<string, unknown>): ExecutionResult {
   if (status >= 500) throw new ExecutorError('http_5xx', `the target answered ${status}`, true);
   if (status >= 200 && status < 300) return { ok: true, output };
   return failure('http_status', `the target answered ${status}`, output);

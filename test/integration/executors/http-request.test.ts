@@ -155,6 +155,88 @@ describe('http.request', () => {
     expect(JSON.stringify(cut)).not.toContain(SECRET.slice(0, 8));
   });
 
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  const escaped = (text: string) =>
+    [...text].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+  it.each([
+    ['base64', (h: string) => b64(h)],
+    ['base64 of the header line', (h: string) => b64(`authorization: ${h}`)],
+    [
+      'base64 of all headers as JSON',
+      (h: string) => b64(JSON.stringify({ accept: '*/*', authorization: h })),
+    ],
+    ['url-safe base64', (h: string) => Buffer.from(h).toString('base64url')],
+    ['hex', (h: string) => Buffer.from(h).toString('hex')],
+    ['upper-case hex', (h: string) => Buffer.from(h).toString('hex').toUpperCase()],
+    ['upper case', (h: string) => h.toUpperCase()],
+    ['lower case', (h: string) => h.toLowerCase()],
+    ['JSON \\u escapes', (h: string) => `{"auth":"${escaped(h)}"}`],
+    ['some \\u escapes', (h: string) => h.replace(/[a-f]/g, (c) => escaped(c))],
+    ['percent-encoding', (h: string) => encodeURIComponent(h)],
+    [
+      'percent-encoding of every byte',
+      (h: string) => [...Buffer.from(h)].map((b) => `%${b.toString(16)}`).join(''),
+    ],
+  ])('never returns a secret header echoed as %s', async (_how, encode) => {
+    target.maxResponseBytes = 10_000;
+    fake.respondWith((call) => ({
+      status: 200,
+      body: `echo: ${encode(String(call.headers.authorization))} / ${encode(String(call.headers['x-tenant-secret']))}`,
+    }));
+    const r = await httpRequestExecutor.execute(ctx({ method: 'GET', path: '/echo' }));
+    const body = String(r.output?.body);
+    expect(body).toMatch(/^echo: .*\[redacted\].* \/ .*\[redacted\]/);
+    for (const secret of [SECRET, 'tenant-secret-42']) {
+      const decoded = [
+        body,
+        ...body.split(/[^A-Za-z0-9+/=_-]+/).map((w) => Buffer.from(w, 'base64').toString('latin1')),
+      ];
+      const plain = decoded.join(' ').toLowerCase();
+      expect(plain).not.toContain(secret.slice(4, -4).toLowerCase());
+      expect(decodeURIComponent(JSON.parse(`"${body.replace(/"/g, '\\"')}"`)).toLowerCase()).not.toContain(
+        secret.slice(4, -4).toLowerCase(),
+      );
+      expect(body.toLowerCase()).not.toContain(Buffer.from(secret).toString('hex').slice(8, -8));
+    }
+  });
+
+  it('redacts the user:password of Basic credentials, decoded or not', async () => {
+    target.headers = { Authorization: `Basic ${b64('svc-user:Pa55-w0rd-long')}` };
+    target.maxResponseBytes = 10_000;
+    fake.respondWith(() => ({
+      status: 200,
+      body: 'as sent: svc-user:Pa55-w0rd-long, password pa55-w0rd-long, re-encoded c3ZjLXVzZXI6UGE1NS13MHJkLWxvbmc=',
+    }));
+    const r = await httpRequestExecutor.execute(ctx({ method: 'GET', path: '/echo' }));
+    expect(r.output?.body).toBe('as sent: [redacted], password [redacted], re-encoded [redacted]');
+  });
+
+  it('returns only the status and the size when the target withholds its bodies', async () => {
+    target.returnBody = false;
+    fake.respondWith((call) => ({
+      status: 200,
+      body: `${b64(String(call.headers.authorization))}${'x'.repeat(5000)}`,
+    }));
+    const r = await httpRequestExecutor.execute(ctx({ method: 'GET', path: '/echo' }));
+    expect(r).toEqual({
+      ok: true,
+      output: {
+        status: 200,
+        bodyBytes: b64(`Bearer ${SECRET}`).length + 5000,
+        truncated: false,
+        bodyWithheld: true,
+      },
+    });
+    fake.respondWith(() => ({ status: 404, body: 'no such thing' }));
+    const missing = await httpRequestExecutor.execute(ctx({ method: 'GET', path: '/gone' }, 'req-http-5'));
+    expect(missing).toMatchObject({
+      ok: false,
+      error: { type: 'http_status' },
+      output: { status: 404, bodyBytes: 13 },
+    });
+    expect(missing.output).not.toHaveProperty('body');
+  });
+
   it('refuses invalid parameters at execution too, without calling the target', async () => {
     const r = await httpRequestExecutor.execute(ctx({ method: 'GET', path: '/a/../../admin' }));
     expect(r).toMatchObject({ ok: false, error: { type: 'invalid_parameters' } });

@@ -85,6 +85,7 @@ oidc:
       {},
     );
     expect(config.targets.api).toMatchObject({ timeoutMs: 90_000, maxResponseBytes: 1024 });
+    expect(config.targets.api).not.toHaveProperty('returnBody');
     expect(config.targets.pg).toMatchObject({ statementTimeoutMs: 500 });
     expect(config.callbacks.allow).toEqual(['https://ci.example.com/*']);
     expect(config.grants).toEqual({ defaultTtlMs: 300_000, maxTtlMs: 3_600_000 });
@@ -171,6 +172,17 @@ oidc:
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('lets an http target withhold its response bodies, and refuses anything but a boolean', () => {
+    const target = (value: string) =>
+      `${MINIMAL}targets:\n  t: { type: http, baseUrl: "http://h", returnBody: ${value} }\n`;
+    expect(parseServiceConfig(target('false'), 'airlock.yaml', {}).targets.t).toMatchObject({
+      returnBody: false,
+    });
+    expect(errorOf(target('"no"')).issues).toEqual([
+      'airlock.yaml: targets.t.returnBody: must be true or false (line 3)',
+    ]);
   });
 
   it('refuses unknown keys, at any depth', () => {
