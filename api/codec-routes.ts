@@ -28,6 +28,7 @@ import {
   PAGE_HEADERS,
   type PageContext,
   sessionCookie,
+  sessionExpiry,
   sessionPage,
   sessionTokenFrom,
   sha256Hex,
@@ -249,17 +250,26 @@ export function codecRouter(deps: ApiDeps, evidence: ApiEvidenceDeps): Router {
           detail: `${principal.id} may not read payloads: a codec session requires the role ${CODEC_ROLES.decode.join(' or ')}`,
         });
       }
+      const now = Date.now();
+      const expiresAt = sessionExpiry(now, ttlMs, principal.expiresAt);
+      if (expiresAt === undefined) {
+        throw new ProblemError({
+          status: 401,
+          type: PROBLEM.unauthenticated,
+          detail: 'invalid or expired token',
+        });
+      }
       const session: CodecSession = {
         principal: principal.id,
         roles,
-        expiresAt: Date.now() + ttlMs,
+        expiresAt,
         ...(principal.via === 'api-key' ? { keyBinding: keyBinding(sessionKey, sha256Hex(credential)) } : {}),
       };
       res.append(
         'Set-Cookie',
         sessionCookie(signCodecSession(sessionKey, session), {
           secure,
-          maxAgeSeconds: Math.floor(ttlMs / 1000),
+          maxAgeSeconds: Math.floor((expiresAt - now) / 1000),
         }),
       );
       deps.logger.info(

@@ -107,6 +107,16 @@ export interface CookieOptions {
   maxAgeSeconds: number;
 }
 
+/**
+ * When a session made now ends: after its TTL, and never after the credential it was made from
+ * (an OIDC token's `exp`), so a 60-second token cannot buy an 8-hour cookie. Undefined when the
+ * credential has (next to) no life left: such a token makes no session at all.
+ */
+export function sessionExpiry(now: number, ttlMs: number, credentialExpiresAt?: number): number | undefined {
+  const end = Math.min(now + ttlMs, credentialExpiresAt ?? Number.POSITIVE_INFINITY);
+  return end - now >= 1000 ? end : undefined;
+}
+
 /** HttpOnly, SameSite=Strict, only ever sent to /codec. */
 export function sessionCookie(value: string, opts: CookieOptions): string {
   return [
