@@ -41,12 +41,93 @@ export function sqlStateOf(err: unknown): string | undefined {
 /** Retryable for transport trouble and transient states; otherwise undefined (a final failure). */
 export function transientError(err: unknown, secrets: readonly string[]): ExecutorError | undefined {
   const code = sqlStateOf(err);
-  const message = redact(err instanceof Error ? err.message : String(err), secrets);
-  if (code === undefined)
+  if (code === undefined) {
+    // No SQLSTATE: the client's own error (refused, reset, timed out), which holds no row data.
+    const message = redact(err instanceof Error ? err.message : String(err), secrets);
     return new ExecutorError('connection_error', `database connection failed: ${message}`, true);
+  }
   if (isTransientSqlState(code))
-    return new ExecutorError('transient_database_error', `${code}: ${message}`, true);
+    return new ExecutorError('transient_database_error', `${code}: ${sqlErrorSummary(err, secrets)}`, true);
   return undefined;
+}
+
+// PostgreSQL's message, DETAIL and CONTEXT carry values, not only names: `Key (id)=(42) already
+// exists`, `Failing row contains (...)`, `invalid input syntax for type integer: "<a value>"` (so
+// `CAST(password AS int)` would read a column through the error). A result that requesters and
+// approvers read says what went wrong with the SQLSTATE, the condition's name and the schema
+// objects involved; the server's words stay in the target's own log.
+const SQL_CONDITIONS: Record<string, string> = {
+  '0A000': 'feature not supported',
+  '21000': 'cardinality violation',
+  '22001': 'string data right truncation',
+  '22003': 'numeric value out of range',
+  '22007': 'invalid datetime format',
+  '22008': 'datetime field overflow',
+  '22012': 'division by zero',
+  '22P02': 'invalid text representation',
+  '23502': 'not-null violation',
+  '23503': 'foreign key violation',
+  '23505': 'unique violation',
+  '23514': 'check violation',
+  '23P01': 'exclusion violation',
+  '25P02': 'in failed SQL transaction',
+  '40001': 'serialization failure',
+  '40P01': 'deadlock detected',
+  '42501': 'insufficient privilege',
+  '42601': 'syntax error',
+  '42703': 'undefined column',
+  '42704': 'undefined object',
+  '42710': 'duplicate object',
+  '42804': 'datatype mismatch',
+  '42883': 'undefined function',
+  '42P01': 'undefined table',
+  '42P07': 'duplicate table',
+  '55P03': 'lock not available',
+  '57014': 'query canceled',
+  P0001: 'raised exception',
+};
+const SQL_CLASSES: Record<string, string> = {
+  '08': 'connection exception',
+  '0A': 'feature not supported',
+  '21': 'cardinality violation',
+  '22': 'data exception',
+  '23': 'integrity constraint violation',
+  '25': 'invalid transaction state',
+  '28': 'invalid authorization',
+  '2B': 'dependent objects still exist',
+  '38': 'external routine exception',
+  '39': 'external routine invocation exception',
+  '40': 'transaction rollback',
+  '42': 'syntax error or access rule violation',
+  '44': 'WITH CHECK OPTION violation',
+  '53': 'insufficient resources',
+  '54': 'program limit exceeded',
+  '55': 'object not in prerequisite state',
+  '57': 'operator intervention',
+  P0: 'PL/pgSQL error',
+  XX: 'internal error',
+};
+
+/**
+ * What a final SQL error may say to the people who read the request: the condition's name (from
+ * the SQLSTATE) and the schema objects PostgreSQL names in its own fields (constraint, table,
+ * column, type) and the position in the statement. Never the message, DETAIL, HINT or CONTEXT.
+ */
+export function sqlErrorSummary(err: unknown, secrets: readonly string[]): string {
+  const code = sqlStateOf(err) ?? '';
+  const condition = SQL_CONDITIONS[code] ?? SQL_CLASSES[code.slice(0, 2)] ?? 'database error';
+  if (!(err instanceof pg.DatabaseError)) return condition;
+  const names = (
+    [
+      ['constraint', err.constraint],
+      ['table', err.table],
+      ['column', err.column],
+      ['type', err.dataType],
+    ] as const
+  ).flatMap(([what, name]) => (name ? [`${what} ${JSON.stringify(name)}`] : []));
+  const position = err.position ? [`at character ${err.position}`] : [];
+  const where = [...names, ...position];
+  return redact(where.length > 0 ? `${condition} (${where.join(', ')})` : condition, secrets);
 }
 
 /** Connects (bounded time), aborting the connection when `signal` fires. */

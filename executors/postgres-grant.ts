@@ -6,8 +6,15 @@ import pg from 'pg';
 import { z } from 'zod';
 import type { Target } from '../config/types.js';
 import type { ExecutionResult } from '../workflows/types.js';
-import { connect, quoteQualified, sqlStateOf, targetSecrets, transientError } from './pg-util.js';
-import { redact, secretVariants } from './redact.js';
+import {
+  connect,
+  quoteQualified,
+  sqlErrorSummary,
+  sqlStateOf,
+  targetSecrets,
+  transientError,
+} from './pg-util.js';
+import { secretVariants } from './redact.js';
 import { scramSha256Verifier } from './scram.js';
 import { deriveSecret } from './secrets.js';
 import { type ExecutionContext, type Executor, ExecutorError, failure } from './types.js';
@@ -136,10 +143,7 @@ async function guarded(
     const transient = transientError(err, all);
     if (transient) throw transient;
     const code = sqlStateOf(err) ?? 'unknown';
-    return failure(
-      'grant_error',
-      `${code}: ${redact(err instanceof Error ? err.message : String(err), all)}`,
-    );
+    return failure('grant_error', `${code}: ${sqlErrorSummary(err, all)}`);
   } finally {
     await client.end().catch(() => undefined);
   }

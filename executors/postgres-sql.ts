@@ -9,8 +9,7 @@ import type { PostgresTarget, Target } from '../config/types.js';
 import { parseSqlParameter, SqlParseError, type SqlStatement } from '../policy/sql.js';
 import type { ExecutionResult } from '../workflows/types.js';
 import { DeadlineExceeded, queryWithin } from './pg-deadline.js';
-import { connect, sqlStateOf, targetSecrets, transientError } from './pg-util.js';
-import { redact } from './redact.js';
+import { connect, sqlErrorSummary, sqlStateOf, targetSecrets, transientError } from './pg-util.js';
 import { refusalOf } from './sql-guard.js';
 import { type ExecutionContext, type Executor, ExecutorError, failure } from './types.js';
 
@@ -123,8 +122,7 @@ async function runOnce(
       const transient = transientError(err, secrets);
       if (transient) throw transient;
       const code = sqlStateOf(err) ?? 'unknown';
-      const message = redact(err instanceof Error ? err.message : String(err), secrets);
-      return failure('sql_error', `statement ${i + 1} failed (${code}): ${message}`, {
+      return failure('sql_error', `statement ${i + 1} failed (${code}): ${sqlErrorSummary(err, secrets)}`, {
         failedStatement: i,
         code,
         rolledBack: true,
@@ -197,10 +195,7 @@ async function execute(ctx: ExecutionContext): Promise<ExecutionResult> {
     const transient = transientError(err, secrets);
     if (transient) throw transient;
     const code = sqlStateOf(err) ?? 'unknown';
-    return failure(
-      'database_error',
-      `${code}: ${redact(err instanceof Error ? err.message : String(err), secrets)}`,
-    );
+    return failure('database_error', `${code}: ${sqlErrorSummary(err, secrets)}`);
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -82,6 +82,25 @@ describe('postgres.sql', () => {
     expect(await count()).toBe(0);
   });
 
+  it("a failed statement names the condition and the schema objects, never the rows' values", async () => {
+    await admin.query("INSERT INTO items VALUES (42, 'top-secret-name')");
+    const duplicate = await postgresSqlExecutor.execute(ctx("INSERT INTO items VALUES (42, 'x')"));
+    expect(duplicate.error?.message).toBe(
+      'statement 1 failed (23505): unique violation (constraint "items_pkey", table "items")',
+    );
+    expect(JSON.stringify(duplicate)).not.toMatch(/\(id\)=\(42\)|Key/);
+    // A cast that fails would quote the value it read; the result does not.
+    const cast = await postgresSqlExecutor.execute(ctx('UPDATE items SET id = name::int WHERE id = 42'));
+    expect(cast).toMatchObject({ ok: false, output: { code: '22P02' } });
+    expect(cast.error?.message).toMatch(/^statement 1 failed \(22P02\): invalid text representation/);
+    expect(JSON.stringify(cast)).not.toContain('top-secret-name');
+    const raised = await postgresSqlExecutor.execute(
+      ctx("DO $$ BEGIN RAISE EXCEPTION 'leak %', (SELECT name FROM items WHERE id = 42); END $$"),
+    );
+    expect(raised.error?.message).toBe('statement 1 failed (P0001): raised exception');
+    expect(JSON.stringify(raised)).not.toContain('top-secret-name');
+  });
+
   it('a syntax error is a final failed result, refused before anything runs', async () => {
     const r = await postgresSqlExecutor.execute(ctx("INSERT INTO items VALUES (1, 'a'); SELEKT 1"));
     expect(r).toMatchObject({ ok: false, error: { type: 'invalid_parameters' } });
