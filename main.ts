@@ -12,7 +12,7 @@ import pino, { type Logger } from 'pino';
 import { callbackSigningSecret } from './activities/callback.js';
 import { createApp } from './api/app.js';
 import { createAuthenticator } from './api/auth.js';
-import { bannerText } from './api/banner.js';
+import { bannerText, DEMO_REQUESTER } from './api/banner.js';
 import { demoEchoRouter } from './api/demo.js';
 import { createMetrics, type OpenRequestCount } from './api/metrics.js';
 import type { SqlDb } from './audit/db.js';
@@ -312,7 +312,7 @@ export async function startAirlock(
           temporalAddress,
           temporalUiUrl,
           demo,
-          callbackSecret: callbackSigningSecret({ config, masterKey }),
+          callbackSecret: callbackSigningSecret({ config, masterKey }, DEMO_REQUESTER),
         }),
       );
     }

@@ -1,23 +1,40 @@
 // The requester's callback (SPEC 6): the final state POSTed to callbackUrl, signed with
 // `Airlock-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`. Gate tokens and grant
 // passwords are derived here from the master key, so they never enter Temporal history.
-import { createHmac } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { callbackAllowed } from '../config/callback-allow.js';
 import { requesterSecrets } from '../executors/requester-secrets.js';
-import { deriveSecret } from '../executors/secrets.js';
+import { canonicalOrUndefined } from '../policy/identity.js';
 import type { ActionState } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 
-export const CALLBACK_KEY_PURPOSE = 'callback-signing';
+const KDF_SALT = Buffer.from('airlock-kdf-v1', 'utf8');
+export const CALLBACK_KEY_INFO = 'airlock/callback-signing/hmac-sha256/v2';
 
 export function signCallback(secret: string, timestamp: number, body: string): string {
   const mac = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
   return `t=${timestamp},v1=${mac}`;
 }
 
-export function callbackSigningSecret(deps: Pick<ActivityDeps, 'config' | 'masterKey'>): string {
-  return deps.config.callbacks.signingSecret ?? deriveSecret(deps.masterKey, CALLBACK_KEY_PURPOSE, 'v1');
+/**
+ * The key that signs the callbacks of one requester: HKDF-SHA256 over the master key (or
+ * `callbacks.signingSecret` when configured, so that rotating the master key leaves callback
+ * receivers alone), with the requester's canonical identity in `info`. One requester's key
+ * verifies only its own callbacks: it cannot forge another requester's. Requesters read theirs
+ * at GET /v1/callback-secret.
+ */
+export function callbackSigningSecret(
+  deps: Pick<ActivityDeps, 'config' | 'masterKey'>,
+  requester: string,
+): string {
+  const identity = canonicalOrUndefined(requester);
+  if (identity === undefined) throw new Error('a callback secret needs a canonical requester identity');
+  const base = deps.config.callbacks.signingSecret
+    ? Buffer.from(deps.config.callbacks.signingSecret, 'utf8')
+    : deps.masterKey;
+  const info = Buffer.from(`${CALLBACK_KEY_INFO}:${identity}`, 'utf8');
+  return Buffer.from(hkdfSync('sha256', base, KDF_SALT, info, 32)).toString('base64url');
 }
 
 /** The outcome payload; secrets are added only for the requester's own callback. */
@@ -56,7 +73,7 @@ export function createCallbackActivities(deps: ActivityDeps) {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          'airlock-signature': signCallback(callbackSigningSecret(deps), t, body),
+          'airlock-signature': signCallback(callbackSigningSecret(deps, state.requester), t, body),
           'airlock-request-id': state.requestId,
         },
         body,

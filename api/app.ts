@@ -6,6 +6,7 @@ import { McpSessions, mcpRouter } from '../mcp/http.js';
 import { workflowIdFor } from '../temporal/action-client.js';
 import { actionsRouter } from './actions.js';
 import { auditRouter } from './audit-routes.js';
+import { callbackSecretRouter } from './callback-secret-routes.js';
 import { codecRouter } from './codec-routes.js';
 import type { ApiDeps } from './deps.js';
 import { docsRouter } from './docs.js';
@@ -33,6 +34,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(actionsRouter(deps));
   if (deps.evidence) app.use(auditRouter(deps, deps.evidence));
   app.use(policyRouter(deps));
+  app.use(callbackSecretRouter(deps));
   app.use(notFoundHandler());
   app.use(
     problemMiddleware({ log: (err, req) => deps.logger.error({ err, path: req.path }, 'unhandled error') }),

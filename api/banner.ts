@@ -9,8 +9,12 @@ export interface BannerFacts {
   temporalAddress: string;
   temporalUiUrl?: string;
   demo?: Pick<DemoSecrets, 'keys'>;
+  /** The demo requester's callback signing key. */
   callbackSecret: string;
 }
+
+/** The demo's requester, whose callback signing key the banner prints. */
+export const DEMO_REQUESTER = 'ci@example.com';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -39,7 +43,7 @@ export function bannerText(a: BannerFacts): string {
       `  approver  dana@example.com  ${approver}`,
       `  auditor   audit@example.com ${auditor}`,
       `  admin     admin@example.com ${admin}`,
-      `  callback signing secret     ${a.callbackSecret}`,
+      `  callback signing secret     ${a.callbackSecret}   (${DEMO_REQUESTER}'s; each requester's own: GET /v1/callback-secret)`,
       '',
       'Submit a request (it waits for an approver):',
       `  curl -s -X POST '${publicUrl}/v1/actions' -H 'Authorization: Bearer ${requester}' -H 'Content-Type: application/json' \\`,

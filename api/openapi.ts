@@ -214,6 +214,14 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
           responses: { '200': json('The decision'), ...errors },
         },
       },
+      '/v1/callback-secret': {
+        get: {
+          summary: "The key that signs this requester's callbacks (Airlock-Signature)",
+          description:
+            'Each requester has its own key, derived from the master key and its identity: it verifies only callbacks of its own requests.',
+          responses: { '200': json('The HMAC-SHA256 key'), ...errors },
+        },
+      },
       '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': json('Alive') } } },
       '/readyz': {
         get: {

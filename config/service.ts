@@ -147,7 +147,7 @@ const serviceSchema = z
             }),
           )
           .default([]),
-        /** HMAC key for Airlock-Signature; unset = derived from the master key. Use ${ENV}. */
+        /** Key material the per-requester Airlock-Signature keys derive from; unset = the master key. Use ${ENV}. */
         signingSecret: z.string().min(32, 'must be at least 32 characters').optional(),
       })
       .prefault({}),

@@ -47,7 +47,7 @@ export interface ServiceConfig {
   callbacks: {
     /** Allowed callback URLs, `scheme://host[:port|:*][/path-glob]` (config/callback-allow.ts); empty: none. */
     allow: string[];
-    /** HMAC-SHA256 key of the Airlock-Signature header; derived from the master key when unset. */
+    /** What each requester's Airlock-Signature key is derived from (HKDF); unset: the master key. */
     signingSecret?: string;
   };
   grants: {

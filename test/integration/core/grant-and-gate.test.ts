@@ -161,7 +161,7 @@ describe('gate mode', () => {
     expect(token).toMatch(/^v1\./);
     expect((await h.api('dana@example.com', `/v1/actions/${id}`)).body.approvalToken).toBeUndefined();
 
-    // The callback carried the same token, signed with the service's callback secret.
+    // The callback carried the same token, signed with this requester's own callback secret.
     const hook = await eventually(
       async () => callbacks.find((c) => c.body.includes(id) && c.body.includes('approvalToken')),
       15_000,
@@ -169,12 +169,23 @@ describe('gate mode', () => {
     );
     const signature = String(hook.headers['airlock-signature']);
     const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(signature) ?? [];
-    const secret = deriveSecret(
+    const mine = await h.api('ci@example.com', '/v1/callback-secret');
+    expect(mine.status).toBe(200);
+    expect(mine.headers.get('cache-control')).toBe('no-store');
+    const secret = mine.body.secret as string;
+    expect(createHmac('sha256', secret).update(`${t}.${hook.body}`).digest('hex')).toBe(v1);
+    // Another requester's key does not verify it: one requester cannot forge another's callbacks.
+    const theirs = (await h.api('agent-runner@example.com', '/v1/callback-secret')).body.secret as string;
+    expect(theirs).not.toBe(secret);
+    expect(createHmac('sha256', theirs).update(`${t}.${hook.body}`).digest('hex')).not.toBe(v1);
+    // ...nor the key every requester shared before.
+    const shared = deriveSecret(
       Buffer.from(h.env.AIRLOCK_ENCRYPTION_KEY!, 'base64'),
       'callback-signing',
       'v1',
     );
-    expect(createHmac('sha256', secret).update(`${t}.${hook.body}`).digest('hex')).toBe(v1);
+    expect(createHmac('sha256', shared).update(`${t}.${hook.body}`).digest('hex')).not.toBe(v1);
+    expect((await h.api('audit@example.com', '/v1/callback-secret')).status).toBe(403);
     expect(JSON.parse(hook.body).approvalToken).toBe(token);
 
     // A token of another request is refused without touching this one.
