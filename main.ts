@@ -276,6 +276,7 @@ export async function startAirlock(
         namespace: env.temporal.namespace,
         logger,
         metrics,
+        rateLimits: env.rateLimits,
         readiness,
         extraRouters: [
           ...plugins.flatMap((p) => (p.router ? [p.router] : [])),

@@ -6,6 +6,7 @@ import { buildApprovalCard } from '../bots/card.js';
 import { callbackAllowed, callbackUrlProblem } from '../config/callback-allow.js';
 import { verifyGateToken } from '../executors/gate-token.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
+import { sameIdentity } from '../policy/identity.js';
 import { ActionError } from '../temporal/action-client.js';
 import { REFUSAL_HTTP_STATUS } from '../workflows/messages.js';
 import type {
@@ -55,8 +56,8 @@ export function actionsRouter(deps: ApiDeps): Router {
   router.get('/v1/actions', requireRole('requester', 'approver', 'auditor'), async (req, res) => {
     const q = listQuerySchema.parse(req.query);
     const principal = req.principal!;
-    const seesAll = principal.roles.some((r) => r !== 'requester');
-    if (!seesAll && q.requester && q.requester !== principal.id) {
+    const all = seesAll(principal.roles);
+    if (!all && q.requester && q.requester !== principal.id) {
       throw new ProblemError({
         status: 403,
         type: PROBLEM.forbidden,
@@ -73,7 +74,7 @@ export function actionsRouter(deps: ApiDeps): Router {
     const page = await deps.audit.listRequests({
       ...filters,
       after,
-      requester: seesAll ? q.requester : principal.id,
+      requester: all ? q.requester : principal.id,
     });
     const next = page.next && Buffer.from(JSON.stringify(page.next)).toString('base64url');
     res.json({ items: page.items, nextCursor: signCursor(deps.masterKey, next) });
@@ -119,6 +120,7 @@ export function actionsRouter(deps: ApiDeps): Router {
     const { id } = idParamSchema.parse(req.params);
     const body = cancelSchema.parse(req.body ?? {});
     const principal = req.principal!;
+    await ownedForChange(req, 'cancel');
     const state = await call(() =>
       actions.cancel(id, {
         by: principal.id,
@@ -133,17 +135,9 @@ export function actionsRouter(deps: ApiDeps): Router {
     const { id } = idParamSchema.parse(req.params);
     const body = redeemSchema.parse(req.body);
     const principal = req.principal!;
-    const state = await call(() => actions.state(id));
     // Ownership first: only the requester's own failed tries are recorded on its request, so
     // nobody else can fill another request's trail (and state) with refusals.
-    if (state.requester.toLowerCase() !== principal.id.toLowerCase()) {
-      throw new ProblemError({
-        status: 403,
-        type: PROBLEM.forbidden,
-        title: 'Forbidden',
-        detail: 'only the requester can redeem its token',
-      });
-    }
+    const state = await ownedForChange(req, 'redeem');
     const check = verifyGateToken({
       masterKey: deps.masterKey,
       token: body.token,
@@ -175,20 +169,41 @@ export function actionsRouter(deps: ApiDeps): Router {
     const { id } = idParamSchema.parse(req.params);
     const body = completeSchema.parse(req.body ?? {});
     const principal = req.principal!;
+    await ownedForChange(req, 'complete');
     const state = await call(() =>
       actions.complete(id, { by: principal.id, outcome: body.outcome ?? 'succeeded', details: body.details }),
     );
     res.json(presentAction(state, viewerOf(req, state), deps.masterKey));
   });
 
+  /**
+   * Reads a request for a change only its owner may make (an admin may also cancel). Nobody
+   * else's attempt reaches the workflow, so others cannot grow a request's history or use up its
+   * update budget; a caller who may not see the request gets the 404 of an unknown id (no
+   * existence oracle), one who may see it (approver, auditor) the workflow's 403.
+   */
+  async function ownedForChange(req: Request, what: OwnerChange): Promise<ActionState> {
+    const state = await readableBy(req);
+    const principal = req.principal!;
+    if (mayChange(what, principal.id, principal.roles.includes('admin'), state)) return state;
+    deps.logger.warn(
+      { requestId: state.requestId, principal: principal.id, what },
+      "refused a change to another principal's request",
+    );
+    if (!seesAll(principal.roles)) throw notFound();
+    throw problemFor(new ActionError('not_requester', OWNER_ONLY[what]));
+  }
+
   /** Reads a request, hiding other people's requests from a plain requester (404, not 403). */
   async function readable(req: Request): Promise<ActionState> {
-    const { id } = idParamSchema.parse(req.params);
-    const state = await call(() => actions.state(id));
-    const principal = req.principal!;
-    const seesAll = principal.roles.some((r) => r !== 'requester');
-    if (!seesAll && !viewerOf(req, state).isRequester) throw notFound();
+    const state = await readableBy(req);
+    if (!seesAll(req.principal!.roles) && !viewerOf(req, state).isRequester) throw notFound();
     return state;
+  }
+
+  async function readableBy(req: Request): Promise<ActionState> {
+    const { id } = idParamSchema.parse(req.params);
+    return call(() => actions.state(id));
   }
 
   return router;
@@ -246,6 +261,25 @@ export async function submitAction(
   deps.metrics?.submitted(body.action, body.environment);
   return { input, created };
 }
+
+type OwnerChange = 'cancel' | 'redeem' | 'complete';
+
+const OWNER_ONLY: Record<OwnerChange, string> = {
+  cancel: 'only the requester or an admin can cancel',
+  redeem: 'only the requester can redeem its token',
+  complete: 'only the requester can report completion',
+};
+
+/** The workflow's own rules (workflows/rules.ts judgeCancel, the redeem and complete handlers). */
+function mayChange(what: OwnerChange, by: string, isAdmin: boolean, state: ActionState): boolean {
+  if (what === 'cancel') {
+    return isAdmin || sameIdentity(state.requester, by) || sameIdentity(state.request.agent?.onBehalfOf, by);
+  }
+  return sameIdentity(state.requester, by);
+}
+
+/** Approvers, auditors and admins see every request; a plain requester only its own. */
+const seesAll = (roles: readonly string[]) => roles.some((r) => r !== 'requester');
 
 function viewerOf(req: Request, state: ActionState) {
   const id = req.principal!.id;

@@ -13,6 +13,7 @@ import { docsRouter } from './docs.js';
 import { healthRouter } from './health.js';
 import { policyRouter } from './policy-routes.js';
 import { notFoundHandler, PROBLEM, ProblemError, problemMiddleware } from './problem.js';
+import { RateLimiter, rateLimitMiddleware } from './rate-limit.js';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -30,7 +31,15 @@ export function createApp(deps: ApiDeps): Express {
   app.use(mcpRouter(deps, deps.mcp ?? { sessions: new McpSessions() }));
 
   // Authenticate before reading a body: anonymous callers get a 401, not a JSON parser.
-  app.use('/v1', deps.authenticate, requireJsonBody, express.json({ limit: MAX_BODY_BYTES, strict: true }));
+  // Rate-limited per principal before a body is read: a flood costs a bucket look-up, not a parse.
+  const limiter = new RateLimiter(deps.rateLimits ?? {});
+  app.use(
+    '/v1',
+    deps.authenticate,
+    rateLimitMiddleware(limiter),
+    requireJsonBody,
+    express.json({ limit: MAX_BODY_BYTES, strict: true }),
+  );
   app.use(actionsRouter(deps));
   if (deps.evidence) app.use(auditRouter(deps, deps.evidence));
   app.use(policyRouter(deps));

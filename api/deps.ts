@@ -3,6 +3,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { SigningKey } from '../audit/keys.js';
 import type { AuditStore } from '../audit/store.js';
+import type { RateLimits } from '../config/env.js';
 import type { ServiceConfig } from '../config/types.js';
 import type { ExecutorRegistry } from '../executors/registry.js';
 import type { McpGatewayDeps } from '../mcp/http.js';
@@ -28,6 +29,8 @@ export interface ApiDeps {
   namespace: string;
   logger: Logger;
   metrics?: ApiMetrics;
+  /** Per-principal token buckets on /v1 (config/env.ts); unset: not limited. */
+  rateLimits?: RateLimits;
   /** Readiness probes: each resolves when its dependency answers. */
   readiness: Record<string, () => Promise<void>>;
   /** Extra routers (the Teams and Slack endpoints, the demo echo target). */

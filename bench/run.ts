@@ -160,6 +160,9 @@ actions:
       TEMPORAL_ADDRESS: dev.address,
       TEMPORAL_TASK_QUEUE: `bench-airlock-${randomBytes(4).toString('hex')}`,
       LOG_LEVEL: 'info',
+      // The load comes from one principal by design: measure the service, not its rate limits.
+      AIRLOCK_RATE_LIMIT_WRITES: 'off',
+      AIRLOCK_RATE_LIMIT_READS: 'off',
       ...MEMORY_SETTINGS,
     };
     log('starting the Airlock worker (bundles the workflow) and API');

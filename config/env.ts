@@ -8,6 +8,21 @@ import { ConfigError } from './errors.js';
 export type AirlockRole = 'all' | 'api' | 'worker';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+/** `capacity` requests at once, refilled evenly over `perMs` (AIRLOCK_RATE_LIMIT_*: `600/1m`). */
+export interface RateLimit {
+  capacity: number;
+  perMs: number;
+}
+
+/**
+ * writes: every POST under /v1/actions (submit, decisions, cancel, redeem, complete); reads:
+ * everything else under /v1 (GETs, policy evaluation, audit export). Unset: not limited.
+ */
+export interface RateLimits {
+  writes?: RateLimit;
+  reads?: RateLimit;
+}
+
 export interface AirlockEnv {
   role: AirlockRole;
   logLevel: LogLevel;
@@ -75,6 +90,11 @@ export interface AirlockEnv {
    * or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) and OTEL_SDK_DISABLED is not true.
    */
   tracing?: { tracesUrl: string; serviceName: string };
+  /**
+   * Per-principal token buckets on /v1 (AIRLOCK_RATE_LIMIT_WRITES, AIRLOCK_RATE_LIMIT_READS:
+   * `<requests>/<duration>`, or `off`); a group left out is not limited.
+   */
+  rateLimits: RateLimits;
 }
 
 /**
@@ -83,6 +103,12 @@ export interface AirlockEnv {
  */
 // 100: worker RSS 416 MB with 500 pending (500: 470-480 MB); GET no longer needs the cache.
 const DEFAULT_CACHED_WORKFLOWS = 100;
+
+/**
+ * 10 writes a second sustained, 600 at once: far above a person or a CI pipeline, low enough that
+ * one principal cannot flood the workflows; reads (dashboards, polling agents) five times that.
+ */
+const DEFAULT_RATE_LIMITS = { writes: '600/1m', reads: '3000/1m' } as const;
 
 /** Where demo mode listens unless HOST says otherwise: this machine only. */
 export const DEMO_HOST = '127.0.0.1';
@@ -215,6 +241,16 @@ const codecSessionTtl = refined(
   },
 );
 
+function parseRateLimit(raw: string): RateLimit | 'off' | undefined {
+  if (raw.toLowerCase() === 'off') return 'off';
+  const match = /^(\d{1,7})\s*\/\s*(\S+)$/.exec(raw);
+  const capacity = match ? Number(match[1]) : Number.NaN;
+  const perMs = match ? parseDuration(match[2]!) : undefined;
+  return capacity >= 1 && perMs !== undefined ? { capacity, perMs } : undefined;
+}
+
+const rateLimit = refined('must be <requests>/<duration> (for example 600/1m) or off', parseRateLimit);
+
 const commaList = z.string().transform((raw) =>
   raw
     .split(',')
@@ -268,6 +304,8 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optional(httpUrl),
   OTEL_SERVICE_NAME: optional(nonEmpty),
   OTEL_SDK_DISABLED: optional(strictBoolean),
+  AIRLOCK_RATE_LIMIT_WRITES: optional(rateLimit),
+  AIRLOCK_RATE_LIMIT_READS: optional(rateLimit),
 });
 type RawEnv = z.infer<typeof envSchema>;
 
@@ -344,6 +382,7 @@ function toAirlockEnv(raw: RawEnv): AirlockEnv {
     codecSessionTtlMs: raw.AIRLOCK_CODEC_SESSION_TTL ?? 8 * 3_600_000,
     workerCachedWorkflows: raw.AIRLOCK_WORKER_CACHED_WORKFLOWS ?? DEFAULT_CACHED_WORKFLOWS,
     botFramework: {},
+    rateLimits: rateLimitsOf(raw),
   };
   if (raw.TEMPORAL_ADDRESS) env.temporal.address = raw.TEMPORAL_ADDRESS;
   if (raw.TEMPORAL_UI_URL) env.temporal.uiUrl = raw.TEMPORAL_UI_URL.replace(/\/+$/, '');
@@ -390,6 +429,18 @@ function toAirlockEnv(raw: RawEnv): AirlockEnv {
     env.tracing = { tracesUrl, serviceName: raw.OTEL_SERVICE_NAME ?? 'airlock' };
   }
   return env;
+}
+
+function rateLimitsOf(raw: RawEnv): RateLimits {
+  const limits: RateLimits = {};
+  for (const [group, name] of [
+    ['writes', 'AIRLOCK_RATE_LIMIT_WRITES'],
+    ['reads', 'AIRLOCK_RATE_LIMIT_READS'],
+  ] as const) {
+    const limit = raw[name] ?? parseRateLimit(DEFAULT_RATE_LIMITS[group]);
+    if (limit && limit !== 'off') limits[group] = limit;
+  }
+  return limits;
 }
 
 /**

@@ -2,6 +2,8 @@
 // auto-allow, policy deny, approve, deny, self-approval, non-members, the two-person rule,
 // cancel, idempotent submit and the ?wait= long poll; and what the Temporal console shows of a
 // waiting request (stack trace within the worker's frame cap, eager activities on the dev server).
+
+import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -272,8 +274,23 @@ describe('request lifecycle', () => {
       httpRequest({ parameters: { method: 'POST', path: '/config', body: { m: 'cancel-1' } } }),
     );
     await waitForStatus(id, ['pending_approval']);
+    // Another requester learns nothing: the same 404 as an unknown id. An approver (who may see
+    // every request) is refused with a 403. Neither reaches the workflow: nothing is recorded on it.
     const stranger = await h.api('agent-runner@example.com', `/v1/actions/${id}/cancel`, { body: {} });
-    expect(stranger.status).toBe(403);
+    const unknown = await h.api('agent-runner@example.com', `/v1/actions/${randomUUID()}/cancel`, {
+      body: {},
+    });
+    expect(stranger.status).toBe(404);
+    expect({ ...stranger.body, instance: undefined }).toEqual({ ...unknown.body, instance: undefined });
+    const approver = await h.api('dana@example.com', `/v1/actions/${id}/cancel`, { body: {} });
+    expect(approver.status).toBe(403);
+    for (const what of ['complete', 'redeem']) {
+      const body = what === 'redeem' ? { token: 'x'.repeat(40) } : {};
+      expect((await h.api('agent-runner@example.com', `/v1/actions/${id}/${what}`, { body })).status).toBe(
+        404,
+      );
+    }
+    expect((await h.api('audit@example.com', `/v1/actions/${id}`)).body.refusedAttempts).toEqual([]);
     const res = await h.api('ci@example.com', `/v1/actions/${id}/cancel`, {
       body: { reason: 'wrong ticket' },
     });
