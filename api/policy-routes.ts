@@ -2,9 +2,11 @@
 // get from it, with no side effects (no workflow, no audit event).
 import { type Request, Router } from 'express';
 import { decisionForView, describePolicy, evaluatePolicy, type PolicyView } from '../policy/evaluate.js';
+import { canonicalPrincipal } from '../policy/identity.js';
 import { requireRole } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { agentFor } from './on-behalf-of.js';
+import { PROBLEM, ProblemError } from './problem.js';
 import { evaluateSchema } from './schemas.js';
 
 export function policyRouter(deps: ApiDeps): Router {
@@ -18,7 +20,7 @@ export function policyRouter(deps: ApiDeps): Router {
     const decision = evaluatePolicy(deps.policy.current(), {
       ...body,
       ...(agent ? { agent } : {}),
-      requester: body.requester ?? req.principal!.id,
+      requester: body.requester === undefined ? req.principal!.id : canonicalRequester(body.requester),
       now: new Date().toISOString(),
     });
     const binding = deps.executors.resolve(body.action, deps.config.actions);
@@ -34,4 +36,17 @@ export function policyRouter(deps: ApiDeps): Router {
 /** Approvers, auditors and admins read the whole policy; a plain requester what a dry run needs. */
 function viewOf(req: Request): PolicyView {
   return req.principal!.roles.some((r) => r !== 'requester') ? 'full' : 'requester';
+}
+
+/** A dry run "as" someone is evaluated on the canonical identity a real request would carry. */
+function canonicalRequester(raw: string): string {
+  const canonical = canonicalPrincipal(raw);
+  if (canonical.ok) return canonical.identity;
+  throw new ProblemError({
+    status: 400,
+    type: PROBLEM.invalidBody,
+    title: 'Invalid request',
+    detail: `requester: ${canonical.reason}`,
+    field: 'requester',
+  });
 }

@@ -95,4 +95,17 @@ describe('GET /v1/policy', () => {
     expect(mine.text).not.toContain('dba-teams');
     expect((await dryRun('approver')).text).toContain('dana@example.com');
   });
+
+  it('evaluates a dry run "as" someone on their canonical identity, and refuses one that has none', async () => {
+    const asSomeone = (requester: string) =>
+      fetch(`${server.url}/v1/policy/evaluate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEYS.auditor}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ action: 'db.export', resource: 'x', environment: 'dev', requester }),
+      });
+    expect((await asSomeone('ｄａｎａ@Example.com.')).status).toBe(200);
+    const bad = await asSomeone('dana\u200b@example.com');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ field: 'requester' });
+  });
 });
