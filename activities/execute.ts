@@ -4,6 +4,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Target } from '../config/types.js';
+import { placementDrift } from '../executors/placement.js';
 import { type GrantExecutor, grantPassword } from '../executors/postgres-grant.js';
 import type { ExecutionContext, Executor } from '../executors/types.js';
 import { ExecutorError } from '../executors/types.js';
@@ -25,7 +26,10 @@ export interface ExecuteInput {
 
 export function createExecuteActivities(deps: ActivityDeps) {
   const { executors, config, masterKey, logger } = deps;
-  const contextFor = (input: ExecuteInput): { executor: Executor; ctx: ExecutionContext } => {
+  const contextFor = (
+    input: ExecuteInput,
+    mayRun: 'run' | 'undo' = 'run',
+  ): { executor: Executor; ctx: ExecutionContext } => {
     const executor = executors.get(input.binding.executor);
     if (!executor) {
       throw ApplicationFailure.create({
@@ -43,6 +47,12 @@ export function createExecuteActivities(deps: ActivityDeps) {
           message: `target ${input.binding.target} is not configured`,
           nonRetryable: true,
         });
+      }
+      // Undoing (revoking a grant) is never held back; running is, unless the target still is
+      // in the environment and holds the resource that the decision was about.
+      const drift = mayRun === 'run' ? placementDrift(input.binding, target, input.parameters) : undefined;
+      if (drift !== undefined) {
+        throw ApplicationFailure.create({ type: 'ExecutorRejected', message: drift, nonRetryable: true });
       }
     }
     return {
@@ -105,8 +115,11 @@ export function createExecuteActivities(deps: ActivityDeps) {
     }
   };
 
-  const grantExecutor = (input: ExecuteInput): { grant: GrantExecutor; ctx: ExecutionContext } => {
-    const { executor, ctx } = contextFor(input);
+  const grantExecutor = (
+    input: ExecuteInput,
+    mayRun: 'run' | 'undo' = 'run',
+  ): { grant: GrantExecutor; ctx: ExecutionContext } => {
+    const { executor, ctx } = contextFor(input, mayRun);
     return { grant: executor as GrantExecutor, ctx };
   };
 
@@ -134,14 +147,17 @@ export function createExecuteActivities(deps: ActivityDeps) {
       });
     },
     async revokeAccess(input: { requestId: string; binding: ExecutionBinding }): Promise<void> {
-      const { grant, ctx } = grantExecutor({
-        requestId: input.requestId,
-        action: 'revoke',
-        parameters: {},
-        parametersHash: '',
-        requester: 'system',
-        binding: input.binding,
-      });
+      const { grant, ctx } = grantExecutor(
+        {
+          requestId: input.requestId,
+          action: 'revoke',
+          parameters: {},
+          parametersHash: '',
+          requester: 'system',
+          binding: input.binding,
+        },
+        'undo',
+      );
       const result = await grant.revoke(ctx);
       // A grant that cannot be revoked must not be forgotten: fail the attempt so Temporal retries.
       if (!result.ok) throw new Error(`revoke failed: ${result.error?.message ?? 'unknown error'}`);

@@ -5,6 +5,7 @@ import { type Request, type Response, Router } from 'express';
 import { buildApprovalCard } from '../bots/card.js';
 import { callbackAllowed, callbackUrlProblem } from '../config/callback-allow.js';
 import { verifyGateToken } from '../executors/gate-token.js';
+import { gateClaimsOf } from '../executors/requester-secrets.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
 import { sameIdentity } from '../policy/identity.js';
 import { ActionError } from '../temporal/action-client.js';
@@ -32,6 +33,7 @@ import {
   redeemSchema,
   waitQuerySchema,
 } from './schemas.js';
+import { bindExecution } from './submit-binding.js';
 
 export function actionsRouter(deps: ApiDeps): Router {
   const router = Router();
@@ -138,11 +140,12 @@ export function actionsRouter(deps: ApiDeps): Router {
     // Ownership first: only the requester's own failed tries are recorded on its request, so
     // nobody else can fill another request's trail (and state) with refusals.
     const state = await ownedForChange(req, 'redeem');
+    const { token, ...stated } = body;
     const check = verifyGateToken({
       masterKey: deps.masterKey,
-      token: body.token,
-      requestId: id,
-      parametersHash: state.parametersHash,
+      token,
+      expect: gateClaimsOf({ ...state, requestId: id }),
+      stated,
       now: new Date(),
     });
     if (!check.ok) {
@@ -236,7 +239,7 @@ export async function submitAction(
   if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
     throw invalid('idempotencyKey', 'must be 1 to 255 characters');
   }
-  const execution = resolveExecution(deps, body);
+  const execution = bindExecution(deps, body);
   checkCallback(deps, body);
   checkJustification(deps, body, principal.id);
 
@@ -284,31 +287,6 @@ const seesAll = (roles: readonly string[]) => roles.some((r) => r !== 'requester
 function viewerOf(req: Request, state: ActionState) {
   const id = req.principal!.id;
   return { id, isRequester: id.toLowerCase() === state.requester.toLowerCase() };
-}
-
-function resolveExecution(deps: ApiDeps, body: ActionRequestBody) {
-  const resolved = deps.executors.resolve(body.action, deps.config.actions);
-  if (!resolved) {
-    throw new ProblemError({
-      status: 400,
-      type: PROBLEM.unknownAction,
-      title: 'Unknown action type',
-      detail: `no executor is configured for action type ${body.action}`,
-      field: 'action',
-    });
-  }
-  const problems = resolved.executor.validate?.(body.parameters) ?? [];
-  if (problems.length > 0) {
-    throw new ProblemError({
-      status: 400,
-      type: PROBLEM.invalidBody,
-      title: 'Invalid parameters',
-      detail: `parameters are not valid for ${resolved.executor.name}: ${problems.join('; ')}`,
-      field: 'parameters',
-      errors: problems.map((p) => ({ field: 'parameters', detail: p })),
-    });
-  }
-  return { executor: resolved.executor.name, target: resolved.target };
 }
 
 function checkCallback(deps: ApiDeps, body: ActionRequestBody): void {

@@ -23,11 +23,13 @@ export function policyRouter(deps: ApiDeps): Router {
       requester: body.requester === undefined ? req.principal!.id : canonicalRequester(body.requester),
       now: new Date().toISOString(),
     });
-    const binding = deps.executors.resolve(body.action, deps.config.actions);
+    // Where it would run, or why it would be refused at submit (the same check as POST /v1/actions).
+    const bound = deps.executors.bind(body, deps.config);
     res.json({
       ...decisionForView(decision, viewOf(req)),
-      executor: binding?.executor.name ?? null,
-      target: binding?.target ?? null,
+      executor: bound.ok ? bound.executor.name : null,
+      target: bound.ok ? (bound.target ?? null) : null,
+      ...(bound.ok ? {} : { refused: { field: bound.field, detail: bound.detail } }),
     });
   });
   return router;

@@ -21,6 +21,8 @@ export function presentAction(
     request: state.request,
     parametersHash: state.parametersHash,
     executor: state.execution.executor,
+    // Where it runs: the request's environment and resource were checked against it at submit.
+    target: state.execution.target,
     risk: state.risk,
     policy: state.policy
       ? {

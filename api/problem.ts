@@ -24,6 +24,8 @@ export const PROBLEM = {
   alreadyDecided: urn('already-decided'),
   requestEnded: urn('request-ended'),
   unknownAction: urn('unknown-action'),
+  /** The request's environment or resource is not that of the target it would run on. */
+  targetMismatch: urn('target-mismatch'),
   rateLimited: urn('rate-limited'),
   unavailable: urn('unavailable'),
   internal: urn('internal'),

@@ -87,7 +87,17 @@ export const decisionSchema = z.strictObject({
 
 export const cancelSchema = z.strictObject({ reason: z.string().max(2000).optional() });
 
-export const redeemSchema = z.strictObject({ token: z.string().min(1).max(4096) });
+/** The token, and optionally what the redeeming side is about to run: each part given must match. */
+export const redeemSchema = z.strictObject({
+  token: z.string().min(1).max(4096),
+  environment: keyword.optional().describe('The environment the redeeming side runs in'),
+  resource: z.string().min(1).max(1024).optional().describe('The resource it is about to touch'),
+  parametersHash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 as 64 lower-case hex digits')
+    .optional()
+    .describe('The parameters hash of what it is about to run'),
+});
 
 export const completeSchema = z.strictObject({
   outcome: z.enum(['succeeded', 'failed']).optional(),

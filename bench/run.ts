@@ -143,7 +143,7 @@ async function main(): Promise<void> {
   - { principal: ci@example.com, roles: [requester], sha256: ${hashApiKey(keys.requester)} }
   - { principal: approver@example.com, roles: [approver], sha256: ${hashApiKey(keys.approver)} }
 targets:
-  noop: { type: http, baseUrl: "${target.url}" }
+  noop: { type: http, environment: bench, resources: ["bench:*"], baseUrl: "${target.url}" }
 actions:
   - { match: "http.*", executor: http.request, target: noop }
 `,

@@ -9,6 +9,7 @@ import { parseDuration } from './duration.js';
 import { ConfigError, formatPath, zodIssueLines } from './errors.js';
 import { interpolateTree } from './interpolate.js';
 import { mcpSchema } from './mcp.js';
+import { parseResourcePattern } from './resource-pattern.js';
 import type { ActionBinding, ApiKeyEntry, Role, ServiceConfig, Target } from './types.js';
 
 export const ROLES = ['requester', 'approver', 'auditor', 'admin'] as const satisfies readonly Role[];
@@ -85,9 +86,56 @@ const headerValue = z
   .string({ error: 'must be a string (quote numbers)' })
   .refine((v) => !/[\r\n\0]/.test(v), 'must not contain line breaks');
 
+const environmentName = z
+  .string({ error: 'must name an environment (for example production)' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be an environment name: letters, digits and . _ -');
+
+const resourcePattern = z.string({ error: 'must be a resource glob' }).superRefine((value, ctx) => {
+  if (value.trim().length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'must be a resource glob, not empty' });
+    return;
+  }
+  const parsed = parseResourcePattern(value);
+  if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+});
+
+const resourceList = z
+  .array(resourcePattern, {
+    error: 'must list the resources this target holds, as globs (for example ["api:{path}"])',
+  })
+  .min(1, 'must list at least one resource glob');
+
+/** Every executing target says where it lives: requests are held to it (see docs/security.md). */
+const placement = {
+  environment: environmentName.optional(),
+  resources: resourceList.optional(),
+};
+
+/** Both placement fields are required; said with what they are for, not just "is required". */
+function requirePlacement(
+  t: { environment?: string | undefined; resources?: string[] | undefined },
+  ctx: z.RefinementCtx,
+) {
+  if (t.environment === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['environment'],
+      message:
+        'is required: the environment this target belongs to (for example production); requests for other environments never run on it',
+    });
+  if (t.resources === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['resources'],
+      message:
+        'is required: the resources this target holds, as globs (for example ["admin-api:{path}"]); requests naming other resources never run on it',
+    });
+}
+
 const httpTarget = z
   .strictObject({
     type: z.literal('http'),
+    ...placement,
     baseUrl: urlWith(['http:', 'https:'], 'must be an http:// or https:// URL'),
     headers: z.record(headerName, headerValue).default({}),
     timeout: duration('10s'),
@@ -99,9 +147,12 @@ const httpTarget = z
     // For targets whose answers may carry what requester and approvers must not read.
     returnBody: z.boolean({ error: 'must be true or false' }).default(true),
   })
+  .superRefine(requirePlacement)
   .transform(
     (t): Target => ({
       type: 'http',
+      environment: t.environment as string,
+      resources: t.resources as string[],
       baseUrl: t.baseUrl,
       headers: t.headers,
       timeoutMs: t.timeout,
@@ -113,10 +164,20 @@ const httpTarget = z
 const postgresTarget = z
   .strictObject({
     type: z.literal('postgres'),
+    ...placement,
     url: urlWith(['postgres:', 'postgresql:'], 'must be a postgres:// or postgresql:// URL'),
     statementTimeout: duration('30s'),
   })
-  .transform((t): Target => ({ type: 'postgres', url: t.url, statementTimeoutMs: t.statementTimeout }));
+  .superRefine(requirePlacement)
+  .transform(
+    (t): Target => ({
+      type: 'postgres',
+      environment: t.environment as string,
+      resources: t.resources as string[],
+      url: t.url,
+      statementTimeoutMs: t.statementTimeout,
+    }),
+  );
 
 const targetName = z
   .string()
@@ -128,6 +189,12 @@ const binding = z.strictObject({
     error: `must be one of ${Object.keys(EXECUTOR_TARGET_TYPES).join(', ')}`,
   }),
   target: text('a target name').optional(),
+  /** With a target: its environment (inherited when left out). Without one: the environments served. */
+  environment: z
+    .union([environmentName, z.array(environmentName).min(1, 'must name an environment')])
+    .optional(),
+  /** Only without a target: the resources served (default: any, checked by whoever redeems the token). */
+  resources: resourceList.optional(),
 });
 
 const serviceSchema = z
@@ -187,6 +254,9 @@ const serviceSchema = z
       for (const message of bindingProblems(action, config.targets)) {
         ctx.addIssue({ code: 'custom', path: ['actions', index, 'target'], message });
       }
+      for (const { field, message } of placementProblems(action, config.targets)) {
+        ctx.addIssue({ code: 'custom', path: ['actions', index, field], message });
+      }
     });
     if (config.grants.defaultTtl > config.grants.maxTtl) {
       ctx.addIssue({
@@ -204,14 +274,26 @@ const serviceSchema = z
       ),
       targets: c.targets,
       actions: [
-        // An upstream's tools always run through mcp.call, ahead of any catch-all binding.
-        ...Object.keys(c.mcp?.upstreams ?? {}).map((name) => ({
-          match: `mcp.${name}.*`,
-          executor: 'mcp.call',
-        })),
+        // An upstream's tools always run through mcp.call, ahead of any catch-all binding, in the
+        // upstream's own environment and on its own tools' resources (mcp://<upstream>/<tool>).
+        ...Object.entries(c.mcp?.upstreams ?? {}).map(
+          ([name, upstream]): ActionBinding => ({
+            match: `mcp.${name}.*`,
+            executor: 'mcp.call',
+            environments: [upstream.environment],
+            resources: [`mcp://${name}/*`],
+          }),
+        ),
         ...c.actions.map(
           (a): ActionBinding =>
-            a.target ? { ...a, target: a.target } : { match: a.match, executor: a.executor },
+            a.target
+              ? { match: a.match, executor: a.executor, target: a.target }
+              : {
+                  match: a.match,
+                  executor: a.executor,
+                  environments: listOf(a.environment),
+                  resources: a.resources ?? ['*'],
+                },
         ),
       ],
       callbacks: {
@@ -243,6 +325,51 @@ function bindingProblems(
     return [`executor ${action.executor} needs a ${wanted} target, "${action.target}" is ${target.type}`];
   }
   return [];
+}
+
+const listOf = (value: string | string[] | undefined): string[] =>
+  value === undefined ? [] : [...new Set(typeof value === 'string' ? [value] : value)];
+
+/**
+ * A binding with a target inherits the target's environment and resources (it may repeat the
+ * environment, never contradict it); one without a target must say which environments it serves.
+ */
+function placementProblems(
+  action: {
+    target?: string | undefined;
+    environment?: string | string[] | undefined;
+    resources?: string[] | undefined;
+  },
+  targets: Record<string, Target>,
+): { field: string; message: string }[] {
+  if (action.target === undefined) {
+    return action.environment === undefined
+      ? [
+          {
+            field: 'environment',
+            message:
+              'is required for a binding without a target: name the environment(s) it serves (for example production)',
+          },
+        ]
+      : [];
+  }
+  const target = Object.hasOwn(targets, action.target) ? targets[action.target] : undefined;
+  if (target === undefined) return [];
+  const problems: { field: string; message: string }[] = [];
+  const named = listOf(action.environment);
+  if (named.some((e) => e !== target.environment)) {
+    problems.push({
+      field: 'environment',
+      message: `target "${action.target}" is in ${target.environment}; a binding with a target runs only in its target's environment (leave environment out to inherit it)`,
+    });
+  }
+  if (action.resources !== undefined) {
+    problems.push({
+      field: 'resources',
+      message: `are declared by the target (targets.${action.target}.resources), not by a binding with a target`,
+    });
+  }
+  return problems;
 }
 
 /** ` (line 4)` for the node at path, or its nearest existing parent. */

@@ -13,7 +13,18 @@ export interface ApiKeyEntry {
   sha256: string;
 }
 
-export interface HttpTarget {
+/**
+ * Where a target lives: the one environment it belongs to and the resources it holds. A request
+ * runs on a target only when its `environment` and `resource` are these, so the policy decides on
+ * what will actually run.
+ */
+export interface TargetPlacement {
+  environment: string;
+  /** Resource globs; `{name}` stands for the request's `parameters.name`, matched literally. */
+  resources: string[];
+}
+
+export interface HttpTarget extends TargetPlacement {
   type: 'http';
   baseUrl: string;
   /** Secret headers added to every call; never logged, never shown. */
@@ -25,7 +36,7 @@ export interface HttpTarget {
   returnBody?: boolean;
 }
 
-export interface PostgresTarget {
+export interface PostgresTarget extends TargetPlacement {
   type: 'postgres';
   url: string;
   statementTimeoutMs: number;
@@ -38,6 +49,12 @@ export interface ActionBinding {
   match: string;
   executor: string;
   target?: string;
+  /**
+   * Only for a binding without a target (gate mode): the environments and resource globs it
+   * serves. A binding with a target takes both from its target.
+   */
+  environments?: string[];
+  resources?: string[];
 }
 
 export interface ServiceConfig {

@@ -2,7 +2,7 @@
 // JIT grant's password while the grant is active. Both are derived from the master key on demand
 // (never stored, never in Temporal history); the callback and the API's GET share this one rule.
 import type { ActionState } from '../workflows/types.js';
-import { issueGateToken } from './gate-token.js';
+import { type GateClaims, issueGateToken } from './gate-token.js';
 import { grantPassword } from './postgres-grant.js';
 
 export interface RequesterSecrets {
@@ -12,15 +12,14 @@ export interface RequesterSecrets {
 }
 
 export function requesterSecrets(
-  state: Pick<ActionState, 'requestId' | 'status' | 'parametersHash' | 'gate' | 'grant'>,
+  state: Pick<ActionState, 'requestId' | 'status' | 'request' | 'parametersHash' | 'gate' | 'grant'>,
   masterKey: Buffer,
 ): RequesterSecrets {
   const secrets: RequesterSecrets = {};
   if (state.gate && state.status === 'approved') {
     secrets.approvalToken = issueGateToken({
       masterKey,
-      requestId: state.requestId,
-      parametersHash: state.parametersHash,
+      ...gateClaimsOf(state),
       tokenId: state.gate.tokenId,
       expiresAt: state.gate.expiresAt,
     });
@@ -35,4 +34,17 @@ export function requesterSecrets(
     };
   }
   return secrets;
+}
+
+/** What a gate token of this request binds: the request as submitted and checked against its binding. */
+export function gateClaimsOf(
+  state: Pick<ActionState, 'requestId' | 'request' | 'parametersHash'>,
+): GateClaims {
+  return {
+    requestId: state.requestId,
+    action: state.request.action,
+    environment: state.request.environment,
+    resource: state.request.resource,
+    parametersHash: state.parametersHash,
+  };
 }

@@ -14,16 +14,26 @@ const compiled = new Map<string, RegExp>();
 export function globToRegExp(glob: string): RegExp {
   const cached = compiled.get(glob);
   if (cached) return cached;
+  // `s` so that `*` and `?` also cover newlines; `u` so that `?` is one code point, not one UTF-16 unit.
+  const re = new RegExp(`^${globSource(glob)}$`, 'su');
+  if (compiled.size < 10_000) compiled.set(glob, re);
+  return re;
+}
+
+/** The unanchored regular expression source of a glob (for the flags `su`), to compose patterns. */
+export function globSource(glob: string): string {
   let source = '';
   for (const char of glob) {
     if (char === '*') source += '.*';
     else if (char === '?') source += '.';
     else source += char.replace(REGEX_SPECIALS, '\\$&');
   }
-  // `s` so that `*` and `?` also cover newlines; `u` so that `?` is one code point, not one UTF-16 unit.
-  const re = new RegExp(`^${source}$`, 'su');
-  if (compiled.size < 10_000) compiled.set(glob, re);
-  return re;
+  return source;
+}
+
+/** A string matched literally inside a composed pattern. */
+export function literalSource(text: string): string {
+  return text.replace(REGEX_SPECIALS, '\\$&');
 }
 
 export function compileGlob(field: GlobField): Matcher {

@@ -105,13 +105,15 @@ default:
 
 function serviceConfig(targetUrl: string, targetDbUrl: string): string {
   return `targets:
-  echo: { type: http, baseUrl: "${targetUrl}", headers: { Authorization: "Bearer recording-target-token" } }
-  db: { type: postgres, url: "${targetDbUrl}" }
+  echo: { type: http, environment: production, resources: ["admin-api:*"], baseUrl: "${targetUrl}", headers: { Authorization: "Bearer recording-target-token" } }
+  echo-dev: { type: http, environment: dev, resources: ["admin-api:*"], baseUrl: "${targetUrl}", headers: { Authorization: "Bearer recording-target-token" } }
+  db: { type: postgres, environment: production, resources: ["postgres://*"], url: "${targetDbUrl}" }
 actions:
   - { match: "http.*", executor: http.request, target: echo }
+  - { match: "http.*", executor: http.request, target: echo-dev }
   - { match: "db.schema.*", executor: postgres.sql, target: db }
   - { match: "db.grant", executor: postgres.grant, target: db }
-  - { match: "gate.*", executor: callback }
+  - { match: "gate.*", executor: callback, environment: production }
 callbacks:
   allow: ["http://127.0.0.1:*"]
 grants:

@@ -276,7 +276,14 @@ const ENDPOINTS: Endpoint[] = [
           fc.constantFrom('v1..', 'v1.e30.x', 'v1.bnVsbA.x', 'v2.a.b', 'x'.repeat(5000)),
           printable(200),
         )
-        .chain((token) => mutated({ token })),
+        .chain((token) =>
+          mutated({
+            token,
+            environment: 'production',
+            resource: 'k8s://prod/api',
+            parametersHash: 'a'.repeat(64),
+          }),
+        ),
   },
   {
     name: 'POST /v1/actions/{id}/complete',
@@ -839,6 +846,57 @@ describe('fault 6: fuzzing every endpoint', () => {
     );
     expect(unhandled(logsAt)).toEqual([]);
   }, 600_000);
+
+  it('POST /v1/actions/{id}/redeem: a side that states another environment or resource never redeems', async (ctx) => {
+    const truth = { environment: 'production', resource: 'k8s://prod/claims' };
+    const submitted = await w.h.api('ci@example.com', '/v1/actions', {
+      body: {
+        ...truth,
+        action: 'gate.deploy',
+        justification: 'fault case 6: stated claims',
+        parameters: { image: 'c:1' },
+      },
+    });
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+    const id = submitted.body.id as string;
+    await eventually(async () =>
+      (await w.h.api('audit@example.com', `/v1/actions/${id}`)).body.status === 'pending_approval'
+        ? true
+        : undefined,
+    );
+    await w.h.api('dana@example.com', `/v1/actions/${id}/decisions`, { body: { decision: 'approve' } });
+    const token = await eventually(
+      async () =>
+        (await w.h.api('ci@example.com', `/v1/actions/${id}`)).body.approvalToken as string | undefined,
+    );
+    const near = (value: string) =>
+      fc.oneof(
+        fc.constantFrom(value, value.toUpperCase(), `${value}.`, `${value}x`, value.slice(0, -1)),
+        fc.stringMatching(/^[A-Za-z0-9._:/-]{1,20}$/),
+      );
+    const stated = fc
+      .record({ environment: near(truth.environment), resource: near(truth.resource) }, { requiredKeys: [] })
+      // At least one stated claim is given and differs from the token's.
+      .filter(
+        (c) =>
+          (c.environment !== undefined && c.environment !== truth.environment) ||
+          (c.resource !== undefined && c.resource !== truth.resource),
+      );
+    await checkProperty(
+      ctx,
+      fc.asyncProperty(stated, async (claims) => {
+        const res = await w.h.api('ci@example.com', `/v1/actions/${id}/redeem`, {
+          body: { token, ...claims },
+        });
+        expect(res.status, JSON.stringify({ claims, body: res.body })).toBe(401);
+        expect(res.body.detail).toMatch(/(environment|resource)_mismatch/);
+      }),
+      size(40, 300),
+    );
+    expect((await w.h.api('audit@example.com', `/v1/actions/${id}`)).body.status).toBe('approved');
+    const honest = await w.h.api('ci@example.com', `/v1/actions/${id}/redeem`, { body: { token, ...truth } });
+    expect(honest.status, JSON.stringify(honest.body)).toBe(200);
+  }, 300_000);
 
   it('stays healthy and ready after all of it', async () => {
     expect((await fetch(`${w.h.url}/healthz`)).status).toBe(200);

@@ -1,10 +1,17 @@
 // Fault case 6 (POST /v1/actions): property-based fuzzing of the body, the headers and the query.
 // Whatever arrives, the answer is never a 5xx, every refusal is a precise RFC 9457 problem body,
-// and the service stays healthy.
+// and the service stays healthy. And whatever environment and resource a request claims, it is
+// taken only when they are those of the target it would run on.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpTargetFake, startHttpTarget } from '../fakes/http-target.js';
-import { CORE_POLICY, coreConfig, httpRequest, PRINCIPALS } from '../integration/core/fixtures.js';
+import {
+  CORE_ENVIRONMENTS,
+  CORE_POLICY,
+  coreConfig,
+  httpRequest,
+  PRINCIPALS,
+} from '../integration/core/fixtures.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { checkProperty } from './fuzz-support.js';
 import { size } from './support.js';
@@ -30,6 +37,59 @@ const printable = (max: number) => fc.stringMatching(new RegExp(`^[\\x20-\\x7e]{
 const valid = httpRequest({
   environment: 'staging',
   parameters: { method: 'POST', path: '/fuzz', body: {} },
+});
+
+/** Where the core world runs each action (coreConfig): the environments served, the resources held. */
+const SERVED = {
+  'http.config.update': {
+    request: httpRequest({ parameters: { method: 'POST', path: '/claims', body: {} } }),
+    environments: [...CORE_ENVIRONMENTS] as string[],
+    holds: (r: string) => r.startsWith('admin-api:'),
+  },
+  'db.schema.migrate': {
+    request: { ...httpRequest(), action: 'db.schema.migrate', parameters: { sql: 'SELECT 1' } },
+    environments: ['production', 'dev'],
+    holds: (r: string) =>
+      r === 'postgres://analytics' ||
+      r.startsWith('postgres://analytics/') ||
+      r.startsWith('postgres://target/'),
+  },
+  'gate.deploy': {
+    request: { ...httpRequest(), action: 'gate.deploy', parameters: { image: 'api:1' } },
+    environments: ['production', 'staging', 'dev'],
+    holds: (r: string) => r.startsWith('k8s://'),
+  },
+} as const;
+
+/** Claims near the truth (case, prefix and suffix slips) as well as arbitrary ones. */
+const claimArb = fc.record({
+  action: fc.constantFrom(...(Object.keys(SERVED) as (keyof typeof SERVED)[])),
+  environment: fc.oneof(
+    fc.constantFrom(...CORE_ENVIRONMENTS, 'qa', 'Production', 'prod', 'DEV', 'production.', 'dev-2'),
+    fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/),
+  ),
+  resource: fc.oneof(
+    fc.constantFrom(
+      'admin-api:/config',
+      'admin-api:',
+      'Admin-api:/config',
+      'admin-api',
+      ' admin-api:/config',
+      'postgres://analytics',
+      'postgres://analytics/customers',
+      'postgres://analyticsX',
+      'postgres://target',
+      'postgres://target/orders',
+      'postgres://billing/invoices',
+      'k8s://prod/api',
+      'k8s:/prod/api',
+      'K8S://prod/api',
+    ),
+    fc
+      .tuple(fc.constantFrom('admin-api:', 'postgres://target/', 'k8s://', 'x:', ''), printable(30))
+      .map(([prefix, rest]) => `${prefix}${rest}`)
+      .filter((r) => r.length > 0),
+  ),
 });
 
 /** A valid body with some fields dropped, replaced by arbitrary JSON, or extra fields added. */
@@ -140,6 +200,44 @@ describe('fault 6: fuzzing POST /v1/actions', () => {
     expect([...statuses.keys()].some((s) => s >= 400)).toBe(true);
     expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${h.url}/readyz`)).status).toBe(200);
+  }, 600_000);
+
+  it('never takes an environment or resource that disagrees with the binding', async (ctx) => {
+    let submittedHonest = 0;
+    await checkProperty(
+      ctx,
+      fc.asyncProperty(claimArb, async ({ action, environment, resource }) => {
+        const served = SERVED[action];
+        const body = { ...served.request, environment, resource };
+        const wrongField = !(served.environments as readonly string[]).includes(environment)
+          ? 'environment'
+          : served.holds(resource)
+            ? undefined
+            : 'resource';
+        const what = `${action} ${JSON.stringify(environment)} ${JSON.stringify(resource)}`;
+        // The dry run answers what submit would: the same binding check.
+        const dry = await h.api('ci@example.com', '/v1/policy/evaluate', { body });
+        expect(dry.status, what).toBe(200);
+        expect(dry.body.refused?.field, what).toBe(wrongField);
+        expect(dry.body.executor === null, what).toBe(wrongField !== undefined);
+        if (wrongField !== undefined) {
+          const before = target.calls.length;
+          const res = await h.api('ci@example.com', '/v1/actions', { body });
+          expect(res.status, what).toBe(400);
+          expect(res.body, what).toMatchObject({
+            type: 'urn:airlock:problem:target-mismatch',
+            field: wrongField,
+          });
+          expect(target.calls.length, what).toBe(before);
+        } else if (environment === 'production' && submittedHonest < 10) {
+          // An honest production claim is taken (and waits for approval, so nothing runs).
+          submittedHonest++;
+          const res = await h.api('ci@example.com', '/v1/actions', { body });
+          expect(res.status, `${what}: ${JSON.stringify(res.body)}`).toBe(202);
+        }
+      }),
+      size(150, 1500),
+    );
   }, 600_000);
 
   it('refuses a body over 256 KiB with 413 and a problem body', async () => {

@@ -24,7 +24,7 @@ beforeAll(async () => {
   target = await startHttpTarget();
   h = await startHarness({
     policy: POLICY,
-    config: `targets:\n  echo: { type: http, baseUrl: "${target.url}" }\nactions:\n  - { match: "http.*", executor: http.request, target: echo }\n`,
+    config: `targets:\n  echo: { type: http, environment: production, resources: ["admin-api:*"], baseUrl: "${target.url}" }\nactions:\n  - { match: "http.*", executor: http.request, target: echo }\n`,
     principals: [
       { principal: 'ci@example.com', roles: ['requester'] },
       { principal: 'audit@example.com', roles: ['auditor'] },

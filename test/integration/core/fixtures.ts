@@ -45,15 +45,33 @@ default:
     - { approvers: [dba], timeout: 10m }
 `;
 
+/** The environments the core world serves; one fake target plays each environment's http target. */
+export const CORE_ENVIRONMENTS = ['production', 'staging', 'dev', 'sandbox'] as const;
+
+const DB_RESOURCES = '"postgres://analytics", "postgres://analytics/*", "postgres://target/*"';
+
+/** `echo` is production's http target, `echo-<env>` the others'; `db` and `db-dev` the databases. */
+const echoName = (env: string) => (env === 'production' ? 'echo' : `echo-${env}`);
+
 export function coreConfig(targetUrl: string, targetDbUrl: string): string {
+  const echo = CORE_ENVIRONMENTS.map(
+    (env) =>
+      `  ${echoName(env)}: { type: http, environment: ${env}, resources: ["admin-api:*"], baseUrl: "${targetUrl}", headers: { Authorization: "Bearer target-secret-token" } }`,
+  );
+  const http = CORE_ENVIRONMENTS.map(
+    (env) => `  - { match: "http.*", executor: http.request, target: ${echoName(env)} }`,
+  );
   return `targets:
-  echo: { type: http, baseUrl: "${targetUrl}", headers: { Authorization: "Bearer target-secret-token" } }
-  db: { type: postgres, url: "${targetDbUrl}" }
+${echo.join('\n')}
+  db: { type: postgres, environment: production, resources: [${DB_RESOURCES}], url: "${targetDbUrl}" }
+  db-dev: { type: postgres, environment: dev, resources: [${DB_RESOURCES}], url: "${targetDbUrl}" }
 actions:
-  - { match: "http.*", executor: http.request, target: echo }
+${http.join('\n')}
   - { match: "db.schema.*", executor: postgres.sql, target: db }
+  - { match: "db.schema.*", executor: postgres.sql, target: db-dev }
   - { match: "db.grant", executor: postgres.grant, target: db }
-  - { match: "gate.*", executor: callback }
+  - { match: "db.grant", executor: postgres.grant, target: db-dev }
+  - { match: "gate.*", executor: callback, environment: [production, staging, dev], resources: ["k8s://*"] }
 callbacks:
   allow: ["http://127.0.0.1:*"]
 grants:

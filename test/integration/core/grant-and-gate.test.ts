@@ -159,7 +159,7 @@ describe('gate mode', () => {
       'token',
     );
     const token = approved.approvalToken as string;
-    expect(token).toMatch(/^v1\./);
+    expect(token).toMatch(/^v2\./);
     expect((await h.api('dana@example.com', `/v1/actions/${id}`)).body.approvalToken).toBeUndefined();
 
     // The callback carried the same token, signed with this requester's own callback secret.

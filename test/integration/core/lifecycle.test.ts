@@ -392,7 +392,7 @@ describe('request lifecycle', () => {
   it('reloads an edited policy and records the new version on the next evaluation', async () => {
     const before = (await h.api('audit@example.com', '/v1/policy')).body.version as string;
     const dry = await h.api('ci@example.com', '/v1/policy/evaluate', {
-      body: { action: 'http.other', resource: 'x', environment: 'sandbox', parameters: {} },
+      body: { action: 'http.other', resource: 'admin-api:/x', environment: 'sandbox', parameters: {} },
     });
     expect(dry.status).toBe(200);
     expect(dry.body).toMatchObject({

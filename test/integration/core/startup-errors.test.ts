@@ -18,10 +18,10 @@ const UNREACHABLE_DB = 'postgres://airlock:secret-db-password@127.0.0.1:1/none';
 const UNREACHABLE_TEMPORAL = '127.0.0.1:1';
 
 const GOOD_CONFIG = `targets:
-  echo: { type: http, baseUrl: "http://127.0.0.1:9", headers: { Authorization: "Bearer \${ECHO_TOKEN}" } }
+  echo: { type: http, environment: production, resources: ["admin-api:*"], baseUrl: "http://127.0.0.1:9", headers: { Authorization: "Bearer \${ECHO_TOKEN}" } }
 actions:
   - { match: "http.*", executor: http.request, target: echo }
-  - { match: "*", executor: callback }
+  - { match: "*", executor: callback, environment: production }
 `;
 
 const dirs: string[] = [];
@@ -214,7 +214,7 @@ describe('the service configuration', () => {
   it('an unknown target in a binding names the file, binding and target', async () => {
     const { env, configPath } = setup({
       config: `targets:
-  echo: { type: http, baseUrl: "http://127.0.0.1:9" }
+  echo: { type: http, environment: production, resources: ["*"], baseUrl: "http://127.0.0.1:9" }
 actions:
   - { match: "http.*", executor: http.request, target: missing-target }
 `,

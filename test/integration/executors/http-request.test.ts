@@ -14,6 +14,8 @@ beforeEach(async () => {
   fake = await startHttpTarget();
   target = {
     type: 'http',
+    environment: 'production',
+    resources: ['api:{path}'],
     baseUrl: `${fake.url}/api`,
     headers: { Authorization: `Bearer ${SECRET}`, 'X-Tenant-Secret': 'tenant-secret-42' },
     timeoutMs: 2000,

@@ -23,7 +23,13 @@ const PASSWORD = 'Jit-Pa55word-0123456789abcdef';
 
 beforeAll(async () => {
   db = await createTestDatabase('airlock_exec_grant');
-  target = { type: 'postgres', url: db.url, statementTimeoutMs: 5000 };
+  target = {
+    type: 'postgres',
+    environment: 'production',
+    resources: ['postgres://*'],
+    url: db.url,
+    statementTimeoutMs: 5000,
+  };
   admin = new pg.Client({ connectionString: db.url });
   await admin.connect();
   await admin.query(`

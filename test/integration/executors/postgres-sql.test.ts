@@ -18,7 +18,13 @@ beforeAll(async () => {
   // Trust auth ignores the password; it is there to prove it never reaches a message.
   const url = new URL(db.url);
   url.password = 'hunter2-very-secret';
-  target = { type: 'postgres', url: url.toString(), statementTimeoutMs: 5000 };
+  target = {
+    type: 'postgres',
+    environment: 'production',
+    resources: ['postgres://*'],
+    url: url.toString(),
+    statementTimeoutMs: 5000,
+  };
   admin = new pg.Client({ connectionString: db.url });
   await admin.connect();
   await admin.query('CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL)');

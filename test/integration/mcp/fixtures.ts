@@ -59,9 +59,11 @@ export const MCP_TOOLS = `mcp:
 
 export function mcpConfig(targetUrl: string, extra = ''): string {
   return `targets:
-  echo: { type: http, baseUrl: "${targetUrl}", headers: { Authorization: "Bearer target-secret-token" } }
+  echo: { type: http, environment: production, resources: ["echo:*"], baseUrl: "${targetUrl}", headers: { Authorization: "Bearer target-secret-token" } }
+  echo-dev: { type: http, environment: dev, resources: ["echo:*"], baseUrl: "${targetUrl}", headers: { Authorization: "Bearer target-secret-token" } }
 actions:
   - { match: "http.*", executor: http.request, target: echo }
+  - { match: "http.*", executor: http.request, target: echo-dev }
 ${MCP_TOOLS}${extra}`;
 }
 

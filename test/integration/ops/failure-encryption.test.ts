@@ -20,7 +20,7 @@ beforeAll(async () => {
   api = await startHarness({
     policy: CORE_POLICY,
     config: `targets:
-  ${marker}: { type: http, baseUrl: "http://127.0.0.1:9" }
+  ${marker}: { type: http, environment: dev, resources: ["admin-api:*"], baseUrl: "http://127.0.0.1:9" }
 actions:
   - { match: "http.*", executor: http.request, target: ${marker} }
 `,
@@ -30,7 +30,7 @@ actions:
   worker = await startHarness({
     policy: CORE_POLICY,
     config: `targets:
-  other: { type: http, baseUrl: "http://127.0.0.1:9" }
+  other: { type: http, environment: dev, resources: ["admin-api:*"], baseUrl: "http://127.0.0.1:9" }
 actions:
   - { match: "http.*", executor: http.request, target: other }
 `,

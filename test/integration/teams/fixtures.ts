@@ -52,7 +52,7 @@ rules:
 `;
 
 const config = (targetUrl: string) => `targets:
-  echo: { type: http, baseUrl: "${targetUrl}" }
+  echo: { type: http, environment: production, resources: ["admin-api:*"], baseUrl: "${targetUrl}" }
 actions:
   - { match: "http.*", executor: http.request, target: echo }
 `;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../config/errors.js';
 import { parseServiceConfig } from '../../../config/service.js';
 
-const BASE = 'actions: [{ match: "*", executor: callback }]\n';
+const BASE = 'actions: [{ match: "*", executor: callback, environment: production }]\n';
 
 const TOOL = `    - name: export_table
       description: Exports a table
@@ -49,9 +49,20 @@ describe('service config: mcp', () => {
       timeoutMs: 60_000,
     });
     expect(config.actions.slice(0, 3)).toEqual([
-      { match: 'mcp.files.*', executor: 'mcp.call' },
-      { match: 'mcp.remote.*', executor: 'mcp.call' },
-      { match: '*', executor: 'callback' },
+      // In the upstream's own environment, on its tools' resources (mcp://<upstream>/<tool>).
+      {
+        match: 'mcp.files.*',
+        executor: 'mcp.call',
+        environments: ['production'],
+        resources: ['mcp://files/*'],
+      },
+      {
+        match: 'mcp.remote.*',
+        executor: 'mcp.call',
+        environments: ['staging'],
+        resources: ['mcp://remote/*'],
+      },
+      { match: '*', executor: 'callback', environments: ['production'], resources: ['*'] },
     ]);
   });
 

@@ -11,19 +11,19 @@ import { loadServiceConfig, parseServiceConfig } from '../../../config/service.j
 
 const H1 = hashApiKey('test');
 const H2 = hashApiKey('test2');
-// SPEC 9's example, with the elided hashes written out.
+// SPEC 9's example, with the elided hashes written out, and each target's environment and resources.
 const SPEC_EXAMPLE = `
 apiKeys:                       # the key itself is never stored, only its SHA-256 (hex)
   - { principal: ci@example.com,   roles: [requester], sha256: ${H1} }
   - { principal: dana@example.com, roles: [approver],  sha256: ${H2} }
 targets:
-  admin-api: { type: http, baseUrl: "http://127.0.0.1:9000", headers: { Authorization: "Bearer \${ADMIN_API_TOKEN}" } }
-  analytics: { type: postgres, url: "\${ANALYTICS_DATABASE_URL}" }
+  admin-api: { type: http, environment: production, resources: ["admin-api:{path}"], baseUrl: "http://127.0.0.1:9000", headers: { Authorization: "Bearer \${ADMIN_API_TOKEN}" } }
+  analytics: { type: postgres, environment: production, resources: ["postgres://analytics/*"], url: "\${ANALYTICS_DATABASE_URL}" }
 actions:                       # first match wins; no match: the request is refused (400)
   - { match: "http.*",      executor: http.request,   target: admin-api }
   - { match: "db.schema.*", executor: postgres.sql,   target: analytics }
   - { match: "db.grant",    executor: postgres.grant, target: analytics }
-  - { match: "*",           executor: callback }
+  - { match: "*",           executor: callback, environment: [production, staging] }
 `;
 const ENV = { ADMIN_API_TOKEN: 'admin-token', ANALYTICS_DATABASE_URL: 'postgres://ro@analytics/db' };
 
@@ -37,7 +37,8 @@ function errorOf(text: string, env: NodeJS.ProcessEnv = ENV): ConfigError {
   throw new Error('the config was accepted');
 }
 
-const MINIMAL = 'actions: [{ match: "*", executor: callback }]\n';
+const MINIMAL = 'actions: [{ match: "*", executor: callback, environment: dev }]\n';
+const PLACED = 'environment: dev, resources: ["*"]';
 
 describe('parseServiceConfig', () => {
   it('parses the SPEC 9 example with its defaults', () => {
@@ -49,18 +50,31 @@ describe('parseServiceConfig', () => {
       targets: {
         'admin-api': {
           type: 'http',
+          environment: 'production',
+          resources: ['admin-api:{path}'],
           baseUrl: 'http://127.0.0.1:9000',
           headers: { Authorization: 'Bearer admin-token' },
           timeoutMs: 10_000,
           maxResponseBytes: 65_536,
         },
-        analytics: { type: 'postgres', url: 'postgres://ro@analytics/db', statementTimeoutMs: 30_000 },
+        analytics: {
+          type: 'postgres',
+          environment: 'production',
+          resources: ['postgres://analytics/*'],
+          url: 'postgres://ro@analytics/db',
+          statementTimeoutMs: 30_000,
+        },
       },
       actions: [
         { match: 'http.*', executor: 'http.request', target: 'admin-api' },
         { match: 'db.schema.*', executor: 'postgres.sql', target: 'analytics' },
         { match: 'db.grant', executor: 'postgres.grant', target: 'analytics' },
-        { match: '*', executor: 'callback' },
+        {
+          match: '*',
+          executor: 'callback',
+          environments: ['production', 'staging'],
+          resources: ['*'],
+        },
       ],
       callbacks: { allow: [] },
       grants: { defaultTtlMs: 15 * 60_000, maxTtlMs: 8 * 3_600_000 },
@@ -72,8 +86,8 @@ describe('parseServiceConfig', () => {
     const config = parseServiceConfig(
       `${MINIMAL}
 targets:
-  api: { type: http, baseUrl: "https://api.example.com", timeout: 1m30s, maxResponseBytes: 1024 }
-  pg: { type: postgres, url: "postgresql://x@y/z", statementTimeout: 500ms }
+  api: { type: http, ${PLACED}, baseUrl: "https://api.example.com", timeout: 1m30s, maxResponseBytes: 1024 }
+  pg: { type: postgres, ${PLACED}, url: "postgresql://x@y/z", statementTimeout: 500ms }
 callbacks: { allow: ["https://ci.example.com/*"] }
 grants: { defaultTtl: 5m, maxTtl: 1h }
 gate: { tokenTtl: 2m, completionTimeout: 2h }
@@ -139,7 +153,7 @@ oidc:
   it('interpolates values, not text: a variable cannot inject YAML, and $${ stays literal', () => {
     const evil = 'x"\napiKeys: [{principal: evil, roles: [admin]}]';
     const config = parseServiceConfig(
-      `actions: [{ match: "\${EVIL}", executor: callback }]\ntargets:\n  t: { type: http, baseUrl: "http://h", headers: { X-B: "$\${NOT_A_VAR}" } }\n`,
+      `actions: [{ match: "\${EVIL}", executor: callback, environment: dev }]\ntargets:\n  t: { type: http, ${PLACED}, baseUrl: "http://h", headers: { X-B: "$\${NOT_A_VAR}" } }\n`,
       'airlock.yaml',
       { EVIL: evil },
     );
@@ -148,7 +162,7 @@ oidc:
     expect(config.targets.t).toMatchObject({ headers: { 'X-B': '${NOT_A_VAR}' } });
     // ...but a line break in a header value is refused (header injection), without echoing it.
     const err = errorOf(
-      `${MINIMAL}targets:\n  t: { type: http, baseUrl: "http://h", headers: { X-A: "\${EVIL}" } }\n`,
+      `${MINIMAL}targets:\n  t: { type: http, ${PLACED}, baseUrl: "http://h", headers: { X-A: "\${EVIL}" } }\n`,
       {
         EVIL: 'a\r\nX-Injected: 1',
       },
@@ -162,7 +176,7 @@ oidc:
     const dir = await mkdtemp(join(tmpdir(), 'airlock-secret-'));
     try {
       await writeFile(join(dir, 'token'), 's3cret\n');
-      const text = `${MINIMAL}targets:\n  t: { type: http, baseUrl: "http://h", headers: { Authorization: "Bearer \${file:${dir}/token}" } }\n`;
+      const text = `${MINIMAL}targets:\n  t: { type: http, ${PLACED}, baseUrl: "http://h", headers: { Authorization: "Bearer \${file:${dir}/token}" } }\n`;
       expect(parseServiceConfig(text, 'airlock.yaml', {}).targets.t).toMatchObject({
         headers: { Authorization: 'Bearer s3cret' },
       });
@@ -176,7 +190,7 @@ oidc:
 
   it('lets an http target withhold its response bodies, and refuses anything but a boolean', () => {
     const target = (value: string) =>
-      `${MINIMAL}targets:\n  t: { type: http, baseUrl: "http://h", returnBody: ${value} }\n`;
+      `${MINIMAL}targets:\n  t: { type: http, ${PLACED}, baseUrl: "http://h", returnBody: ${value} }\n`;
     expect(parseServiceConfig(target('false'), 'airlock.yaml', {}).targets.t).toMatchObject({
       returnBody: false,
     });
@@ -187,7 +201,7 @@ oidc:
 
   it('refuses unknown keys, at any depth', () => {
     const err = errorOf(
-      `${MINIMAL}targets:\n  t: { type: http, baseUrl: "http://h", headerz: {} }\ngatee: {}\n`,
+      `${MINIMAL}targets:\n  t: { type: http, ${PLACED}, baseUrl: "http://h", headerz: {} }\ngatee: {}\n`,
     );
     expect(err.issues).toEqual([
       'airlock.yaml: targets.t.headerz: unknown field (line 3)',
@@ -220,6 +234,48 @@ oidc:
     expect(errorOf('actions: [{ match: "http.*", executor: http.request }]\n').issues[0]).toMatch(
       /^airlock\.yaml: actions\[0\]\.target: is required for executor http\.request/,
     );
+  });
+
+  it('requires every executing target to say its environment and resources, naming file, field and line', () => {
+    const bare = SPEC_EXAMPLE.replace('environment: production, resources: ["admin-api:{path}"], ', '');
+    expect(errorOf(bare).issues).toEqual([
+      'airlock.yaml: targets.admin-api.environment: is required: the environment this target belongs to (for example production); requests for other environments never run on it (line 6)',
+      'airlock.yaml: targets.admin-api.resources: is required: the resources this target holds, as globs (for example ["admin-api:{path}"]); requests naming other resources never run on it (line 6)',
+    ]);
+    const bad = SPEC_EXAMPLE.replace(
+      'environment: production, resources: ["admin-api:{path}"]',
+      'environment: "prod uction", resources: ["admin-api:{path"]',
+    );
+    expect(errorOf(bad).issues).toEqual([
+      'airlock.yaml: targets.admin-api.environment: must be an environment name: letters, digits and . _ - (line 6)',
+      'airlock.yaml: targets.admin-api.resources[0]: a brace must enclose a parameter name, as in "api:{path}" (line 6)',
+    ]);
+    expect(errorOf(SPEC_EXAMPLE.replace('resources: ["admin-api:{path}"]', 'resources: []')).issues).toEqual([
+      'airlock.yaml: targets.admin-api.resources: must list at least one resource glob (line 6)',
+    ]);
+  });
+
+  it('refuses a binding that contradicts its target, or a gate binding without environments', () => {
+    const contradicts = SPEC_EXAMPLE.replace(
+      'executor: http.request,   target: admin-api }',
+      'executor: http.request, target: admin-api, environment: dev, resources: ["*"] }',
+    );
+    expect(errorOf(contradicts).issues).toEqual([
+      'airlock.yaml: actions[0].environment: target "admin-api" is in production; a binding with a target runs only in its target\'s environment (leave environment out to inherit it) (line 9)',
+      'airlock.yaml: actions[0].resources: are declared by the target (targets.admin-api.resources), not by a binding with a target (line 9)',
+    ]);
+    const repeats = SPEC_EXAMPLE.replace(
+      'target: admin-api }',
+      'target: admin-api, environment: production }',
+    );
+    expect(parseServiceConfig(repeats, 'airlock.yaml', ENV).actions[0]).toEqual({
+      match: 'http.*',
+      executor: 'http.request',
+      target: 'admin-api',
+    });
+    expect(errorOf('actions: [{ match: "*", executor: callback }]\n').issues).toEqual([
+      'airlock.yaml: actions[0].environment: is required for a binding without a target: name the environment(s) it serves (for example production) (line 1)',
+    ]);
   });
 
   it('refuses duplicate key hashes, an empty action list, unknown roles and executors', () => {
@@ -292,7 +348,11 @@ describe('loadServiceConfig', () => {
       baseUrl: 'http://localhost:8080/demo/echo',
       headers: { 'X-Demo-Secret': 'demo-secret' },
     });
-    expect(config.actions.map((a) => a.executor)).toEqual(['http.request', 'callback']);
+    expect(config.targets['demo-echo-dev']).toMatchObject({
+      environment: 'dev',
+      baseUrl: 'http://localhost:8080/demo/echo/dev',
+    });
+    expect(config.actions.map((a) => a.executor)).toEqual(['http.request', 'http.request', 'callback']);
     expect(config.callbacks.allow).toEqual(['http://127.0.0.1:*', 'http://localhost:*']);
   });
 });

@@ -1,32 +1,81 @@
-// Gate tokens: bound to request and parameters hash, short-lived, signature checked.
+// Gate tokens: bound to request, action, environment, resource and parameters hash, short-lived,
+// signature checked; the redeeming side may state what it runs, and each stated claim is checked.
 import { describe, expect, it } from 'vitest';
-import { callbackExecutor, issueGateToken, verifyGateToken } from '../../../executors/gate-token.js';
+import {
+  callbackExecutor,
+  type GateClaims,
+  issueGateToken,
+  verifyGateToken,
+} from '../../../executors/gate-token.js';
 
 const masterKey = Buffer.alloc(32, 3);
 const now = new Date('2030-01-01T00:00:00Z');
-const base = {
-  masterKey,
+const claims: GateClaims = {
   requestId: 'req-A',
+  action: 'deploy.release',
+  environment: 'production',
+  resource: 'k8s://prod/api',
   parametersHash: 'a'.repeat(64),
-  tokenId: 'tok-1',
-  expiresAt: new Date(now.getTime() + 600_000),
 };
+const base = { masterKey, ...claims, tokenId: 'tok-1', expiresAt: new Date(now.getTime() + 600_000) };
 const token = issueGateToken(base);
 const check = (over: Partial<Parameters<typeof verifyGateToken>[0]>) =>
-  verifyGateToken({
-    masterKey,
-    token,
-    requestId: 'req-A',
-    parametersHash: base.parametersHash,
-    now,
-    ...over,
-  });
+  verifyGateToken({ masterKey, token, expect: claims, now, ...over });
 
 describe('gate tokens', () => {
   it('round-trips and is deterministic (recomputed on demand)', () => {
-    expect(token).toMatch(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
+    expect(token).toMatch(/^v2\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
     expect(issueGateToken(base)).toBe(token);
-    expect(check({})).toEqual({ ok: true, tokenId: 'tok-1' });
+    expect(check({})).toEqual({ ok: true, tokenId: 'tok-1', claims });
+  });
+
+  it('carries environment, resource, action and parameters hash as readable claims', () => {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString());
+    expect(payload).toMatchObject({
+      rid: 'req-A',
+      act: 'deploy.release',
+      env: 'production',
+      res: 'k8s://prod/api',
+      ph: claims.parametersHash,
+    });
+  });
+
+  it('refuses a token whose claims differ from the request it is presented for', () => {
+    expect(check({ expect: { ...claims, environment: 'dev' } })).toEqual({
+      ok: false,
+      reason: 'environment_mismatch',
+    });
+    expect(check({ expect: { ...claims, resource: 'k8s://dev/api' } })).toEqual({
+      ok: false,
+      reason: 'resource_mismatch',
+    });
+    expect(check({ expect: { ...claims, action: 'deploy.rollback' } })).toEqual({
+      ok: false,
+      reason: 'action_mismatch',
+    });
+  });
+
+  it('refuses when the redeeming side runs in another environment, on another resource or parameters', () => {
+    const dev = issueGateToken({ ...base, environment: 'dev' });
+    const asRecorded = { ...claims, environment: 'dev' };
+    expect(check({ token: dev, expect: asRecorded, stated: { environment: 'production' } })).toEqual({
+      ok: false,
+      reason: 'environment_mismatch',
+    });
+    expect(check({ stated: { resource: 'k8s://prod/db' } })).toEqual({
+      ok: false,
+      reason: 'resource_mismatch',
+    });
+    expect(check({ stated: { parametersHash: 'c'.repeat(64) } })).toEqual({
+      ok: false,
+      reason: 'parameters_mismatch',
+    });
+    expect(check({ stated: { environment: 'production', resource: 'k8s://prod/api' } }).ok).toBe(true);
+  });
+
+  it('refuses a v1 token, which did not carry the environment or resource', () => {
+    const [, body, sig] = token.split('.');
+    expect(check({ token: `v1.${body}.${sig}` })).toEqual({ ok: false, reason: 'malformed' });
   });
 
   it('refuses a genuine token of another request', () => {
@@ -35,7 +84,10 @@ describe('gate tokens', () => {
   });
 
   it('refuses other parameters', () => {
-    expect(check({ parametersHash: 'b'.repeat(64) })).toEqual({ ok: false, reason: 'parameters_mismatch' });
+    expect(check({ expect: { ...claims, parametersHash: 'b'.repeat(64) } })).toEqual({
+      ok: false,
+      reason: 'parameters_mismatch',
+    });
   });
 
   it('refuses a payload with a tampered parameters hash', () => {
@@ -43,7 +95,7 @@ describe('gate tokens', () => {
     const payload = JSON.parse(Buffer.from(body ?? '', 'base64url').toString());
     payload.ph = 'b'.repeat(64);
     const forged = `${v}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${sig}`;
-    expect(check({ token: forged, parametersHash: 'b'.repeat(64) })).toEqual({
+    expect(check({ token: forged, expect: { ...claims, parametersHash: 'b'.repeat(64) } })).toEqual({
       ok: false,
       reason: 'bad_signature',
     });
@@ -75,7 +127,7 @@ describe('gate tokens', () => {
       '',
       'v1',
       'v1.a',
-      'v2.a.b',
+      'v3.a.b',
       'v1.!!.b',
       `v1.${Buffer.from('[]').toString('base64url')}.x`,
       'x'.repeat(5000),

@@ -39,6 +39,8 @@ describe('http.request validate', () => {
   it('refuses hop-by-hop, reserved and target headers', () => {
     const target: HttpTarget = {
       type: 'http',
+      environment: 'production',
+      resources: ['*'],
       baseUrl: 'http://127.0.0.1:1',
       headers: { 'X-Api-Key': 'k' },
       timeoutMs: 1000,

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CONFIG_PATH, DEMO_POLICY_PATH } from '../../../config/env.js';
 import { loadServiceConfig } from '../../../config/service.js';
+import { createBuiltinRegistry } from '../../../executors/index.js';
 import { managedTool } from '../../../mcp/tools.js';
 import { evaluatePolicy } from '../../../policy/evaluate.js';
 import { loadPolicyFile } from '../../../policy/load.js';
@@ -29,7 +30,7 @@ async function demo() {
 }
 
 describe('demo MCP tools', () => {
-  it('echo_dev is auto-allowed in dev and runs on the demo echo binding', async () => {
+  it('echo_dev is auto-allowed in dev and runs on the demo dev echo target', async () => {
     const { config, decide } = await demo();
     const { draft, decision } = decide('echo_dev', { message: 'hi' });
     expect(decision).toMatchObject({ effect: 'allow', rule: 'low-risk' });
@@ -38,7 +39,9 @@ describe('demo MCP tools', () => {
       environment: 'dev',
       parameters: { method: 'POST', path: '/echo' },
     });
-    expect(config.actions.find((a) => a.match === 'http.*')?.target).toBe('demo-echo');
+    // ...on the dev echo target, which is where the binding sends a dev claim.
+    const bound = createBuiltinRegistry().bind(draft, config);
+    expect(bound.ok && bound.target).toBe('demo-echo-dev');
   });
 
   it('update_config needs a DBA in production, with the argument types kept', async () => {

@@ -1,0 +1,39 @@
+// Which executor and target a submitted request will run on, decided before anything starts: the
+// binding must serve the request's action, environment and resource, and the executor must accept
+// the parameters. A claim that disagrees is the caller's mistake (400).
+import type { PlacedBinding } from '../executors/placement.js';
+import type { ActionRequestBody } from '../workflows/types.js';
+import type { ApiDeps } from './deps.js';
+import { PROBLEM, ProblemError } from './problem.js';
+
+export function bindExecution(
+  deps: Pick<ApiDeps, 'executors' | 'config'>,
+  body: ActionRequestBody,
+): PlacedBinding {
+  const verdict = deps.executors.bind(body, deps.config);
+  if (!verdict.ok) {
+    const unknownAction = verdict.field === 'action';
+    throw new ProblemError({
+      status: 400,
+      type: unknownAction ? PROBLEM.unknownAction : PROBLEM.targetMismatch,
+      title: unknownAction ? 'Unknown action type' : `No target for this ${verdict.field}`,
+      detail: verdict.detail,
+      field: verdict.field,
+    });
+  }
+  const problems = verdict.executor.validate?.(body.parameters) ?? [];
+  if (problems.length > 0) {
+    throw new ProblemError({
+      status: 400,
+      type: PROBLEM.invalidBody,
+      title: 'Invalid parameters',
+      detail: `parameters are not valid for ${verdict.executor.name}: ${problems.join('; ')}`,
+      field: 'parameters',
+      errors: problems.map((p) => ({ field: 'parameters', detail: p })),
+    });
+  }
+  const placement = { environment: body.environment, resource: body.resource };
+  return verdict.target === undefined
+    ? { executor: verdict.executor.name, ...placement }
+    : { executor: verdict.executor.name, target: verdict.target, ...placement };
+}
