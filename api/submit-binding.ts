@@ -1,6 +1,6 @@
 // Which executor and target a submitted request will run on, decided before anything starts: the
 // binding must serve the request's action, environment and resource, and the executor must accept
-// the parameters. A claim that disagrees is the caller's mistake (400).
+// the parameters against that very target. A claim that disagrees is the caller's mistake (400).
 import type { PlacedBinding } from '../executors/placement.js';
 import type { ActionRequestBody } from '../workflows/types.js';
 import type { ApiDeps } from './deps.js';
@@ -21,7 +21,13 @@ export function bindExecution(
       field: verdict.field,
     });
   }
-  const problems = verdict.executor.validate?.(body.parameters) ?? [];
+  // Checked against the very target it will run on, so that what can never run as approved
+  // (a header the target holds, say) is refused before anyone is asked to approve it.
+  const target =
+    verdict.target !== undefined && Object.hasOwn(deps.config.targets, verdict.target)
+      ? deps.config.targets[verdict.target]
+      : undefined;
+  const problems = verdict.executor.validate?.(body.parameters, target) ?? [];
   if (problems.length > 0) {
     throw new ProblemError({
       status: 400,

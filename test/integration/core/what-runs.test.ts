@@ -14,7 +14,7 @@ let devApi: HttpTargetFake;
 let targetDb: TestDatabase;
 
 const config = (prodUrl: string, devUrl: string, dbUrl: string) => `targets:
-  api-prod: { type: http, environment: production, resources: ["admin-api:{path}"], baseUrl: "${prodUrl}", headers: { Authorization: "Bearer prod-secret" } }
+  api-prod: { type: http, environment: production, resources: ["admin-api:{path}"], baseUrl: "${prodUrl}", headers: { Authorization: "Bearer prod-secret", X-Tenant-Secret: "prod-tenant" } }
   api-dev: { type: http, environment: dev, resources: ["admin-api:{path}"], baseUrl: "${devUrl}", headers: { Authorization: "Bearer dev-secret" } }
   analytics: { type: postgres, environment: production, resources: ["postgres://analytics/*"], url: "${dbUrl}" }
 actions:
@@ -143,6 +143,33 @@ describe.each(Object.keys(requests) as (keyof typeof requests)[])('%s', (executo
     expect(res.status, JSON.stringify(res.body)).toBe(400);
     expect(res.body).toMatchObject({ type: 'urn:airlock:problem:target-mismatch', field: 'resource' });
     expect(res.body.detail).toContain(lie.says);
+  });
+});
+
+describe('a header the target holds', () => {
+  it.each(['X-Tenant-Secret', 'x-tenant-secret', 'X-TENANT-SECRET'])(
+    'is refused at submit when the parameters name it (%s), before anyone is asked',
+    async (header) => {
+      const before = await submittedCount();
+      const res = await submit({
+        ...requests['http.request'],
+        parameters: { ...requests['http.request'].parameters, headers: { [header]: 'mine' } },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(400);
+      expect(res.body).toMatchObject({ type: 'urn:airlock:problem:invalid-body', field: 'parameters' });
+      expect(res.body.detail).toContain(`headers.${header}: set by the target configuration`);
+      expect(await submittedCount()).toBe(before);
+      expect(prodApi.calls).toEqual([]);
+    },
+  );
+
+  it('is checked against the target the request runs on: the dev target holds no such header', async () => {
+    const res = await submit({
+      ...requests['http.request'],
+      environment: 'dev',
+      parameters: { method: 'GET', path: '/config', headers: { 'X-Tenant-Secret': 'mine' } },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
   });
 });
 
