@@ -30,7 +30,10 @@ import { ConfigError } from './config/errors.js';
 import { loadServiceConfig } from './config/service.js';
 import type { ServiceConfig } from './config/types.js';
 import { createBuiltinRegistry } from './executors/index.js';
+import { createMcpCallExecutor } from './executors/mcp-call.js';
+import { auditCallLedger } from './mcp/call-ledger.js';
 import { McpSessions } from './mcp/http.js';
+import { UpstreamPool } from './mcp/upstreams.js';
 import { PolicyLoadError } from './policy/load.js';
 import { PolicyStore } from './policy/store.js';
 import { ensureTemporalCli } from './scripts/ensure-temporal.mjs';
@@ -127,6 +130,15 @@ export async function startAirlock(
     const config: ServiceConfig = await loadServiceConfig(env.configPath, configEnv);
     if (demo) config.apiKeys.push(...demo.apiKeys);
     const executors = createBuiltinRegistry();
+    // Upstream MCP servers: the API lists their tools, the worker's mcp.call calls them.
+    const upstreams = new UpstreamPool(config.mcp?.upstreams ?? {}, logger);
+    cleanups.push(() => upstreams.close());
+    executors.register(
+      createMcpCallExecutor(
+        upstreams,
+        auditCallLedger(() => audit),
+      ),
+    );
     const configProblems = executors.checkConfig(config);
     if (configProblems.length > 0)
       throw new ConfigError(configProblems.map((p) => `${env.configPath}: ${p}`));
@@ -290,7 +302,7 @@ export async function startAirlock(
           codecSessionTtlMs: env.codecSessionTtlMs,
         },
         ...(env.oidc ? { oidc: { issuer: env.oidc.issuer } } : {}),
-        mcp: { sessions: mcpSessions },
+        mcp: { sessions: mcpSessions, upstreams },
       });
       serve(server, tracing ? tracing.traceRequests(app) : app);
     }

@@ -96,6 +96,9 @@ function refusalText(state: ActionState): string {
 /** The tool result of a request that has settled; a refusal is a result with isError. */
 export function toolResultOf(state: ActionState): CallToolResult {
   const meta = { requestId: state.requestId, status: state.status, links: state.links };
+  // An upstream tool that answered (even with its own error) speaks for itself.
+  const upstream = upstreamResult(state);
+  if (upstream) return upstream;
   if ((REFUSED as readonly string[]).includes(state.status)) {
     return {
       content: [{ type: 'text', text: statusMessage(state) }],
@@ -103,8 +106,6 @@ export function toolResultOf(state: ActionState): CallToolResult {
       isError: true,
     };
   }
-  const upstream = upstreamResult(state);
-  if (upstream) return upstream;
   const output = state.result?.output;
   return {
     content: [{ type: 'text', text: output === undefined ? statusMessage(state) : JSON.stringify(output) }],
@@ -114,7 +115,12 @@ export function toolResultOf(state: ActionState): CallToolResult {
 
 /** An upstream tool's own result, which the mcp.call executor kept as it was (structure and all). */
 function upstreamResult(state: ActionState): CallToolResult | undefined {
-  if (state.execution.executor !== 'mcp.call') return undefined;
+  if (
+    state.execution.executor !== 'mcp.call' ||
+    (state.status !== 'succeeded' && state.status !== 'failed')
+  ) {
+    return undefined;
+  }
   const result = state.result?.output?.toolResult as CallToolResult | undefined;
   if (!result || !Array.isArray(result.content)) return undefined;
   return { ...result, _meta: { ...result._meta, 'airlock/request': state.requestId } };
