@@ -30,6 +30,68 @@ function checkBounds(value: unknown, depth: number): string | undefined {
   return undefined;
 }
 
+/**
+ * Why a string may not be stored, logged or shown as it is; undefined when it may. Refused: C0
+ * controls, DEL, C1 controls (tab, LF and CR are text where the field is multi-line), and UTF-16
+ * surrogates without their pair.
+ */
+function unsafeText(value: string, multiline: boolean): string | undefined {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const next = value.charCodeAt(i + 1);
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        i++;
+        continue;
+      }
+      return `is not well-formed Unicode (a lone surrogate at position ${i})`;
+    }
+    const control = c < 0x20 || (c >= 0x7f && c <= 0x9f);
+    if (!control || (multiline && (c === 0x09 || c === 0x0a || c === 0x0d))) continue;
+    const code = c.toString(16).toUpperCase().padStart(4, '0');
+    return `must not contain control characters (U+${code} at position ${i})`;
+  }
+  return undefined;
+}
+
+/**
+ * One walk over a whole request body: every string and every key, at any depth, is refused with
+ * its field path when it holds a control character or a lone surrogate. PostgreSQL cannot store
+ * NUL (22021) nor lone surrogates in JSON (22P05), and logs, cards and consoles mis-show the rest.
+ * Strings under `multiline` top-level fields (free text, SQL, diffs) may hold tab, CR and LF.
+ */
+export function noControlCharacters(multiline: readonly string[] = []) {
+  return (body: unknown, ctx: z.RefinementCtx): void => {
+    let reported = 0;
+    const walk = (value: unknown, path: (string | number)[], text: boolean): void => {
+      if (reported >= 10) return;
+      if (typeof value === 'string') {
+        const problem = unsafeText(value, text);
+        if (problem) {
+          reported++;
+          ctx.addIssue({ code: 'custom', message: problem, path });
+        }
+      } else if (Array.isArray(value)) {
+        for (const [i, v] of value.entries()) walk(v, [...path, i], text);
+      } else if (value && typeof value === 'object') {
+        for (const [key, v] of Object.entries(value)) {
+          const keyProblem = unsafeText(key, false);
+          if (keyProblem && reported < 10) {
+            reported++;
+            ctx.addIssue({ code: 'custom', message: `a key ${keyProblem}`, path: [...path, key] });
+            continue;
+          }
+          walk(v, [...path, key], text || (path.length === 0 && multiline.includes(key)));
+        }
+      }
+    };
+    walk(body, [], false);
+  };
+}
+
+/** Top-level fields of a body whose strings are free text (tab, CR, LF allowed). */
+const TEXT_FIELDS = ['justification', 'reason', 'diff', 'parameters', 'details'] as const;
+
 const dotted = z
   .string()
   .min(1)
@@ -76,33 +138,42 @@ export const actionRequestSchema = z
   .refine((b) => !b.labels || Object.keys(b.labels).length <= 32, {
     message: 'at most 32 labels',
     path: ['labels'],
-  });
+  })
+  .superRefine(noControlCharacters(TEXT_FIELDS));
 
 export type ActionRequestPayload = z.infer<typeof actionRequestSchema>;
 
-export const decisionSchema = z.strictObject({
-  decision: z.enum(['approve', 'deny']),
-  reason: z.string().max(2000).optional(),
-});
+export const decisionSchema = z
+  .strictObject({
+    decision: z.enum(['approve', 'deny']),
+    reason: z.string().max(2000).optional(),
+  })
+  .superRefine(noControlCharacters(TEXT_FIELDS));
 
-export const cancelSchema = z.strictObject({ reason: z.string().max(2000).optional() });
+export const cancelSchema = z
+  .strictObject({ reason: z.string().max(2000).optional() })
+  .superRefine(noControlCharacters(TEXT_FIELDS));
 
 /** The token, and optionally what the redeeming side is about to run: each part given must match. */
-export const redeemSchema = z.strictObject({
-  token: z.string().min(1).max(4096),
-  environment: keyword.optional().describe('The environment the redeeming side runs in'),
-  resource: z.string().min(1).max(1024).optional().describe('The resource it is about to touch'),
-  parametersHash: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 as 64 lower-case hex digits')
-    .optional()
-    .describe('The parameters hash of what it is about to run'),
-});
+export const redeemSchema = z
+  .strictObject({
+    token: z.string().min(1).max(4096),
+    environment: keyword.optional().describe('The environment the redeeming side runs in'),
+    resource: z.string().min(1).max(1024).optional().describe('The resource it is about to touch'),
+    parametersHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 as 64 lower-case hex digits')
+      .optional()
+      .describe('The parameters hash of what it is about to run'),
+  })
+  .superRefine(noControlCharacters());
 
-export const completeSchema = z.strictObject({
-  outcome: z.enum(['succeeded', 'failed']).optional(),
-  details: z.record(z.string(), boundedJson).optional(),
-});
+export const completeSchema = z
+  .strictObject({
+    outcome: z.enum(['succeeded', 'failed']).optional(),
+    details: z.record(z.string(), boundedJson).optional(),
+  })
+  .superRefine(noControlCharacters(TEXT_FIELDS));
 
 export const waitQuerySchema = z.strictObject({
   wait: z.coerce.number().int().min(0).max(60).optional(),
@@ -117,16 +188,18 @@ export const listQuerySchema = z.strictObject({
   cursor: z.string().max(4096).optional(),
 });
 
-export const evaluateSchema = z.strictObject({
-  action: dotted,
-  resource: z.string().min(1).max(1024),
-  environment: keyword,
-  parameters: z.record(z.string(), boundedJson).default({}),
-  justification: z.string().max(4000).optional(),
-  agent: agentSchema.optional(),
-  labels: z.record(z.string().max(64), z.string().max(1024)).optional(),
-  requester: z.string().min(1).max(320).optional(),
-});
+export const evaluateSchema = z
+  .strictObject({
+    action: dotted,
+    resource: z.string().min(1).max(1024),
+    environment: keyword,
+    parameters: z.record(z.string(), boundedJson).default({}),
+    justification: z.string().max(4000).optional(),
+    agent: agentSchema.optional(),
+    labels: z.record(z.string().max(64), z.string().max(1024)).optional(),
+    requester: z.string().min(1).max(320).optional(),
+  })
+  .superRefine(noControlCharacters(TEXT_FIELDS));
 
 export const idParamSchema = z.strictObject({
   id: z.string().regex(/^[0-9a-f-]{36}$/, 'is not a request id'),

@@ -19,7 +19,7 @@ import {
   startChannelsWorld,
   teamsButton,
 } from './channels-world.js';
-import { checkProperty, expectProblem, printable } from './fuzz-support.js';
+import { checkProperty, expectFieldRefused, expectProblem, poisonedBody, printable } from './fuzz-support.js';
 import { FULL, size } from './support.js';
 
 let w: ChannelsWorld;
@@ -376,6 +376,8 @@ const ENDPOINTS: Endpoint[] = [
   },
 ];
 
+const stateOf = async (id: string) => (await w.h.api('audit@example.com', `/v1/actions/${id}`)).body;
+
 function record(name: string, status: number): void {
   const m = statuses.get(name) ?? new Map<number, number>();
   m.set(status, (m.get(status) ?? 0) + 1);
@@ -453,6 +455,76 @@ describe('fault 6: fuzzing every endpoint', () => {
         size(20, 300),
       );
       expect(unhandled(logsAt)).toEqual([]);
+    }, 600_000);
+  }
+
+  // Each body-taking route with a full valid body, one string (or free-form key) poisoned with a
+  // control character or lone surrogate: always 400 naming that field, whoever's request it is.
+  const poisonable: { name: string; as: string; path: () => string; body: () => Record<string, unknown> }[] =
+    [
+      {
+        name: 'POST /v1/actions/{id}/decisions',
+        as: 'dana@example.com',
+        path: () => `/v1/actions/${real.pending}/decisions`,
+        body: () => ({ decision: 'deny', reason: 'not during the freeze' }),
+      },
+      {
+        name: 'POST /v1/actions/{id}/cancel',
+        as: 'ci@example.com',
+        path: () => `/v1/actions/${real.pending}/cancel`,
+        body: () => ({ reason: 'wrong ticket' }),
+      },
+      {
+        name: 'POST /v1/actions/{id}/redeem',
+        as: 'ci@example.com',
+        path: () => `/v1/actions/${real.gate}/redeem`,
+        body: () => ({ token: gateToken || 'v1.a.b' }),
+      },
+      {
+        name: 'POST /v1/actions/{id}/complete',
+        as: 'ci@example.com',
+        path: () => `/v1/actions/${randomUUID()}/complete`,
+        body: () => ({ outcome: 'failed', details: { log: ['step 1', { error: 'boom' }] } }),
+      },
+      {
+        name: 'POST /v1/policy/evaluate',
+        as: 'ci@example.com',
+        path: () => '/v1/policy/evaluate',
+        body: () => ({
+          ...httpAction('http.config.update', 'fuzz-evaluate'),
+          agent: { name: 'bot', model: 'm', session: 's', onBehalfOf: 'dana@example.com' },
+          labels: { ticket: 'OPS-1' },
+          requester: 'ci@example.com',
+        }),
+      },
+    ];
+  for (const ep of poisonable) {
+    it(`${ep.name}: a control character or lone surrogate in any string is a 400 naming it`, async (ctx) => {
+      const logsAt = w.logs.length;
+      const body = ep.body();
+      const before = body.reason === undefined ? undefined : await stateOf(real.pending!);
+      await checkProperty(
+        ctx,
+        fc.asyncProperty(poisonedBody(body, ['parameters', 'labels', 'details']), async (p) => {
+          const res = await fetch(`${w.h.url}${ep.path()}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${w.h.keys[ep.as]}` },
+            body: JSON.stringify(p.body),
+          });
+          const text = await res.text();
+          record(ep.name, res.status);
+          const what = `U+${p.bad.charCodeAt(0).toString(16).padStart(4, '0')} in ${JSON.stringify(p.field)}`;
+          expectFieldRefused(res, text, p.field, `${ep.name}: ${what}`);
+        }),
+        size(20, 300),
+      );
+      expect(unhandled(logsAt)).toEqual([]);
+      // None of it reached the request: no decision, no refusal recorded.
+      if (before)
+        expect(await stateOf(real.pending!)).toMatchObject({
+          status: before.status,
+          decisions: before.decisions,
+        });
     }, 600_000);
   }
 

@@ -13,7 +13,7 @@ import {
   PRINCIPALS,
 } from '../integration/core/fixtures.js';
 import { type Harness, startHarness } from '../support/harness.js';
-import { checkProperty } from './fuzz-support.js';
+import { checkProperty, expectFieldRefused, poisonedBody } from './fuzz-support.js';
 import { size } from './support.js';
 
 let h: Harness;
@@ -238,6 +238,38 @@ describe('fault 6: fuzzing POST /v1/actions', () => {
       }),
       size(150, 1500),
     );
+  }, 600_000);
+
+  it('refuses a control character or lone surrogate in any string of the body with 400 naming it', async (ctx) => {
+    // Every field a submit has, strings nested in parameters, and keys of the free-form maps.
+    const full = httpRequest({
+      environment: 'staging',
+      parameters: { method: 'POST', path: '/fuzz', body: { note: 'n', list: ['a', { deep: 'b' }] } },
+      agent: { name: 'deploy-bot', model: 'm-1', session: 's-1', onBehalfOf: 'dana@example.com' },
+      diff: { before: 'old', after: 'new' },
+      labels: { ticket: 'OPS-1' },
+      callbackUrl: 'http://127.0.0.1:9/hook',
+      idempotencyKey: 'fuzz-key',
+    });
+    const before = target.calls.length;
+    await checkProperty(
+      ctx,
+      fc.asyncProperty(poisonedBody(full, ['parameters', 'labels']), async ({ body, field, bad }) => {
+        const res = await fetch(`${h.url}/v1/actions`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${h.keys['ci@example.com']}`,
+          },
+          body: JSON.stringify(body),
+        });
+        const what = `U+${bad.charCodeAt(0).toString(16).padStart(4, '0')} in ${JSON.stringify(field)}`;
+        expectFieldRefused(res, await res.text(), field, what);
+      }),
+      size(150, 2000),
+    );
+    // Nothing was accepted, so nothing ran.
+    expect(target.calls.length).toBe(before);
   }, 600_000);
 
   it('refuses a body over 256 KiB with 413 and a problem body', async () => {
