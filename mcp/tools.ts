@@ -31,10 +31,12 @@ function checker(name: string, schema: Record<string, unknown>): (args: unknown)
   const validate: JsonSchemaValidator<unknown> = validators.getValidator(schema as JsonSchemaType);
   return (args) => {
     const result = validate(args);
-    // Ajv names the argument by its path under `data` (`data/table must be string`).
-    return result.valid
-      ? undefined
-      : `invalid arguments for ${name}: ${result.errorMessage.replaceAll('data/', 'arguments.').replace(/^data /, 'arguments ')}`;
+    // Ajv names the argument by its JSON pointer under `data` (`data/filter/column must be string`).
+    const named = result.errorMessage?.replace(
+      /\bdata((?:\/[^\s/,]+)*)/g,
+      (_m, path: string) => `arguments${path.replaceAll('/', '.')}`,
+    );
+    return result.valid ? undefined : `invalid arguments for ${name}: ${named}`;
   };
 }
 

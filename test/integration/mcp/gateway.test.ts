@@ -115,6 +115,43 @@ describe('MCP gateway: authentication', () => {
   });
 });
 
+describe('MCP gateway: bad input', () => {
+  const rpc = async (client: Client, body: string) =>
+    fetch(`${h.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${h.keys['agent@example.com']}`,
+        'mcp-session-id': (client.transport as { sessionId?: string }).sessionId!,
+        'mcp-protocol-version': '2025-11-25',
+      },
+      body,
+    });
+
+  it('answers an unknown tool, malformed JSON-RPC and oversized arguments with errors that name them, and no request', async () => {
+    const client = await agent();
+    const before = await requestCount();
+    await expect(client.callTool({ name: 'drop_everything', arguments: {} })).rejects.toThrow(
+      /Unknown tool: drop_everything/,
+    );
+
+    const malformed = await rpc(client, '{"jsonrpc": "2.0", "id": 1, "method": ');
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { error: { code: number } }).error.code).toBe(-32700);
+
+    const huge = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 7,
+      method: 'tools/call',
+      params: { name: 'echo_dev', arguments: { message: 'x'.repeat(300 * 1024) } },
+    });
+    const tooLarge = await rpc(client, huge);
+    expect(tooLarge.status).toBe(413);
+    expect(await requestCount()).toBe(before);
+  });
+});
+
 describe('MCP gateway: tool calls', () => {
   it('refuses arguments against the schema with a tool error naming the argument, and creates no request', async () => {
     const client = await agent();

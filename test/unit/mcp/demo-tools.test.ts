@@ -67,3 +67,22 @@ describe('demo MCP tools', () => {
     });
   });
 });
+
+describe('tool argument errors', () => {
+  it('name a nested argument by its dotted path', () => {
+    const tool = managedTool({
+      name: 'query',
+      description: 'd',
+      inputSchema: {
+        type: 'object',
+        properties: { filter: { type: 'object', properties: { column: { type: 'string' } } } },
+      },
+      action: 'db.query',
+      resource: 'db',
+      environment: 'dev',
+    });
+    expect(tool.draft({ filter: { column: 3 } })).toEqual({
+      problem: 'invalid arguments for query: arguments.filter.column must be string',
+    });
+  });
+});
