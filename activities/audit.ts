@@ -1,8 +1,11 @@
 // Audit activities: append events to the hash chain (idempotent by event key, so a retried
 // activity never doubles them) and keep the request index used by enrichment and listings.
+import { ApplicationFailure } from '@temporalio/common';
+import { storeCannotAccept } from '../audit/errors.js';
 import type { AuditEventInput, RequestIndexRow } from '../audit/types.js';
 import type { ActionState } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
+import { AUDIT_REJECTED } from './failure-types.js';
 
 /** The workflow's buffered audit events and the request's index row, written together. */
 export interface RecordBatch {
@@ -29,9 +32,11 @@ export async function recordBatch(
       ? { statePayload: await stateSealer.seal(state), stateSeq }
       : {};
   // The index row goes in the events' transaction (one commit, and never ahead of the trail).
-  const stored = await audit.appendMany(
-    events.map((e) => ({ ...e, data: dropUndefined(e.data) })),
-    { keepStored: true, index: { ...index, ...snapshot } },
+  const stored = await failClosed(deps, events, () =>
+    audit.appendMany(
+      events.map((e) => ({ ...e, data: dropUndefined(e.data) })),
+      { keepStored: true, index: { ...index, ...snapshot } },
+    ),
   );
   const kept = stored.filter((s, i) => s.at !== events[i]?.at || s.type !== events[i]?.type);
   if (kept.length > 0) {
@@ -41,6 +46,38 @@ export async function recordBatch(
     );
   }
   await observe(deps, events);
+}
+
+/**
+ * Runs an audit write, failing closed: when the store refused it for what it holds (it can never
+ * succeed), a non-retryable AuditRejected instead of retries without end, which would leave the
+ * request stuck with no trail. Its message names only the SQLSTATE: the database's own message
+ * can quote the refused value. Anything else (an outage) is thrown as it was, and retried.
+ */
+export async function failClosed<T>(
+  { logger }: Pick<ActivityDeps, 'logger'>,
+  events: readonly Pick<AuditEventInput, 'requestId' | 'eventKey' | 'type'>[],
+  write: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (!storeCannotAccept(err)) throw err;
+    logger.error(
+      {
+        requestId: events[0]?.requestId,
+        events: events.map((e) => `${e.type} ${e.eventKey}`),
+        sqlstate: err.code,
+      },
+      'the audit store can never accept these events; failing the write for good',
+    );
+    throw ApplicationFailure.create({
+      type: AUDIT_REJECTED,
+      message: `the audit store can never accept these events (SQLSTATE ${err.code})`,
+      nonRetryable: true,
+      details: [{ sqlstate: err.code }],
+    });
+  }
 }
 
 /** The metrics hook: a failure there must not fail (and retry) the write, or block an execution. */
@@ -56,11 +93,13 @@ export function createAuditActivities(deps: ActivityDeps) {
   const { audit } = deps;
   return {
     async recordAudit(event: AuditEventInput): Promise<void> {
-      await audit.append({ ...event, data: dropUndefined(event.data) });
+      await failClosed(deps, [event], () => audit.append({ ...event, data: dropUndefined(event.data) }));
       await observe(deps, [event]);
     },
     async indexRequest(row: RequestIndexRow): Promise<void> {
-      await audit.upsertRequestIndex(row);
+      await failClosed(deps, [{ requestId: row.requestId, eventKey: 'index', type: 'index' }], () =>
+        audit.upsertRequestIndex(row),
+      );
     },
     async recordEvents(batch: RecordBatch): Promise<void> {
       await recordBatch(deps, batch);

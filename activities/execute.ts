@@ -11,7 +11,7 @@ import { ExecutorError } from '../executors/types.js';
 import type { ExecutionBinding, ExecutionResult } from '../workflows/types.js';
 import { type RecordBatch, recordBatch } from './audit.js';
 import type { ActivityDeps } from './deps.js';
-import { AUDIT_UNAVAILABLE } from './failure-types.js';
+import { AUDIT_REJECTED, AUDIT_UNAVAILABLE } from './failure-types.js';
 
 export interface ExecuteInput {
   requestId: string;
@@ -107,6 +107,8 @@ export function createExecuteActivities(deps: ActivityDeps) {
     try {
       await recordBatch(deps, record);
     } catch (err) {
+      // The store will never take them (AuditRejected, not retryable): nothing runs, ever.
+      if (err instanceof ApplicationFailure && err.type === AUDIT_REJECTED) throw err;
       // Retryable: the workflow writes them itself once the attempts run out.
       throw ApplicationFailure.create({
         type: AUDIT_UNAVAILABLE,

@@ -39,6 +39,19 @@ export class AuditConflictError extends Error {
   }
 }
 
+/**
+ * Whether the store refused the write for what it holds, so that the same write can never
+ * succeed: SQLSTATE class 22 (data exception: a NUL in text, 22021, or in JSON, 22P05; a value
+ * out of range) and class 54 (program limit exceeded: a row or value too large, 54000). A
+ * connection error, a serialization failure or a lock timeout is not: those pass.
+ */
+export function storeCannotAccept(err: unknown): err is SqlError {
+  const mapped = mapDbError(err);
+  if (!(mapped instanceof SqlError) || mapped instanceof SqlConnectionError) return false;
+  const code = mapped.code ?? '';
+  return code.startsWith('22') || code.startsWith('54');
+}
+
 // pg-pool's own messages for an unreachable or dropped server.
 const PG_CONNECTION_MESSAGE = /^(timeout exceeded when trying to connect|connection terminated)/i;
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH']);
