@@ -14,7 +14,9 @@ import { createApp } from './api/app.js';
 import { createAuthenticator } from './api/auth.js';
 import { bannerText, DEMO_REQUESTER } from './api/banner.js';
 import { demoEchoRouter } from './api/demo.js';
+import { labelBoundsOf } from './api/metric-labels.js';
 import { createMetrics, type OpenRequestCount } from './api/metrics.js';
+import { mayScrape, SCRAPE_REFUSED } from './api/metrics-access.js';
 import type { SqlDb } from './audit/db.js';
 import { openPostgres } from './audit/db-postgres.js';
 import { auditPrivileges } from './audit/hardening.js';
@@ -159,6 +161,7 @@ export async function startAirlock(
     const metrics = createMetrics({
       openRequests: env.role !== 'worker' ? () => openRequests(db) : undefined,
       eventsFor: env.role !== 'api' ? (id) => audit.eventsFor(id) : undefined,
+      labels: labelBoundsOf(config),
     });
 
     let temporalAddress = env.temporal.address;
@@ -179,9 +182,15 @@ export async function startAirlock(
       temporal: async () => void (await connection.workflowService.getSystemInfo({})),
       database: async () => void (await db.query('SELECT 1')),
     };
-    if (env.role === 'worker' && rawEnv.METRICS_PORT?.trim()) {
-      // Worker-only processes have no API listener: /metrics, /healthz and /readyz on a small one.
-      const metricsServer = await listenMetrics(Number(rawEnv.METRICS_PORT), metrics.render, readiness);
+    if (env.metrics.port !== undefined) {
+      // /metrics, /healthz and /readyz on a small listener of their own (a worker-only process has
+      // no other; an API process then serves /metrics only there, e.g. on an internal interface).
+      const metricsServer = await listenMetrics(
+        env.metrics.port,
+        metrics.render,
+        readiness,
+        env.metrics.token,
+      );
       cleanups.push(() => closeServer(metricsServer));
       logger.info({ port: (metricsServer.address() as AddressInfo).port }, 'metrics listening');
     }
@@ -288,6 +297,7 @@ export async function startAirlock(
         namespace: env.temporal.namespace,
         logger,
         metrics,
+        metricsAccess: { token: env.metrics.token, elsewhere: env.metrics.port !== undefined },
         rateLimits: env.rateLimits,
         readiness,
         extraRouters: [
@@ -514,11 +524,12 @@ async function openRequests(db: SqlDb): Promise<OpenRequestCount[]> {
   return rows;
 }
 
-/** The worker-only listener: /metrics, /healthz (alive) and /readyz (Temporal and the database answer). */
+/** The metrics listener (METRICS_PORT): /metrics, /healthz (alive) and /readyz (Temporal and the database answer). */
 async function listenMetrics(
   port: number,
   render: () => Promise<{ contentType: string; body: string }>,
   readiness: Record<string, () => Promise<void>>,
+  token: string | undefined,
 ): Promise<Server> {
   const server = await listen(port);
   serve(server, (req, res) => {
@@ -533,6 +544,10 @@ async function listenMetrics(
     }
     if (req.url !== '/metrics') {
       res.writeHead(req.url === '/healthz' ? 200 : 404).end();
+      return;
+    }
+    if (!mayScrape(req.headers.authorization, token)) {
+      res.writeHead(SCRAPE_REFUSED.status, SCRAPE_REFUSED.headers).end(SCRAPE_REFUSED.body);
       return;
     }
     render().then(

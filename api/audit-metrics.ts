@@ -3,6 +3,7 @@
 // the events' own `at` (workflow time), looked up in the request's audit trail.
 import type { Counter, Histogram } from 'prom-client';
 import type { AuditEventInput } from '../audit/types.js';
+import type { MetricLabeler } from './metric-labels.js';
 
 export interface AuditSeries {
   outcomes: Counter;
@@ -29,15 +30,13 @@ export async function observeAuditEvent(
   s: AuditSeries,
   event: AuditEventInput,
   eventsFor: (requestId: string) => Promise<AuditEventInput[]>,
+  labelsOf: MetricLabeler,
 ): Promise<void> {
   if (!INTERESTING.has(event.type)) return;
   const trail = await eventsFor(event.requestId);
   const first = (type: string) => trail.find((e) => e.type === type);
   const submitted = first('request.submitted');
-  const labels = {
-    action: str(submitted?.data.action),
-    environment: str(submitted?.data.environment),
-  };
+  const labels = labelsOf(submitted?.data.action, submitted?.data.environment);
   const since = (from: AuditEventInput | undefined) =>
     from ? Math.max(0, (Date.parse(event.at) - Date.parse(from.at)) / 1000) : undefined;
 

@@ -29,6 +29,8 @@ export interface ApiDeps {
   namespace: string;
   logger: Logger;
   metrics?: ApiMetrics;
+  /** METRICS_TOKEN (bearer required on /metrics); elsewhere: served on METRICS_PORT instead. */
+  metricsAccess?: { token?: string; elsewhere?: boolean };
   /** Per-principal token buckets on /v1 (config/env.ts); unset: not limited. */
   rateLimits?: RateLimits;
   /** Readiness probes: each resolves when its dependency answers. */

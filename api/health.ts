@@ -1,6 +1,7 @@
 // Liveness, readiness (Temporal and the database answer) and Prometheus metrics.
 import { Router } from 'express';
 import type { ApiDeps } from './deps.js';
+import { mayScrape, SCRAPE_REFUSED } from './metrics-access.js';
 
 export function healthRouter(deps: ApiDeps): Router {
   const router = Router();
@@ -22,9 +23,14 @@ export function healthRouter(deps: ApiDeps): Router {
     const ready = Object.values(checks).every((c) => c === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
-  router.get('/metrics', async (_req, res) => {
-    if (!deps.metrics) {
+  router.get('/metrics', async (req, res) => {
+    // With METRICS_PORT the series are served on that listener only, not next to the API.
+    if (!deps.metrics || deps.metricsAccess?.elsewhere) {
       res.status(404).end();
+      return;
+    }
+    if (!mayScrape(req.get('authorization'), deps.metricsAccess?.token)) {
+      res.status(SCRAPE_REFUSED.status).set(SCRAPE_REFUSED.headers).send(SCRAPE_REFUSED.body);
       return;
     }
     const { contentType, body } = await deps.metrics.render();

@@ -6,6 +6,7 @@ import type { AuditEventInput } from '../audit/types.js';
 import type { ChannelMetrics } from '../bots/plugin.js';
 import { type AuditSeries, observeAuditEvent } from './audit-metrics.js';
 import type { ApiMetrics } from './deps.js';
+import { type LabelBounds, metricLabeler } from './metric-labels.js';
 
 export interface OpenRequestCount {
   action: string;
@@ -18,6 +19,8 @@ export interface MetricsOptions {
   openRequests?: () => Promise<OpenRequestCount[]>;
   /** One request's audit events in order (the worker looks up submitted/approved times). */
   eventsFor?: (requestId: string) => Promise<AuditEventInput[]>;
+  /** The label values the configuration allows (api/metric-labels.ts); others become `other`. */
+  labels?: LabelBounds;
 }
 
 export interface AirlockMetrics extends ApiMetrics, ChannelMetrics {
@@ -33,6 +36,7 @@ export function createMetrics(opts: MetricsOptions = {}): AirlockMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'airlock_process_' });
   const registers = [registry];
+  const labelsOf = metricLabeler(opts.labels);
   const ae = ['action', 'environment'];
   const submitted = new Counter({
     name: 'airlock_requests_submitted_total',
@@ -113,9 +117,16 @@ export function createMetrics(opts: MetricsOptions = {}): AirlockMetrics {
       registers,
       async collect() {
         this.reset();
+        // Several stored values can share one bounded label set: their counts add up.
+        const totals = new Map<string, { labels: ReturnType<typeof labelsOf>; n: number }>();
         for (const r of await load()) {
-          this.set({ action: r.action, environment: r.environment }, r.n);
+          const labels = labelsOf(r.action, r.environment);
+          const key = `${labels.action}\u0000${labels.environment}`;
+          const total = totals.get(key) ?? { labels, n: 0 };
+          total.n += r.n;
+          totals.set(key, total);
         }
+        for (const { labels, n } of totals.values()) this.set(labels, n);
       },
     });
   }
@@ -125,7 +136,7 @@ export function createMetrics(opts: MetricsOptions = {}): AirlockMetrics {
   return {
     registry,
     submitted(action, environment) {
-      submitted.inc({ action, environment });
+      submitted.inc(labelsOf(action, environment));
     },
     webhookRefused(channel, reason) {
       webhookRefused.inc({ channel, reason });
@@ -147,7 +158,7 @@ export function createMetrics(opts: MetricsOptions = {}): AirlockMetrics {
         seen.add(key);
         if (seen.size > 50_000) seen.delete(seen.values().next().value as string);
         try {
-          await observeAuditEvent(series, event, trailOf);
+          await observeAuditEvent(series, event, trailOf, labelsOf);
         } catch {
           series.observeErrors.inc();
         }

@@ -95,6 +95,12 @@ export interface AirlockEnv {
    * `<requests>/<duration>`, or `off`); a group left out is not limited.
    */
   rateLimits: RateLimits;
+  /**
+   * /metrics: token (METRICS_TOKEN) makes it require `Authorization: Bearer <token>`; port
+   * (METRICS_PORT) serves it, with /healthz and /readyz, on a listener of its own, and no longer
+   * on the API's port.
+   */
+  metrics: { token?: string; port?: number };
 }
 
 /**
@@ -125,6 +131,7 @@ const SECRET_VARIABLES = new Set([
   'TEAMS_APP_PASSWORD',
   'SLACK_BOT_TOKEN',
   'SLACK_SIGNING_SECRET',
+  'METRICS_TOKEN',
 ]);
 
 // Blank counts as unset: `FOO=` in a compose file means "not configured", not "configured empty".
@@ -304,6 +311,12 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optional(httpUrl),
   OTEL_SERVICE_NAME: optional(nonEmpty),
   OTEL_SDK_DISABLED: optional(strictBoolean),
+  METRICS_TOKEN: optional(
+    refined('must be at least 16 characters (for example: openssl rand -hex 32)', (raw) =>
+      raw.length >= 16 ? raw : undefined,
+    ),
+  ),
+  METRICS_PORT: optional(listenPort),
   AIRLOCK_RATE_LIMIT_WRITES: optional(rateLimit),
   AIRLOCK_RATE_LIMIT_READS: optional(rateLimit),
 });
@@ -383,6 +396,10 @@ function toAirlockEnv(raw: RawEnv): AirlockEnv {
     workerCachedWorkflows: raw.AIRLOCK_WORKER_CACHED_WORKFLOWS ?? DEFAULT_CACHED_WORKFLOWS,
     botFramework: {},
     rateLimits: rateLimitsOf(raw),
+    metrics: {
+      ...(raw.METRICS_TOKEN ? { token: raw.METRICS_TOKEN } : {}),
+      ...(raw.METRICS_PORT !== undefined ? { port: raw.METRICS_PORT } : {}),
+    },
   };
   if (raw.TEMPORAL_ADDRESS) env.temporal.address = raw.TEMPORAL_ADDRESS;
   if (raw.TEMPORAL_UI_URL) env.temporal.uiUrl = raw.TEMPORAL_UI_URL.replace(/\/+$/, '');

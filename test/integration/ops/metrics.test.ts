@@ -1,6 +1,8 @@
 // /metrics after a scripted set of requests shows exact counts: outcomes by action, environment
 // and outcome, decision and approval-to-execution histograms, escalations, expiries, refused
-// attempts, executor errors and the pending gauge (one process, AIRLOCK_ROLE=all).
+// attempts, executor errors and the pending gauge (one process, AIRLOCK_ROLE=all). Labels are
+// bounded by the configuration (an action is named by the binding it matches), and /metrics
+// takes only the METRICS_TOKEN bearer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpTarget } from '../../fakes/http-target.js';
 import { eventually, type Harness, startHarness } from '../../support/harness.js';
@@ -19,8 +21,13 @@ beforeAll(async () => {
     policy: CORE_POLICY,
     config: coreConfig(target.url, 'postgres://unused@127.0.0.1:1/unused'),
     principals: PRINCIPALS,
+    env: { METRICS_TOKEN: TOKEN },
   });
 }, 180_000);
+
+const TOKEN = 'metrics-test-token-0123456789';
+const scrape = async () =>
+  (await fetch(`${h.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
 
 afterAll(async () => {
   await h?.stop();
@@ -49,7 +56,7 @@ const decide = (who: string, id: string, body: Record<string, unknown>) =>
 
 describe('/metrics', () => {
   it('counts a scripted set of requests exactly', async () => {
-    const prod = { action: 'http.config.update', environment: 'production' };
+    const prod = { action: 'http.*', environment: 'production' };
     const approved = await submit(httpRequest({ parameters: { method: 'POST', path: '/ok', body: {} } }));
     const denied = await submit(httpRequest({ parameters: { method: 'POST', path: '/no', body: {} } }));
     const pending = await submit(httpRequest({ parameters: { method: 'POST', path: '/later', body: {} } }));
@@ -76,9 +83,9 @@ describe('/metrics', () => {
     await waitFor(expiring, ['expired']);
     await waitFor(pending, ['pending_approval']);
 
-    const text = await (await fetch(`${h.url}/metrics`)).text();
-    const esc = { action: 'http.escalate', environment: 'staging' };
-    const dev = { action: 'http.config.update', environment: 'dev' };
+    const text = await scrape();
+    const esc = { action: 'http.*', environment: 'staging' };
+    const dev = { action: 'http.*', environment: 'dev' };
     expect(sample(text, 'airlock_requests_submitted_total', prod)).toBe(3);
     expect(sample(text, 'airlock_requests_total', { ...prod, outcome: 'succeeded' })).toBe(1);
     expect(sample(text, 'airlock_requests_total', { ...prod, outcome: 'denied' })).toBe(1);
@@ -98,10 +105,49 @@ describe('/metrics', () => {
     expect(sample(text, 'airlock_expiries_total', esc)).toBe(1);
     expect(sample(text, 'airlock_refused_attempts_total', { ...prod, code: 'not_an_approver' })).toBe(1);
     expect(text).toMatch(
-      /airlock_executor_errors_total\{action="http\.config\.update",environment="dev",error_type="[^"]+"\} 1/,
+      /airlock_executor_errors_total\{action="http\.\*",environment="dev",error_type="[^"]+"\} 1/,
     );
     expect(sample(text, 'airlock_requests_pending', prod)).toBe(1);
     expect(sample(text, 'airlock_requests_pending', esc)).toBeUndefined();
     expect(sample(text, 'airlock_metrics_observe_errors_total')).toBe(0);
   }, 90_000);
+
+  it('keeps distinct actions to the series of the binding they match', async () => {
+    const before = await scrape();
+    const n = 25;
+    for (let i = 0; i < n; i++) {
+      await submit(
+        httpRequest({
+          action: `http.distinct-${i}`,
+          parameters: { method: 'POST', path: `/d${i}`, body: {} },
+        }),
+      );
+    }
+    const text = await scrape();
+    const series = (t: string) =>
+      t.split('\n').filter((l) => l.startsWith('airlock_requests_submitted_total{'));
+    expect(series(text)).toHaveLength(series(before).length);
+    expect(text).not.toContain('distinct-');
+    const prod = { action: 'http.*', environment: 'production' };
+    expect(sample(text, 'airlock_requests_submitted_total', prod)).toBe(
+      sample(before, 'airlock_requests_submitted_total', prod)! + n,
+    );
+  }, 90_000);
+
+  it('answers 401 without the METRICS_TOKEN bearer, or with another', async () => {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer wrong-token-0123456789' },
+      { authorization: TOKEN },
+    ] as Record<string, string>[]) {
+      const res = await fetch(`${h.url}/metrics`, { headers });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      const text = await res.text();
+      expect(text).not.toContain('airlock_');
+      expect(JSON.parse(text).type).toBe('urn:airlock:problem:unauthenticated');
+    }
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
+  });
 });
