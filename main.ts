@@ -43,6 +43,7 @@ import { ActionClient } from './temporal/action-client.js';
 import { ensureArchiverSchedule, namespaceRetentionMs } from './temporal/archiver-schedule.js';
 import { EncryptionCodec } from './temporal/codec.js';
 import { type DevServer, startDevServer, startDownloadedDevServer } from './temporal/dev-server.js';
+import { MessageProver } from './temporal/message-proof.js';
 import { installRuntimeLogger } from './temporal/runtime-logger.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { startSeedSweeper } from './temporal/seed-sweeper.js';
@@ -103,6 +104,7 @@ export async function startAirlock(
     // The master key derives the payload-encryption key and the audit signing key (audit/keys.ts).
     const keyring = buildKeyring(masterKey, env.previousEncryptionKeys);
     const codec = new EncryptionCodec(keyring.payload, keyring.payloadKeys);
+    const prover = new MessageProver([masterKey, ...env.previousEncryptionKeys]);
     // Off unless an OTLP endpoint is configured; shut down last, so it flushes the others' spans.
     // Imported only when used: the Teams SDK alone adds ~120 MB to a process (issue 7, RSS).
     const tracing: Tracing | undefined = env.tracing
@@ -204,7 +206,7 @@ export async function startAirlock(
     });
     const sealer = stateSealer(codec);
     // GET reads the state the workflow last wrote (sealed) and queries the workflow only without one.
-    const actions = new ActionClient(client, env.temporal.taskQueue, {
+    const actions = new ActionClient(client, env.temporal.taskQueue, prover, {
       snapshot: async (requestId) => {
         const sealed = await audit.stateSnapshot(requestId);
         return sealed === undefined ? undefined : sealer.open(requestId, sealed);
@@ -255,6 +257,7 @@ export async function startAirlock(
           executors,
           config,
           masterKey,
+          prover,
           logger,
           stateSealer: sealer,
           evidence: { client, taskQueue: env.temporal.taskQueue, signing: keyring.signing },

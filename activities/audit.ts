@@ -3,6 +3,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { storeCannotAccept } from '../audit/errors.js';
 import type { AuditEventInput, RequestIndexRow } from '../audit/types.js';
+import type { MessageKind } from '../workflows/messages.js';
 import type { ActionState } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 import { AUDIT_REJECTED } from './failure-types.js';
@@ -90,19 +91,21 @@ async function observe({ onAudit, logger }: ActivityDeps, events: AuditEventInpu
 }
 
 export function createAuditActivities(deps: ActivityDeps) {
-  const { audit } = deps;
   return {
-    async recordAudit(event: AuditEventInput): Promise<void> {
-      await failClosed(deps, [event], () => audit.append({ ...event, data: dropUndefined(event.data) }));
-      await observe(deps, [event]);
-    },
-    async indexRequest(row: RequestIndexRow): Promise<void> {
-      await failClosed(deps, [{ requestId: row.requestId, eventKey: 'index', type: 'index' }], () =>
-        audit.upsertRequestIndex(row),
-      );
-    },
     async recordEvents(batch: RecordBatch): Promise<void> {
       await recordBatch(deps, batch);
+    },
+    /** Whether a message to a request workflow carries a valid proof (temporal/message-proof.ts). */
+    async verifyMessage({
+      kind,
+      requestId,
+      message,
+    }: {
+      kind: MessageKind;
+      requestId: string;
+      message: object;
+    }) {
+      return deps.prover.verify(kind, requestId, message);
     },
   };
 }

@@ -9,6 +9,7 @@ import type { ChannelRouter } from '../bots/channel.js';
 import type { ServiceConfig } from '../config/types.js';
 import type { ExecutorRegistry } from '../executors/registry.js';
 import type { LoadedPolicy } from '../policy/load.js';
+import type { MessageProver } from '../temporal/message-proof.js';
 import type { StateSealer } from '../temporal/state-snapshot.js';
 
 export interface ActivityDeps {
@@ -19,6 +20,8 @@ export interface ActivityDeps {
   config: ServiceConfig;
   /** Derives grant passwords, gate tokens and the callback signing key; never leaves the server. */
   masterKey: Buffer;
+  /** Checks that a workflow's start and messages come from the API or a channel that verified the person. */
+  prover: MessageProver;
   logger: Logger;
   /** Seals the state snapshots GET reads (absent: no snapshots, GET queries the workflow). */
   stateSealer?: StateSealer;

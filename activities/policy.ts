@@ -1,14 +1,8 @@
-// Policy evaluation as an activity: the policy file is reloaded outside the workflow, and the
-// decision (with the policy's content hash) lands in the workflow history.
-import { evaluatePolicy } from '../policy/evaluate.js';
-import type { PolicyDecision, PolicyInput } from '../policy/types.js';
+// The gate's settings, read by the workflow from the service config (which the worker holds).
 import type { ActivityDeps } from './deps.js';
 
-export function createPolicyActivities({ policy, config }: ActivityDeps) {
+export function createPolicyActivities({ config }: ActivityDeps) {
   return {
-    async evaluatePolicy(input: PolicyInput): Promise<PolicyDecision> {
-      return evaluatePolicy(policy.current(), input);
-    },
     async gateSettings(): Promise<{ tokenTtlMs: number; completionTimeoutMs: number }> {
       return { tokenTtlMs: config.gate.tokenTtlMs, completionTimeoutMs: config.gate.completionTimeoutMs };
     },

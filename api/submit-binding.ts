@@ -38,7 +38,11 @@ export function bindExecution(
       errors: problems.map((p) => ({ field: 'parameters', detail: p })),
     });
   }
-  const placement = { environment: body.environment, resource: body.resource };
+  const placement = {
+    mode: verdict.executor.mode ?? 'once',
+    environment: body.environment,
+    resource: body.resource,
+  } as const;
   return verdict.target === undefined
     ? { executor: verdict.executor.name, ...placement }
     : { executor: verdict.executor.name, target: verdict.target, ...placement };

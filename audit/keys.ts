@@ -7,6 +7,7 @@ import { createHash, createPrivateKey, createPublicKey, hkdfSync, type KeyObject
 const SALT = Buffer.from('airlock-kdf-v1', 'utf8');
 export const PAYLOAD_KEY_INFO = 'airlock/temporal-payload-codec/aes-256-gcm/v1';
 export const SIGNING_KEY_INFO = 'airlock/audit-checkpoint/ed25519/v1';
+export const MESSAGE_PROOF_KEY_INFO = 'airlock/workflow-message-proof/hmac-sha256/v1';
 // PKCS#8 wrapping of a raw 32-byte Ed25519 seed (RFC 8410).
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
@@ -62,6 +63,11 @@ export function signingKeyFromSeed(seed: Buffer): SigningKey {
   const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
   const publicKey = Buffer.from(String(jwk.x), 'base64url');
   return { kid: signingKeyId(publicKey), privateKey, publicKey };
+}
+
+/** The HMAC key the API and channels prove their workflow messages with (temporal/message-proof.ts). */
+export function messageProofKeyFrom(master: Buffer): Buffer {
+  return derive(master, MESSAGE_PROOF_KEY_INFO);
 }
 
 export function signingKeyFrom(master: Buffer): SigningKey {

@@ -166,6 +166,7 @@ function claimMismatch(claims: GateClaims, other: Partial<GateClaims>): GateToke
 /** Gate mode: the workflow issues the token and waits for redeem/complete; nothing runs here. */
 export const callbackExecutor: Executor = {
   name: 'callback',
+  mode: 'gate',
   async execute(): Promise<ExecutionResult> {
     return { ok: true, output: { mode: 'gate' } };
   },

@@ -244,6 +244,7 @@ export function createPostgresGrantExecutor(options: GrantExecutorOptions = {}):
   } = options;
   return {
     name: 'postgres.grant',
+    mode: 'lease',
     targetType: 'postgres',
     validate(parameters: Record<string, unknown>, _target?: Target): string[] {
       const parsed = parseGrantParameters(parameters);

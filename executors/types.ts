@@ -1,7 +1,7 @@
 // The small contract every executor (built-in or custom) implements, and its typed error.
 // Executors run inside retried Temporal activities, so each must be idempotent per request id.
 import type { Target } from '../config/types.js';
-import type { ExecutionResult } from '../workflows/types.js';
+import type { ExecutionMode, ExecutionResult } from '../workflows/types.js';
 
 export interface ExecutionContext {
   requestId: string;
@@ -17,6 +17,8 @@ export interface ExecutionContext {
 
 export interface Executor {
   readonly name: string;
+  /** How the workflow runs it (default `once`): see ExecutionMode. */
+  readonly mode?: ExecutionMode;
   /** The target type a binding must name; undefined means the executor takes no target. */
   readonly targetType?: Target['type'];
   /** Problems with the parameters (empty when fine), for a 400 at submit time. */

@@ -13,21 +13,11 @@
 // scenario drives one request over the REST API until its workflow has closed, then writes that
 // workflow's full history (historyToJSON, the format `Worker.runReplayHistory` reads back).
 //
-// When to re-record:
-// - Never to make a failing replay test pass. A replay failure means the change is not
-//   compatible with running workflows: keep the old behaviour for histories that already took
-//   the old path by branching on `patched('<change-id>')` (and later `deprecatePatch`), so the
-//   recorded histories still replay; then keep the old files under a new name (for example
-//   `expiry.before-local-steps.json`, as for patch local-bookkeeping-steps-v1, or
-//   `*.before-record-with-execution.json` for record-with-execution-v1) and re-record to also
-//   cover the new path. Drop the old files only with the `deprecatePatch` that ends that path.
-// - After an intentional, versioned workflow change (behind `patched()`), or when no old
-//   execution can still be running (e.g. a new workflow type, or all old runs have closed and the
-//   task queue was drained), re-record the affected scenarios and review the diff.
-// - When you add a path to the workflow (a new message, executor mode or step): add a scenario
-//   here so the guard covers it.
-// Record from the workflow code that runs (or ran) in production, e.g. a clean checkout of the
-// release, never from uncommitted edits: the fixtures stand for executions already in flight.
+// When to re-record: Airlock has had no release yet, so no execution of an older workflow can
+// be running anywhere: after a change to workflows/, re-record every scenario and review the
+// diff. From the first release on, a replay failure means the change would break requests in
+// flight: version it instead (docs/versioning.md), and keep the old histories beside new ones.
+// When you add a path to the workflow (a new message, executor mode or step): add a scenario.
 // Activity, API and policy changes do not need re-recording: the replay runs no activity.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -16,13 +16,16 @@ import {
   type DecisionAnswer,
   decideUpdate,
   type RedeemInput,
+  type RefusalInput,
   redeemUpdate,
   refusalSignal,
   stateQuery,
 } from '../workflows/messages.js';
 import { SA } from '../workflows/search-attributes.js';
-import type { ActionRequestInput, ActionState, DecisionInput, RefusedAttempt } from '../workflows/types.js';
+import { workflowIdFor } from '../workflows/state.js';
+import type { ActionRequestInput, ActionState, DecisionInput } from '../workflows/types.js';
 import { FINAL_STATUSES } from '../workflows/types.js';
+import type { MessageProver } from './message-proof.js';
 
 export type ActionErrorCode = string;
 
@@ -37,7 +40,7 @@ export class ActionError extends Error {
   }
 }
 
-export const workflowIdFor = (requestId: string): string => `action-${requestId}`;
+export { workflowIdFor };
 
 /** Whether a `?wait=` long poll may return: nothing more happens until someone acts. */
 export function isSettled(state: ActionState): boolean {
@@ -58,19 +61,26 @@ export interface ActionClientOptions {
   queryTimeoutMs?: number;
 }
 
+/**
+ * Everything sent through this client is signed (temporal/message-proof.ts): callers use it only
+ * after they verified the person, and the worker acts on nothing else.
+ */
+
 export class ActionClient {
   private readonly queryTimeoutMs: number;
 
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    private readonly prover: MessageProver,
     private readonly options: ActionClientOptions = {},
   ) {
     this.queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
   }
 
   /** Starts the workflow; an existing one with the same id is returned when its body matches. */
-  async start(input: ActionRequestInput): Promise<{ created: boolean }> {
+  async start(unsigned: ActionRequestInput): Promise<{ created: boolean }> {
+    const input = this.prover.sign('start', unsigned.requestId, unsigned);
     const workflowId = workflowIdFor(input.requestId);
     const seed = this.options.seed;
     await seed?.store(input).catch(() => undefined);
@@ -157,19 +167,25 @@ export class ActionClient {
 
   async decide(requestId: string, input: DecisionInput): Promise<DecisionAnswer> {
     return this.update(requestId, () =>
-      this.client.workflow.getHandle(workflowIdFor(requestId)).executeUpdate(decideUpdate, { args: [input] }),
+      this.client.workflow
+        .getHandle(workflowIdFor(requestId))
+        .executeUpdate(decideUpdate, { args: [this.prover.sign('decide', requestId, input)] }),
     );
   }
 
   async cancel(requestId: string, input: CancelInput): Promise<ActionState> {
     return this.update(requestId, () =>
-      this.client.workflow.getHandle(workflowIdFor(requestId)).executeUpdate(cancelUpdate, { args: [input] }),
+      this.client.workflow
+        .getHandle(workflowIdFor(requestId))
+        .executeUpdate(cancelUpdate, { args: [this.prover.sign('cancel', requestId, input)] }),
     );
   }
 
   async redeem(requestId: string, input: RedeemInput): Promise<ActionState> {
     return this.update(requestId, () =>
-      this.client.workflow.getHandle(workflowIdFor(requestId)).executeUpdate(redeemUpdate, { args: [input] }),
+      this.client.workflow
+        .getHandle(workflowIdFor(requestId))
+        .executeUpdate(redeemUpdate, { args: [this.prover.sign('redeem', requestId, input)] }),
     );
   }
 
@@ -177,14 +193,16 @@ export class ActionClient {
     return this.update(requestId, () =>
       this.client.workflow
         .getHandle(workflowIdFor(requestId))
-        .executeUpdate(completeUpdate, { args: [input] }),
+        .executeUpdate(completeUpdate, { args: [this.prover.sign('complete', requestId, input)] }),
     );
   }
 
   /** Records a refusal a channel adapter made (unmapped user) in the request's trail. */
-  async reportRefusal(requestId: string, attempt: Omit<RefusedAttempt, 'at'>): Promise<void> {
+  async reportRefusal(requestId: string, attempt: RefusalInput): Promise<void> {
     try {
-      await this.client.workflow.getHandle(workflowIdFor(requestId)).signal(refusalSignal, attempt);
+      await this.client.workflow
+        .getHandle(workflowIdFor(requestId))
+        .signal(refusalSignal, this.prover.sign('refusal', requestId, attempt));
     } catch (err) {
       throw translate(err);
     }

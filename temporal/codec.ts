@@ -1,8 +1,10 @@
 // The payload codec (SPEC 7): every payload the client and the worker hand to Temporal (workflow
 // input, activity arguments and results, updates, signals, memo) is sealed with AES-256-GCM, so
 // parameters and results sit in Temporal history as ciphertext. The key id travels in the
-// metadata; old keys still decrypt after a rotation. Payloads that are not encrypted (histories
-// recorded before the codec, search attributes) pass through unchanged.
+// metadata; old keys still decrypt after a rotation. The worker's codec refuses payloads that are
+// not encrypted (a workflow started or signalled by hand with the Temporal CLI): they decode to a
+// marker the workflow refuses (never a failed workflow task that would jam the request). For
+// reading histories (the codec server, the replay test) plaintext passes through unchanged.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
@@ -40,14 +42,27 @@ export function isEncrypted(payload: Payload): boolean {
   return text(payload.metadata?.encoding) === ENCRYPTED_ENCODING;
 }
 
+/** What the worker's codec makes of a payload Airlock did not encrypt. */
+export const UNENCRYPTED_MARKER = { airlockRefused: 'unencrypted payload' } as const;
+const MARKER_PAYLOAD: Payload = {
+  metadata: { encoding: utf8('json/plain') },
+  data: utf8(JSON.stringify(UNENCRYPTED_MARKER)),
+};
+
 export class EncryptionCodec implements PayloadCodec {
   private readonly byKid: Map<string, Buffer>;
 
   constructor(
     private readonly current: PayloadKey,
-    keys: readonly PayloadKey[] = [current],
+    private readonly keys: readonly PayloadKey[] = [current],
+    private readonly unencrypted: 'pass' | 'refuse' = 'pass',
   ) {
     this.byKid = new Map([current, ...keys].map((k) => [k.kid, k.key]));
+  }
+
+  /** The same keys, refusing plaintext: the worker's codec. */
+  refusingUnencrypted(): EncryptionCodec {
+    return new EncryptionCodec(this.current, this.keys, 'refuse');
   }
 
   get keyIds(): string[] {
@@ -59,7 +74,9 @@ export class EncryptionCodec implements PayloadCodec {
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
-    return payloads.map((p) => (isEncrypted(p) ? this.decrypt(p) : p));
+    return payloads.map((p) =>
+      isEncrypted(p) ? this.decrypt(p) : this.unencrypted === 'refuse' ? MARKER_PAYLOAD : p,
+    );
   }
 
   private encrypt(payload: Payload): Payload {

@@ -13,6 +13,7 @@ import { type BundleOptions, type InjectedSinks, type NativeConnection, Worker }
 import { type ActivityDeps, createActivities } from '../activities/index.js';
 import type { AuditEventInput } from '../audit/types.js';
 import { bundleInThread } from './bundle.js';
+import type { EncryptionCodec } from './codec.js';
 import type { Tracing } from './tracing.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -76,8 +77,8 @@ export interface WorkerOptions {
   deps: ActivityDeps;
   /** Path of a prebuilt bundle (bundleWorkflowCode); omitted = bundle at start. */
   workflowBundlePath?: string;
-  /** Encrypts what the worker sends to Temporal and decrypts what it receives. */
-  payloadCodec?: PayloadCodec;
+  /** Encrypts what the worker sends to Temporal and decrypts what it receives; plaintext is refused. */
+  payloadCodec: EncryptionCodec;
   /** Metrics hook: sees each activity's audit events after they were appended (never throws). */
   onAudit?: (events: AuditEventInput[]) => Promise<void>;
   /** How many workflows stay in memory between their tasks (maxCachedWorkflows). */
@@ -93,7 +94,7 @@ export async function createAirlockWorker(opts: WorkerOptions): Promise<Worker> 
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities,
-    dataConverter: airlockDataConverter(opts.payloadCodec),
+    dataConverter: airlockDataConverter(opts.payloadCodec.refusingUnencrypted()),
     // A prebuilt bundle must have been built with workflowBundleOptions() (the worker cannot add to it).
     workflowBundle: {
       code: limitStackFrames(

@@ -1,6 +1,7 @@
 // The messages of the action-request workflow: how approvers, requesters and the API talk to it.
 // Updates answer the caller at once; the `decide` signal carries the same payload for clients
-// that cannot wait (the design card's "approval signal").
+// that cannot wait (the design card's "approval signal"). Each carries the proof of the API or
+// channel that verified the person (temporal/message-proof.ts).
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActionState, ActionStatus, DecisionInput, RefusedAttempt } from './types.js';
 
@@ -27,14 +28,22 @@ export interface CompleteInput {
   details?: Record<string, unknown>;
 }
 
-export const stateQuery = defineQuery<ActionState>('state');
-export const decideUpdate = defineUpdate<DecisionAnswer, [DecisionInput]>('decide');
-export const decideSignal = defineSignal<[DecisionInput]>('decide');
-export const cancelUpdate = defineUpdate<ActionState, [CancelInput]>('cancel');
-export const redeemUpdate = defineUpdate<ActionState, [RedeemInput]>('redeem');
-export const completeUpdate = defineUpdate<ActionState, [CompleteInput]>('complete');
 /** A refusal that a channel adapter made before the workflow could (unmapped chat user). */
-export const refusalSignal = defineSignal<[Omit<RefusedAttempt, 'at'>]>('refusal');
+export type RefusalInput = Omit<RefusedAttempt, 'at' | 'count' | 'firstAt'>;
+
+/** What a proof binds besides the request id: which message it is. */
+export type MessageKind = 'start' | 'decide' | 'cancel' | 'redeem' | 'complete' | 'refusal';
+
+/** A message as sent: the payload and the sender's proof over it. */
+export type Signed<T> = T & { proof: string };
+
+export const stateQuery = defineQuery<ActionState>('state');
+export const decideUpdate = defineUpdate<DecisionAnswer, [Signed<DecisionInput>]>('decide');
+export const decideSignal = defineSignal<[Signed<DecisionInput>]>('decide');
+export const cancelUpdate = defineUpdate<ActionState, [Signed<CancelInput>]>('cancel');
+export const redeemUpdate = defineUpdate<ActionState, [Signed<RedeemInput>]>('redeem');
+export const completeUpdate = defineUpdate<ActionState, [Signed<CompleteInput>]>('complete');
+export const refusalSignal = defineSignal<[Signed<RefusalInput>]>('refusal');
 
 /** Stable failure types of refused messages; the API maps them to HTTP statuses. */
 export const REFUSAL_HTTP_STATUS: Record<string, number> = {
@@ -42,6 +51,7 @@ export const REFUSAL_HTTP_STATUS: Record<string, number> = {
   not_an_approver: 403,
   unmapped_identity: 403,
   not_requester: 403,
+  unverified_message: 403,
   reason_required: 400,
   already_decided: 409,
   request_ended: 409,
@@ -49,4 +59,5 @@ export const REFUSAL_HTTP_STATUS: Record<string, number> = {
   not_cancellable: 409,
   token_already_redeemed: 409,
   invalid_token: 401,
+  too_many_refusals: 429,
 };

@@ -11,6 +11,7 @@ import type {
   Enrichment,
   RecordedDecision,
   RefusalCode,
+  RefusedAttempt,
 } from './types.js';
 import { FINAL_STATUSES } from './types.js';
 
@@ -137,4 +138,84 @@ export function policyInputFor(
     context: { ...enrichment },
     now,
   };
+}
+
+/** A channel that failed to take a card is tried again after 5 s, 10 s, 20 s ... at most 5 min
+ * apart, 12 times (about 35 minutes); the API and the other channels work meanwhile. */
+export const CARD_REPOST = { firstMs: 5_000, maxMs: 5 * 60_000, attempts: 12 } as const;
+
+export function nextRepostDelay(delayMs: number): number {
+  return Math.min(delayMs * 2, CARD_REPOST.maxMs);
+}
+
+export type Wake = { inMs: number; reason: 'deadline' | 'reminder' | 'repost' };
+
+/** When the stage loop wakes next, and why; undefined once the stage's deadline has passed. */
+export function nextWake(at: {
+  now: number;
+  deadlineMs: number;
+  /** Set while the stage's reminder is still to be sent. */
+  reminderBeforeMs?: number;
+  /** Set while some channel still has to be posted to again. */
+  repostAt?: number;
+}): Wake | undefined {
+  const remaining = at.deadlineMs - at.now;
+  if (remaining <= 0) return undefined;
+  let wake: Wake =
+    at.reminderBeforeMs === undefined
+      ? { inMs: remaining, reason: 'deadline' }
+      : { inMs: Math.max(0, remaining - at.reminderBeforeMs), reason: 'reminder' };
+  if (at.repostAt !== undefined) {
+    const inMs = Math.max(0, at.repostAt - at.now);
+    if (inMs <= wake.inMs) wake = { inMs, reason: 'repost' };
+  }
+  return wake;
+}
+
+/**
+ * How much one request holds of refused attempts: distinct (actor, code, what) entries, each with
+ * a count; past `entries` only a counter grows. An actor refused `perActor` times is turned away
+ * before its message enters the workflow's history.
+ */
+export const REFUSAL_LIMITS = { entries: 50, perActor: 20 } as const;
+
+/** Actors of refusals: identities compare canonically, other names (`unverified`) as they are. */
+const sameActor = (a: string, b: string): boolean => a === b || sameIdentity(a, b);
+
+const isPowerOfTwo = (n: number): boolean => n > 0 && (n & (n - 1)) === 0;
+
+/**
+ * Adds a refusal to the state, aggregated per actor, code and what was tried. `audit` says whether
+ * this one goes to the trail: the first of its kind, then at counts 2, 4, 8 ... (with the count),
+ * so repeats stay visible without one event each.
+ */
+export function recordRefusal(
+  state: { refusals: RefusedAttempt[]; refusalsOverflow?: number },
+  attempt: Omit<RefusedAttempt, 'at' | 'count' | 'firstAt'>,
+  now: string,
+): { entry: RefusedAttempt; audit: boolean } {
+  const known = state.refusals.find(
+    (r) => sameActor(r.actor, attempt.actor) && r.code === attempt.code && r.what === attempt.what,
+  );
+  if (known) {
+    known.count = (known.count ?? 1) + 1;
+    known.at = now;
+    known.detail = attempt.detail;
+    return { entry: known, audit: isPowerOfTwo(known.count) };
+  }
+  if (state.refusals.length >= REFUSAL_LIMITS.entries) {
+    const count = (state.refusalsOverflow ?? 0) + 1;
+    state.refusalsOverflow = count;
+    return { entry: { ...attempt, at: now, firstAt: now, count }, audit: isPowerOfTwo(count) };
+  }
+  const entry: RefusedAttempt = { ...attempt, at: now, firstAt: now, count: 1 };
+  state.refusals.push(entry);
+  return { entry, audit: true };
+}
+
+/** Whether this actor has been refused often enough on the request to be turned away at the door. */
+export function tooManyRefusals(refusals: RefusedAttempt[], actor: string): boolean {
+  let total = 0;
+  for (const r of refusals) if (sameActor(r.actor, actor)) total += r.count ?? 1;
+  return total >= REFUSAL_LIMITS.perActor;
 }

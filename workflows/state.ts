@@ -4,6 +4,9 @@
 import type { RequestIndexRow } from '../audit/types.js';
 import type { ActionRequestInput, ActionState, ActionStatus } from './types.js';
 
+/** The id of a request's workflow (SPEC 2). */
+export const workflowIdFor = (requestId: string): string => `action-${requestId}`;
+
 export function initialState(input: ActionRequestInput, now: string): ActionState {
   return {
     requestId: input.requestId,

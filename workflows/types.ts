@@ -52,14 +52,27 @@ export interface ActionRequestBody {
   idempotencyKey?: string;
 }
 
+/**
+ * How an executor runs after approval: `once` runs the action and ends; `gate` runs nothing and
+ * hands the requester a single-use token to redeem, then waits for its report; `lease` grants
+ * access that is revoked when its time ends or the holder releases it.
+ */
+export type ExecutionMode = 'once' | 'gate' | 'lease';
+
 /** Which executor runs the action, resolved from the service config at submit time. */
 export interface ExecutionBinding {
   executor: string;
   target?: string;
+  mode: ExecutionMode;
+  /** Where it was decided to run (executors/placement.ts): checked again before it runs. */
+  environment?: string;
+  resource?: string;
 }
 
 export interface ActionRequestInput {
   requestId: string;
+  /** The API's proof that it authenticated the requester (temporal/message-proof.ts). */
+  proof?: string;
   /** The authenticated principal (canonical identity), never a body field. */
   requester: string;
   request: ActionRequestBody;
@@ -111,15 +124,21 @@ export type RefusalCode =
   | 'unmapped_identity'
   | 'not_requester'
   | 'invalid_token'
-  | 'token_already_redeemed';
+  | 'token_already_redeemed'
+  | 'unverified_message';
 
+/** Refused attempts of one actor, code and kind, aggregated: `count` of them, `firstAt` to `at`. */
 export interface RefusedAttempt {
   code: RefusalCode;
   what: string;
   actor: string;
-  channel: ChannelKind;
+  /** Where it came from; `temporal` for a message sent to the workflow without Airlock's proof. */
+  channel: ChannelKind | 'temporal';
   detail: string;
+  /** The latest one. */
   at: string;
+  firstAt?: string;
+  count?: number;
 }
 
 export interface EnrichmentHistory {
@@ -184,6 +203,8 @@ export interface ActionState {
   stageDeadline?: string;
   decisions: RecordedDecision[];
   refusals: RefusedAttempt[];
+  /** Refusals past the cap on distinct entries (REFUSAL_LIMITS), only counted. */
+  refusalsOverflow?: number;
   decidedBy?: string;
   outcomeReason?: string;
   enrichment?: Enrichment;

@@ -1,8 +1,8 @@
 // The determinism guard: every workflow history recorded by scripts/record-histories.ts (one
 // closed request per scenario, in test/fixtures/histories/) replays against the current workflow
 // bundle without a determinism violation or any other replay failure. A change to
-// workflows/ that would break requests already running fails here; version it with `patched()`
-// (see the script's header for when to re-record). A negative control replays one history
+// workflows/ that would break requests already running fails here (before the first release:
+// re-record; after it: version the change, see docs/versioning.md). A negative control replays one history
 // against a deliberately different workflow and expects the determinism error, so this test
 // is known to be able to fail.
 import { readdirSync, readFileSync } from 'node:fs';

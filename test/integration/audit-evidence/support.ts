@@ -5,10 +5,16 @@ import proto from '@temporalio/proto';
 import pg from 'pg';
 import { buildKeyring } from '../../../audit/keys.js';
 import { EncryptionCodec } from '../../../temporal/codec.js';
+import { MessageProver } from '../../../temporal/message-proof.js';
 
 export function codecFor(env: NodeJS.ProcessEnv): EncryptionCodec {
   const keyring = buildKeyring(Buffer.from(env.AIRLOCK_ENCRYPTION_KEY!, 'base64'));
   return new EncryptionCodec(keyring.payload, keyring.payloadKeys);
+}
+
+/** Proves messages as the service does (its master key). */
+export function proverFor(env: NodeJS.ProcessEnv): MessageProver {
+  return new MessageProver([Buffer.from(env.AIRLOCK_ENCRYPTION_KEY!, 'base64')]);
 }
 
 /** A Temporal client; with `codec` it reads what the service wrote, without it sees only ciphertext. */

@@ -120,15 +120,6 @@ for (const backend of BACKENDS) {
       for (const b of good) expect(await store.eventsFor(b.events[0]!.requestId)).toHaveLength(1);
     });
 
-    it('recordAudit and indexRequest fail closed as well', async () => {
-      const { recordAudit, indexRequest } = createAuditActivities(deps);
-      const [event] = actorBatch('r-one', 'a\u0000').events;
-      expect(await failureOf(run(recordAudit, event!))).toMatchObject({ type: AUDIT_REJECTED });
-      expect(
-        await failureOf(run(indexRequest, { requestId: 'r-index', requester: 'a\u0000@example.com' })),
-      ).toMatchObject({ type: AUDIT_REJECTED, nonRetryable: true });
-    });
-
     it('executeAction runs nothing when the events it must write first are refused', async () => {
       const { executeAction } = createExecuteActivities(deps);
       const failure = await failureOf(
@@ -138,7 +129,7 @@ for (const backend of BACKENDS) {
           parameters: {},
           parametersHash: 'h',
           requester: 'ci@example.com',
-          binding: { executor: 'noop' },
+          binding: { executor: 'noop', mode: 'once' },
           record: batchFor('r-exec', {}, 'db://a\u0000b'),
         }),
       );

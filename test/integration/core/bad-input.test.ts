@@ -217,7 +217,11 @@ describe('bad request bodies', () => {
   ])('postgres.sql that %s: 400 on field parameters, before anyone is asked', async (_what, sql, detail) => {
     const body = expectProblem(
       await submit(
-        httpRequest({ action: 'db.schema.migrate', resource: 'postgres://analytics/items', parameters: { sql } }),
+        httpRequest({
+          action: 'db.schema.migrate',
+          resource: 'postgres://analytics/items',
+          parameters: { sql },
+        }),
       ),
       400,
       'invalid-body',

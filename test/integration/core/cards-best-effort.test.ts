@@ -12,7 +12,7 @@ import type { PolicyDecision } from '../../../policy/types.js';
 import { decideUpdate } from '../../../workflows/messages.js';
 import type { ActionState, PostedCard } from '../../../workflows/types.js';
 import { eventually } from '../../support/harness.js';
-import { requestInput, useTemporal } from './workflow-support.js';
+import { requestInput, signedDecision, testProver, useTemporal, verifyWith } from './workflow-support.js';
 
 const NEEDS_DANA: PolicyDecision = {
   effect: 'require_approval',
@@ -52,6 +52,7 @@ async function run(postCards: PostCards, ready: () => boolean) {
     taskQueue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     activities: {
+      verifyMessage: verifyWith(testProver),
       async assessRequest() {
         return { enrichment: {}, policy: NEEDS_DANA };
       },
@@ -79,7 +80,12 @@ async function run(postCards: PostCards, ready: () => boolean) {
     });
     await eventually(async () => (ready() ? true : undefined), 30_000, 'reposts');
     const answer = await handle.executeUpdate(decideUpdate, {
-      args: [{ decision: 'approve', approver: { id: 'dana@example.com', channel: 'api' } }],
+      args: [
+        signedDecision(handle.workflowId, {
+          decision: 'approve',
+          approver: { id: 'dana@example.com', channel: 'api' },
+        }),
+      ],
     });
     expect(answer).toMatchObject({ status: 'approved' });
     const result = (await handle.result()) as ActionState;

@@ -13,7 +13,7 @@ import { AUDIT_UNAVAILABLE } from '../../../activities/failure-types.js';
 import type { PolicyDecision } from '../../../policy/types.js';
 import { decideUpdate } from '../../../workflows/messages.js';
 import type { ActionState } from '../../../workflows/types.js';
-import { requestInput, useTemporal } from './workflow-support.js';
+import { requestInput, signedDecision, testProver, useTemporal, verifyWith } from './workflow-support.js';
 
 const ALLOW: PolicyDecision = {
   effect: 'allow',
@@ -53,6 +53,7 @@ interface FakeOptions {
 
 function fakeActivities(steps: Step[], opts: FakeOptions) {
   return {
+    verifyMessage: verifyWith(testProver),
     async assessRequest() {
       if (opts.assessMs) await new Promise((r) => setTimeout(r, opts.assessMs));
       return { enrichment: {}, policy: opts.policy ?? ALLOW };
@@ -96,11 +97,12 @@ async function runOne(
     workflowBundle: { codePath: inject('workflowBundlePath') },
     activities: fakeActivities(steps, opts),
   });
+  const input = requestInput();
   const state = await worker.runUntil(async () => {
     const handle = await temporal.client().workflow.start('actionRequest', {
       taskQueue,
-      workflowId: `action-${randomUUID()}`,
-      args: [requestInput()],
+      workflowId: `action-${input.requestId}`,
+      args: [input],
       // A local activity longer than 80% of this ends the workflow task early (a heartbeat), so
       // an update can reach the workflow while enrichment still runs, as after a worker crash.
       workflowTaskTimeout: '2s',
@@ -162,7 +164,12 @@ describe('a decision that arrives while the request is evaluated (decide-after-e
     let answer: unknown;
     const { state } = await runOne({ policy: NEEDS_DANA, assessMs: 3_000 }, async (handle) => {
       answer = await handle.executeUpdate(decideUpdate, {
-        args: [{ decision: 'approve', approver: { id: 'dana@example.com', channel: 'api' } }],
+        args: [
+          signedDecision(handle.workflowId, {
+            decision: 'approve',
+            approver: { id: 'dana@example.com', channel: 'api' },
+          }),
+        ],
       });
     });
     expect(answer).toMatchObject({ status: 'approved' });

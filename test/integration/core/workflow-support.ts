@@ -1,10 +1,21 @@
 // For tests that run the real action-request workflow on the real dev server with fake
 // activities: the worker's and the client's connections, and a request input.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, inject } from 'vitest';
-import type { ActionRequestInput } from '../../../workflows/types.js';
+import { MessageProver } from '../../../temporal/message-proof.js';
+import type { MessageKind } from '../../../workflows/messages.js';
+import type { ActionRequestInput, DecisionInput } from '../../../workflows/types.js';
+
+/** Signs messages as the API does, for a worker whose `verifyMessage` is `verifyWith(prover)`. */
+export const testProver = new MessageProver([randomBytes(32)]);
+
+/** The real verifyMessage activity over a prover (the one activity these tests do not fake). */
+export const verifyWith =
+  (prover: MessageProver) =>
+  async ({ kind, requestId, message }: { kind: MessageKind; requestId: string; message: object }) =>
+    prover.verify(kind, requestId, message);
 
 /** Connects before the file's tests and closes after them; call at module level. */
 export function useTemporal(): { worker: () => NativeConnection; client: () => Client } {
@@ -30,6 +41,10 @@ export const requestInput = (): ActionRequestInput => ({
   parametersHash: 'h',
   bodyHash: 'b',
   submittedAt: new Date().toISOString(),
-  execution: { executor: 'http.request' },
+  execution: { executor: 'http.request', mode: 'once' },
   links: { api: 'http://localhost' },
 });
+
+/** A decision as the API sends it to the workflow behind `workflowId`: signed. */
+export const signedDecision = (workflowId: string, decision: DecisionInput) =>
+  testProver.sign('decide', workflowId.replace(/^action-/, ''), decision);

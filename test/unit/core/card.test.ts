@@ -61,7 +61,7 @@ function state(over: Partial<ActionState> = {}): ActionState {
     },
     parametersHash: 'f'.repeat(64),
     bodyHash: 'e'.repeat(64),
-    execution: { executor: 'http.request', target: 'echo' },
+    execution: { executor: 'http.request', target: 'echo', mode: 'once' },
     risk: 'high',
     policy: policy(),
     stageIndex: 0,

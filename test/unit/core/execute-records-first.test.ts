@@ -53,7 +53,7 @@ function setUp(storeDown: boolean, executorName = 'noop') {
     parameters: {},
     parametersHash: 'h',
     requester: 'ci@example.com',
-    binding: { executor: executorName },
+    binding: { executor: executorName, mode: 'once' },
     record: batch,
   };
   return { log, run: () => new MockActivityEnvironment().run(executeAction, input) };

@@ -11,7 +11,7 @@ const target: Target = {
   url: 'postgres://x@127.0.0.1/db',
   statementTimeoutMs: 1000,
 };
-const bound = { executor: 'postgres.sql', target: 'analytics' };
+const bound = { executor: 'postgres.sql', target: 'analytics', mode: 'once' as const };
 
 describe('placementDrift', () => {
   it('lets a binding run on the target it was checked against', () => {

@@ -20,7 +20,7 @@ export function state(over: Partial<ActionState> = {}): ActionState {
     },
     parametersHash: 'a'.repeat(64),
     bodyHash: 'e'.repeat(64),
-    execution: { executor: 'http.request', target: 'echo' },
+    execution: { executor: 'http.request', target: 'echo', mode: 'once' },
     risk: 'high',
     policy: {
       effect: 'require_approval',
