@@ -6,7 +6,7 @@ import type { AuditEventInput, RequestIndexRow } from '../audit/types.js';
 import type { MessageKind } from '../workflows/messages.js';
 import type { ActionState } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
-import { AUDIT_REJECTED } from './failure-types.js';
+import { AUDIT_REJECTED } from '../workflows/failure-types.js';
 
 /** The workflow's buffered audit events and the request's index row, written together. */
 export interface RecordBatch {

@@ -11,7 +11,7 @@ import { ExecutorError } from '../executors/types.js';
 import type { ExecutionBinding, ExecutionResult } from '../workflows/types.js';
 import { type RecordBatch, recordBatch } from './audit.js';
 import type { ActivityDeps } from './deps.js';
-import { AUDIT_REJECTED, AUDIT_UNAVAILABLE } from './failure-types.js';
+import { AUDIT_REJECTED, AUDIT_UNAVAILABLE } from '../workflows/failure-types.js';
 
 export interface ExecuteInput {
   requestId: string;

@@ -173,9 +173,14 @@ export function actionsRouter(deps: ApiDeps): Router {
     const body = completeSchema.parse(req.body ?? {});
     const principal = req.principal!;
     await ownedForChange(req, 'complete');
-    const state = await call(() =>
-      actions.complete(id, { by: principal.id, outcome: body.outcome ?? 'succeeded', details: body.details }),
-    );
+    // An admin may end someone's active grant early (a release, recorded under the admin's name).
+    const report = {
+      by: principal.id,
+      isAdmin: principal.roles.includes('admin'),
+      outcome: body.outcome ?? 'succeeded',
+      details: body.details,
+    };
+    const state = await call(() => actions.complete(id, report));
     res.json(presentAction(state, viewerOf(req, state), deps.masterKey));
   });
 
@@ -278,6 +283,7 @@ function mayChange(what: OwnerChange, by: string, isAdmin: boolean, state: Actio
   if (what === 'cancel') {
     return isAdmin || sameIdentity(state.requester, by) || sameIdentity(state.request.agent?.onBehalfOf, by);
   }
+  if (what === 'complete' && isAdmin && state.status === 'active') return true;
   return sameIdentity(state.requester, by);
 }
 

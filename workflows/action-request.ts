@@ -6,6 +6,8 @@ import { allHandlersFinished, condition, upsertSearchAttributes, workflowInfo } 
 import { cards, local } from './activity-options.js';
 import { askApprovers, bestEffort } from './approvals.js';
 import { notifyRequester, runApproved } from './execution.js';
+import { AUDIT_REJECTED } from './failure-types.js';
+import { failureDetail, failureType } from './failures.js';
 import { AuditLedger } from './ledger.js';
 import { ActionRequest } from './request.js';
 import { SA } from './search-attributes.js';
@@ -19,6 +21,16 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
   const ledger = new AuditLedger(state, { write: local.recordEvents, upsertSearchAttributes, now: nowIso });
   const request = new ActionRequest(state, ledger);
   request.registerHandlers();
+  try {
+    return await lifecycle(input, request);
+  } catch (err) {
+    if (failureType(err) !== AUDIT_REJECTED) throw err;
+    return failForTheTrail(request, err);
+  }
+}
+
+async function lifecycle(input: ActionRequestInput, request: ActionRequest): Promise<ActionState> {
+  const { state, ledger } = request;
 
   // 1. Enrich (failures degrade the card, never block) and 2. evaluate the policy, in one local
   // activity that first checks the API's proof: only Airlock starts requests.
@@ -118,4 +130,26 @@ export async function actionRequest(input: ActionRequestInput): Promise<ActionSt
     await condition(allHandlersFinished);
     return state;
   }
+}
+
+/**
+ * The audit store refused the request's events for what they hold (it never will accept them):
+ * the request ends failed, with a trail entry that holds only the SQLSTATE, never the refused
+ * values, and nothing after it runs. Fails closed instead of retrying forever.
+ */
+async function failForTheTrail(request: ActionRequest, err: unknown): Promise<ActionState> {
+  const { state, ledger } = request;
+  const detail = failureDetail(err) as { sqlstate?: unknown } | undefined;
+  const sqlstate = typeof detail?.sqlstate === 'string' ? detail.sqlstate.slice(0, 5) : 'unknown';
+  const reason = `audit store refused the request's events (SQLSTATE ${sqlstate})`;
+  ledger.discard();
+  ledger.endingAs = 'failed';
+  state.outcomeReason = reason;
+  state.endedAt = nowIso();
+  state.stageDeadline = undefined;
+  ledger.record('request.failed', 'system', { reason, sqlstate });
+  request.setStatus('failed');
+  await ledger.flush();
+  await condition(allHandlersFinished);
+  return state;
 }

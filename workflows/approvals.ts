@@ -45,6 +45,8 @@ async function post(request: ActionRequest, stage: number, only?: DestinationKin
     posted = { cards: [], errors: [failureMessage(err)], failed: only ?? 'all' };
   }
   state.cards.push(...posted.cards);
+  // GET (and an MCP task's status) names where the approvers were asked.
+  if (posted.cards.length > 0) request.ledger.touch();
   return posted;
 }
 

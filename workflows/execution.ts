@@ -2,9 +2,10 @@
 // exact approved parameters exactly once; `gate` issues a single-use token and waits for the
 // requester to redeem it and report; `lease` grants access and revokes it when the lease ends.
 import { condition, uuid4 } from '@temporalio/workflow';
-import { AUDIT_UNAVAILABLE } from '../activities/failure-types.js';
+import { sameIdentity } from '../policy/identity.js';
 import { callbacks, executors, local, revocations } from './activity-options.js';
 import { refreshCards } from './approvals.js';
+import { AUDIT_REJECTED, AUDIT_UNAVAILABLE } from './failure-types.js';
 import { failureMessage, failureType } from './failures.js';
 import type { ActionRequest } from './request.js';
 import type { ActionState, ActionStatus, ExecutionResult } from './types.js';
@@ -63,6 +64,8 @@ async function execute(
     result = await run(record);
     ledger.delivered();
   } catch (err) {
+    // The trail can never take these events: the request ends failed for it (action-request.ts).
+    if (failureType(err) === AUDIT_REJECTED) throw err;
     // Unless taken back below, the handed-over events go out again with the next write.
     result = { ok: false, error: { type: 'ExecutorFailed', message: failureMessage(err) } };
     // The audit store stayed down through every attempt, so nothing ran: write the events the
@@ -124,14 +127,16 @@ async function runLease(request: ActionRequest, finish: Finish): Promise<ActionS
   await notifyRequester(request);
   await ledger.flush();
   const ttlMs = Math.max(0, Date.parse(validUntil) - Date.now());
-  const early = await condition(() => request.released, ttlMs);
+  const early = await condition(() => request.releasedBy !== undefined, ttlMs);
   await revocations.revokeAccess({ requestId: state.requestId, binding: state.execution });
   state.grant.revokedAt = new Date().toISOString();
   state.grant.revokedBecause = early ? 'released' : 'ttl';
+  const by = request.releasedBy;
+  if (!early || by === undefined) return finish('revoked', 'system', 'grant expired');
   return finish(
     'revoked',
-    early ? state.requester : 'system',
-    early ? 'released by the requester' : 'grant expired',
+    by,
+    sameIdentity(by, state.requester) ? 'released by the requester' : `ended early by ${by}`,
   );
 }
 

@@ -24,6 +24,8 @@ export class AuditLedger {
   private readonly attributes = new Map<string, SearchAttributeUpdatePair>();
   private written: Promise<void> = Promise.resolve();
   private inFlight = 0;
+  /** The state changed in a way readers care about (cards posted) with no event to write. */
+  private stale = false;
   /** The status the request is ending with: from then on every row and snapshot carries it. */
   endingAs: ActionStatus | undefined;
 
@@ -48,6 +50,11 @@ export class AuditLedger {
     });
   }
 
+  /** The next flush writes the state (with the index row) even when no event is buffered. */
+  touch(): void {
+    this.stale = true;
+  }
+
   /** Search attributes go out with the next flush, as one upsert. */
   setAttributes(pairs: SearchAttributeUpdatePair[]): void {
     for (const pair of pairs) this.attributes.set(pair.key.name, pair);
@@ -56,7 +63,8 @@ export class AuditLedger {
   /** Writes what is buffered; chained, so a caller also waits for the writes others started. */
   flush(): Promise<void> {
     this.sendAttributes();
-    if (this.unrecorded.length > 0) {
+    if (this.unrecorded.length > 0 || this.stale) {
+      this.stale = false;
       const batch = this.batch([...this.handedOver, ...this.unrecorded.splice(0)]);
       this.inFlight++;
       this.written = this.written.then(() => this.ports.write(batch)).finally(() => this.inFlight--);
@@ -85,6 +93,17 @@ export class AuditLedger {
   /** The activity wrote what it was handed. */
   delivered(): void {
     this.handedOver = [];
+  }
+
+  /**
+   * The store can never accept what is buffered (AuditRejected): drop it, and every write still
+   * chained, so that the request can end with a trail entry of its own.
+   */
+  discard(): void {
+    this.unrecorded = [];
+    this.handedOver = [];
+    this.written = Promise.resolve();
+    this.inFlight = 0;
   }
 
   /** The activity could not write what it was handed: write it the patient way, first. */

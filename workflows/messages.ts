@@ -24,6 +24,8 @@ export interface RedeemInput {
 
 export interface CompleteInput {
   by: string;
+  /** An admin may end someone's active grant early; a gate's outcome only its requester reports. */
+  isAdmin?: boolean;
   outcome: 'succeeded' | 'failed';
   details?: Record<string, unknown>;
 }

@@ -5,6 +5,7 @@
 // access to the Temporal namespace alone decides nothing. Refusals are recorded, aggregated per
 // actor, and bounded, so nobody can grow another request without limit.
 import { ApplicationFailure, condition, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { sameIdentity } from '../policy/identity.js';
 import type { ApprovalStage } from '../policy/types.js';
 import { local } from './activity-options.js';
 import type { AuditLedger } from './ledger.js';
@@ -35,7 +36,8 @@ export class ActionRequest {
   cancelled: CancelInput | undefined;
   redeemed: RedeemInput | undefined;
   completed: CompleteInput | undefined;
-  released = false;
+  /** Who ended an active grant early (the holder, or an admin). */
+  releasedBy: string | undefined;
 
   constructor(
     readonly state: ActionState,
@@ -186,7 +188,11 @@ export class ActionRequest {
 
   async complete(c: Signed<CompleteInput>): Promise<ActionState> {
     await this.verified('complete', c);
-    if (c.by.toLowerCase() !== this.state.requester.toLowerCase()) {
+    if (this.state.status === 'active' && c.isAdmin) {
+      this.releasedBy = c.by;
+      return this.state;
+    }
+    if (!sameIdentity(c.by, this.state.requester)) {
       return this.refuse({
         code: 'not_requester',
         what: 'complete',
@@ -196,7 +202,7 @@ export class ActionRequest {
       });
     }
     if (this.state.status === 'active') {
-      this.released = true;
+      this.releasedBy = c.by;
       return this.state;
     }
     if (this.state.status !== 'executing' || !this.redeemed || this.completed) {

@@ -134,6 +134,24 @@ describe('just-in-time grants', () => {
     expect(revoked.grant.revokedBecause).toBe('released');
     expect(await roleExists(active.grant.role)).toBe(false);
   });
+
+  it('an admin ends an active grant early, recorded under the admin', async () => {
+    const res = await h.api('ci@example.com', '/v1/actions', { body: grantRequest({ ttlSeconds: 50 }) });
+    const id = res.body.id as string;
+    await waitFor(id, 'pending_approval');
+    await h.api('dana@example.com', `/v1/actions/${id}/decisions`, { body: { decision: 'approve' } });
+    const active = await waitFor(id, 'active', 'ci@example.com');
+    const ended = await h.api('admin@example.com', `/v1/actions/${id}/complete`, { body: {} });
+    expect(ended.status, JSON.stringify(ended.body)).toBe(200);
+    const revoked = await waitFor(id, 'revoked');
+    expect(revoked.grant.revokedBecause).toBe('released');
+    expect(await roleExists(active.grant.role)).toBe(false);
+    const events = (await h.api('audit@example.com', `/v1/actions/${id}/audit`)).body.events as {
+      type: string;
+      actor: string;
+    }[];
+    expect(events.find((e) => e.type === 'request.revoked')?.actor).toBe('admin@example.com');
+  });
 });
 
 describe('gate mode', () => {

@@ -9,7 +9,7 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 import type { RecordBatch } from '../../../activities/audit.js';
 import type { ExecuteInput } from '../../../activities/execute.js';
-import { AUDIT_UNAVAILABLE } from '../../../activities/failure-types.js';
+import { AUDIT_UNAVAILABLE } from '../../../workflows/failure-types.js';
 import type { PolicyDecision } from '../../../policy/types.js';
 import { decideUpdate } from '../../../workflows/messages.js';
 import type { ActionState } from '../../../workflows/types.js';

@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 import type { RecordBatch } from '../../../activities/audit.js';
 import type { ActivityDeps } from '../../../activities/deps.js';
 import { createExecuteActivities, type ExecuteInput } from '../../../activities/execute.js';
-import { AUDIT_UNAVAILABLE } from '../../../activities/failure-types.js';
 import type { AuditEventInput, RequestIndexRow } from '../../../audit/types.js';
 import { ExecutorRegistry } from '../../../executors/registry.js';
+import { AUDIT_UNAVAILABLE } from '../../../workflows/failure-types.js';
 
 const batch: RecordBatch = {
   events: [

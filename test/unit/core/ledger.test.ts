@@ -138,4 +138,18 @@ describe('AuditLedger', () => {
     void ledger.flush();
     expect(upserts).toEqual([['AirlockStatus=approved', 'AirlockRisk=high']]);
   });
+
+  it('writes the state once after touch() even with no event buffered, then not again', async () => {
+    const { state, ledger, writes, release } = ledgerWithFakeWriter();
+    state.cards.push({ channel: 'slack', destination: 'dba', messageId: 'm1', stage: 0 });
+    ledger.touch();
+    const f = ledger.flush();
+    await release();
+    await f;
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.events).toEqual([]);
+    expect(writes[0]!.state?.cards).toHaveLength(1);
+    await ledger.flush();
+    expect(writes).toHaveLength(1);
+  });
 });

@@ -1,5 +1,5 @@
-// Failure types the workflow tells apart. Its own module: the workflow bundle imports it, and it
-// must not pull in the activities' Node.js dependencies.
+// Failure types the workflow tells apart, set by activities. Pure constants: the workflow bundle
+// imports them, and activities import them from here.
 
 /** An activity could not write the audit events it was handed, so it did nothing else. */
 export const AUDIT_UNAVAILABLE = 'AuditUnavailable';
