@@ -3,10 +3,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { storeCannotAccept } from '../audit/errors.js';
 import type { AuditEventInput, RequestIndexRow } from '../audit/types.js';
+import { AUDIT_REJECTED } from '../workflows/failure-types.js';
 import type { MessageKind } from '../workflows/messages.js';
 import type { ActionState } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
-import { AUDIT_REJECTED } from '../workflows/failure-types.js';
 
 /** The workflow's buffered audit events and the request's index row, written together. */
 export interface RecordBatch {

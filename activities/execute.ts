@@ -8,10 +8,10 @@ import { placementDrift } from '../executors/placement.js';
 import { type GrantExecutor, grantPassword } from '../executors/postgres-grant.js';
 import type { ExecutionContext, Executor } from '../executors/types.js';
 import { ExecutorError } from '../executors/types.js';
+import { AUDIT_REJECTED, AUDIT_UNAVAILABLE } from '../workflows/failure-types.js';
 import type { ExecutionBinding, ExecutionResult } from '../workflows/types.js';
 import { type RecordBatch, recordBatch } from './audit.js';
 import type { ActivityDeps } from './deps.js';
-import { AUDIT_REJECTED, AUDIT_UNAVAILABLE } from '../workflows/failure-types.js';
 
 export interface ExecuteInput {
   requestId: string;

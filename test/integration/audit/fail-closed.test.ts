@@ -9,11 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditActivities, type RecordBatch } from '../../../activities/audit.js';
 import type { ActivityDeps } from '../../../activities/deps.js';
 import { createExecuteActivities } from '../../../activities/execute.js';
-import { AUDIT_REJECTED } from '../../../workflows/failure-types.js';
 import { SqlConnectionError, SqlError, storeCannotAccept } from '../../../audit/errors.js';
 import { migrate } from '../../../audit/migrate.js';
 import { AuditStore } from '../../../audit/store.js';
 import { ExecutorRegistry } from '../../../executors/registry.js';
+import { AUDIT_REJECTED } from '../../../workflows/failure-types.js';
 import { BACKENDS } from './backends.js';
 
 let n = 0;

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { WORKFLOW_STACK_FRAMES } from '../../../temporal/worker.js';
-import { cancelUpdate, decideSignal, decideUpdate } from '../../../workflows/messages.js';
+import { decideSignal } from '../../../workflows/messages.js';
 import { startHttpTarget } from '../../fakes/http-target.js';
 import { RecordingChannel } from '../../fakes/recording-channel.js';
 import { eventually, type Harness, startHarness } from '../../support/harness.js';
@@ -486,104 +486,6 @@ describe('request lifecycle', () => {
       channelUserId: 'U0DANA',
     });
     expect(s.refusedAttempts[0].code).toBe('self_approval');
-  });
-});
-
-describe('namespace access is not approver access', () => {
-  const danaApproves = { decision: 'approve', approver: { id: 'dana@example.com', channel: 'api' } } as const;
-
-  it('refuses decisions sent straight to Temporal without the proof of the API, plaintext or encrypted', async () => {
-    const id = await submit(
-      httpRequest({ parameters: { method: 'POST', path: '/config', body: { m: 'forged-1' } } }),
-    );
-    await waitForStatus(id, ['pending_approval']);
-    // `temporal workflow signal --input '{...}'`: a plaintext payload.
-    const plain = await temporalClient(inject('temporalAddress'));
-    // Through the codec server (an SRE may encode), but with no proof, or a proof for another request.
-    const encrypted = await temporalClient(inject('temporalAddress'), codecFor(h.env));
-    const other = proverFor(h.env).sign('decide', 'another-request', danaApproves);
-    try {
-      await plain.client.workflow.getHandle(`action-${id}`).signal(decideSignal, danaApproves as never);
-      const handle = encrypted.client.workflow.getHandle(`action-${id}`);
-      await handle.signal(decideSignal, danaApproves as never);
-      await expect(handle.executeUpdate(decideUpdate, { args: [other] })).rejects.toMatchObject({
-        cause: { type: 'unverified_message' },
-      });
-      await expect(
-        handle.executeUpdate(cancelUpdate, { args: [{ by: 'ci@example.com', isAdmin: true } as never] }),
-      ).rejects.toMatchObject({ cause: { type: 'unverified_message' } });
-    } finally {
-      await plain.close();
-      await encrypted.close();
-    }
-    const s = await eventually(
-      async () => {
-        const st = await stateOf(id);
-        return st.refusedAttempts[1]?.count === 1 ? st : undefined;
-      },
-      10_000,
-      'the refusals',
-    );
-    expect(s.status).toBe('pending_approval');
-    expect(s.decisions).toEqual([]);
-    // Counted under one actor (a claimed name proves nothing), repeats aggregated per kind.
-    const forged = { code: 'unverified_message', actor: 'unverified', channel: 'temporal' };
-    expect(s.refusedAttempts).toEqual([
-      expect.objectContaining({ ...forged, what: 'decide', count: 3 }),
-      expect.objectContaining({ ...forged, what: 'cancel', count: 1 }),
-    ]);
-    // In the trail: the first of each kind, then at counts 2, 4, 8 ...
-    const trail = await h.api('audit@example.com', `/v1/actions/${id}/audit`);
-    const refused = trail.body.events.filter((e: { type: string }) => e.type === 'attempt.refused');
-    expect(
-      refused.map((e: { data: { what: string; count: number } }) => [e.data.what, e.data.count]),
-    ).toEqual([
-      ['decide', 1],
-      ['decide', 2],
-      ['cancel', 1],
-    ]);
-    // The real approver still decides through the API.
-    const ok = await h.api('dana@example.com', `/v1/actions/${id}/decisions`, {
-      body: { decision: 'approve' },
-    });
-    expect(ok.status).toBe(200);
-    await waitForStatus(id, ['succeeded']);
-  });
-
-  it('fails a request workflow started by hand, before anything runs or is recorded', async () => {
-    const requestId = randomUUID();
-    const input = {
-      requestId,
-      requester: 'mallory@example.com',
-      request: httpRequest({ parameters: { method: 'POST', path: '/config', body: { m: 'forged-start' } } }),
-      parametersHash: 'x',
-      bodyHash: 'x',
-      submittedAt: new Date().toISOString(),
-      execution: { executor: 'http.request', target: 'admin-api', mode: 'once' },
-      links: { api: h.url },
-    };
-    const calls = target.calls.length;
-    // Reads the outcome with the key, as an SRE would.
-    const reader = await temporalClient(inject('temporalAddress'), codecFor(h.env));
-    for (const codec of [undefined, codecFor(h.env)]) {
-      const id = randomUUID();
-      const { client, close } = await temporalClient(inject('temporalAddress'), codec);
-      try {
-        await client.workflow.start('actionRequest', {
-          taskQueue: h.env.TEMPORAL_TASK_QUEUE!,
-          workflowId: `action-${id}`,
-          args: [{ ...input, requestId: id }],
-        });
-        await expect(reader.client.workflow.getHandle(`action-${id}`).result()).rejects.toMatchObject({
-          cause: { type: 'UnverifiedRequest' },
-        });
-      } finally {
-        await close();
-      }
-      expect((await h.api('audit@example.com', `/v1/actions/${id}/audit`)).body.events ?? []).toEqual([]);
-    }
-    await reader.close();
-    expect(target.calls.length).toBe(calls);
   });
 });
 
