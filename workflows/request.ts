@@ -65,10 +65,11 @@ export class ActionRequest {
   }
 
   registerHandlers(): void {
-    // A caller refused again and again on this request is turned away before its message enters
-    // the history: the count so far stays recorded, the history and update budget stop growing.
-    const notFlooding = (message: { approver?: { id?: unknown }; by?: unknown }) => {
-      const actor = message?.approver?.id ?? message?.by;
+    // An approver refused again and again on someone else's request is turned away before the
+    // message enters the history: the count so far stays recorded, the history and the update
+    // budget stop growing. (Others cannot cancel, redeem or complete: the API answers 404.)
+    const notFlooding = (message: { approver?: { id?: unknown } }) => {
+      const actor = message?.approver?.id;
       if (typeof actor === 'string' && tooManyRefusals(this.state.refusals, actor)) {
         throw ApplicationFailure.create({
           type: 'too_many_refusals',
@@ -90,9 +91,9 @@ export class ActionRequest {
     setHandler(refusalSignal, async (attempt) => {
       if (await this.verify('refusal', attempt)) await this.noteRefusal(attempt);
     });
-    setHandler(cancelUpdate, (c) => this.cancel(c), { validator: notFlooding });
-    setHandler(redeemUpdate, (r) => this.redeem(r), { validator: notFlooding });
-    setHandler(completeUpdate, (c) => this.complete(c), { validator: notFlooding });
+    setHandler(cancelUpdate, (c) => this.cancel(c));
+    setHandler(redeemUpdate, (r) => this.redeem(r));
+    setHandler(completeUpdate, (c) => this.complete(c));
   }
 
   async decide(d: Signed<DecisionInput>): Promise<DecisionAnswer> {

@@ -174,7 +174,7 @@ export function nextWake(at: {
 
 /**
  * How much one request holds of refused attempts: distinct (actor, code, what) entries, each with
- * a count; past `entries` only a counter grows. An actor refused `perActor` times is turned away
+ * a count; past `entries` only a counter grows. An approver refused `perActor` times is turned away
  * before its message enters the workflow's history.
  */
 export const REFUSAL_LIMITS = { entries: 50, perActor: 20 } as const;
@@ -186,7 +186,8 @@ const isPowerOfTwo = (n: number): boolean => n > 0 && (n & (n - 1)) === 0;
 
 /**
  * Adds a refusal to the state, aggregated per actor, code and what was tried. `audit` says whether
- * this one goes to the trail: the first of its kind, then at counts 2, 4, 8 ... (with the count),
+ * this one goes to the trail: the first of its kind, then at counts 2, 4, 8 ... and at the count
+ * that turns its actor away (with the count),
  * so repeats stay visible without one event each.
  */
 export function recordRefusal(
@@ -201,7 +202,8 @@ export function recordRefusal(
     known.count = (known.count ?? 1) + 1;
     known.at = now;
     known.detail = attempt.detail;
-    return { entry: known, audit: isPowerOfTwo(known.count) };
+    // The count that turns an actor away is written too, so the stored state shows it.
+    return { entry: known, audit: isPowerOfTwo(known.count) || known.count === REFUSAL_LIMITS.perActor };
   }
   if (state.refusals.length >= REFUSAL_LIMITS.entries) {
     const count = (state.refusalsOverflow ?? 0) + 1;

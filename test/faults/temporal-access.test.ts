@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cancelUpdate, decideSignal, decideUpdate } from '../../workflows/messages.js';
+import { REFUSAL_LIMITS } from '../../workflows/rules.js';
 import { startHttpTarget } from '../fakes/http-target.js';
 import { RecordingChannel } from '../fakes/recording-channel.js';
 import { codecFor, proverFor, temporalClient } from '../integration/audit-evidence/support.js';
@@ -150,5 +151,42 @@ describe('namespace access is not approver access', () => {
     }
     await reader.close();
     expect(target.calls.length).toBe(calls);
+  });
+});
+
+describe('an approver refused again and again', () => {
+  it('is turned away before the history after REFUSAL_LIMITS.perActor refusals; the others still decide', async () => {
+    const id = await submit(
+      httpRequest({ parameters: { method: 'POST', path: '/config', body: { m: 'flood-1' } } }),
+    );
+    await waitForStatus(id, ['pending_approval']);
+    const decide = () =>
+      h.api('outsider@example.com', `/v1/actions/${id}/decisions`, { body: { decision: 'approve' } });
+    for (let i = 0; i < REFUSAL_LIMITS.perActor; i++) expect((await decide()).status).toBe(403);
+    const { client, close } = await temporalClient(inject('temporalAddress'), codecFor(h.env));
+    try {
+      const handle = client.workflow.getHandle(`action-${id}`);
+      const before = (await handle.fetchHistory()).events?.length;
+      for (let i = 0; i < 5; i++) {
+        const turnedAway = await decide();
+        expect(turnedAway.status).toBe(429);
+        expect(turnedAway.body.code ?? turnedAway.body.type).toMatch(/too.many.refusals/);
+      }
+      expect((await handle.fetchHistory()).events?.length).toBe(before);
+    } finally {
+      await close();
+    }
+    const s = await stateOf(id);
+    expect(s.refusedAttempts).toEqual([
+      expect.objectContaining({
+        actor: 'outsider@example.com',
+        code: 'not_an_approver',
+        count: REFUSAL_LIMITS.perActor,
+      }),
+    ]);
+    const ok = await h.api('dana@example.com', `/v1/actions/${id}/decisions`, {
+      body: { decision: 'approve' },
+    });
+    expect(ok.status).toBe(200);
   });
 });
