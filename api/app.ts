@@ -27,12 +27,13 @@ export function createApp(deps: ApiDeps): Express {
   // The codec server authenticates on its own (bearer, CORS for the Temporal UI); outside /v1.
   if (deps.evidence) app.use(codecRouter(deps, deps.evidence));
   for (const router of deps.extraRouters ?? []) app.use(router);
+  // One limiter for /v1 and /mcp: an agent cannot double its budget by switching protocol.
+  const limiter = new RateLimiter(deps.rateLimits ?? {});
   // The MCP gateway authenticates like /v1 but reads its own JSON-RPC bodies (mcp/http.ts).
-  app.use(mcpRouter(deps, deps.mcp ?? { sessions: new McpSessions() }));
+  app.use(mcpRouter(deps, deps.mcp ?? { sessions: new McpSessions() }, limiter));
 
   // Authenticate before reading a body: anonymous callers get a 401, not a JSON parser.
   // Rate-limited per principal before a body is read: a flood costs a bucket look-up, not a parse.
-  const limiter = new RateLimiter(deps.rateLimits ?? {});
   app.use(
     '/v1',
     deps.authenticate,

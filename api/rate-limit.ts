@@ -60,11 +60,15 @@ export class RateLimiter {
   }
 }
 
-/** Express middleware for /v1, after authentication (the principal is the bucket's owner). */
-export function rateLimitMiddleware(limiter: RateLimiter) {
+/**
+ * Express middleware after authentication (the principal is the bucket's owner). Without a fixed
+ * group the route decides (/v1); the MCP gateway charges its POSTs, each possibly a submit, to
+ * the same writes bucket as the REST submit path.
+ */
+export function rateLimitMiddleware(limiter: RateLimiter, fixedGroup?: RouteGroup) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const principal = req.principal?.id;
-    const group = routeGroup(req.method, req.path);
+    const group = fixedGroup ?? routeGroup(req.method, req.path);
     const retryAfter = principal === undefined ? undefined : limiter.take(group, principal);
     if (retryAfter === undefined) {
       next();

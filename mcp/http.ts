@@ -9,6 +9,7 @@ import { type NextFunction, type Request, type Response, Router } from 'express'
 import type { Principal } from '../api/auth.js';
 import type { ApiDeps } from '../api/deps.js';
 import { PROBLEM, ProblemError } from '../api/problem.js';
+import { type RateLimiter, rateLimitMiddleware } from '../api/rate-limit.js';
 import { createSessionServer, type UpstreamCatalog } from './server.js';
 
 export const MCP_PATH = '/mcp';
@@ -67,7 +68,7 @@ export interface McpGatewayDeps {
   upstreams?: UpstreamCatalog;
 }
 
-export function mcpRouter(deps: ApiDeps, gateway: McpGatewayDeps): Router {
+export function mcpRouter(deps: ApiDeps, gateway: McpGatewayDeps, limiter?: RateLimiter): Router {
   const router = Router();
   const resource = `${deps.publicUrl}${MCP_PATH}`;
   const metadataUrl = `${deps.publicUrl}/.well-known/oauth-protected-resource${MCP_PATH}`;
@@ -117,7 +118,13 @@ export function mcpRouter(deps: ApiDeps, gateway: McpGatewayDeps): Router {
     next();
   };
 
-  router.all(MCP_PATH, authenticate, async (req, res) => {
+  // POSTs carry the calls (each one may submit a request): they spend the principal's writes
+  // budget, before the transport reads the body. GET streams and DELETE are not charged.
+  const writesBudget = limiter ? rateLimitMiddleware(limiter, 'writes') : undefined;
+  const limitPosts = (req: Request, res: Response, next: NextFunction) =>
+    writesBudget && req.method === 'POST' ? writesBudget(req, res, next) : next();
+
+  router.all(MCP_PATH, authenticate, limitPosts, async (req, res) => {
     const principal = req.principal!;
     const sessionId = req.get('mcp-session-id');
     if (sessionId !== undefined) {
