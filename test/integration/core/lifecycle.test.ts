@@ -497,7 +497,17 @@ describe('the Temporal console', () => {
     await waitForStatus(id, ['pending_approval']);
     const t = await temporalClient(inject('temporalAddress'), codecFor(h.env));
     try {
-      const trace = await t.client.workflow.getHandle(`action-${id}`).query<string>('__stack_trace');
+      // Once the cards are out the request waits in the stage loop (while a card or audit write is
+      // in flight, that call's frames come first), so ask until it gets there.
+      const handle = t.client.workflow.getHandle(`action-${id}`);
+      const trace = await eventually(
+        async () => {
+          const now = await handle.query<string>('__stack_trace');
+          return now.includes('askApprovers') ? now : undefined;
+        },
+        10_000,
+        'the stage loop in the stack trace',
+      );
       const stacks = trace.split('\n\n').filter((s) => s.trim() !== '');
       expect(stacks.length).toBeGreaterThan(0);
       // The waiting loop of the approval stage is named: the cap keeps the frames that matter.
