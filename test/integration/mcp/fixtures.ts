@@ -70,6 +70,8 @@ ${MCP_TOOLS}${extra}`;
 export const MCP_PRINCIPALS = [
   { principal: 'agent@example.com', roles: ['requester'] },
   { principal: 'other-agent@example.com', roles: ['requester'] },
+  // An agent's key bound to the human it acts for: that human is the requester for self-approval.
+  { principal: 'dana-agent@example.com', roles: ['requester'], onBehalfOf: 'dana@example.com' },
   { principal: 'dana@example.com', roles: ['approver'] },
   { principal: 'audit@example.com', roles: ['auditor'] },
 ];

@@ -330,4 +330,29 @@ describe('MCP gateway: tool calls', () => {
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain('no request');
   });
+
+  it("refuses the approval of the human an agent's key acts for; the task keeps waiting", async () => {
+    const client = await agent('dana-agent@example.com');
+    const task = await callAsTask(client, 'export_table', { table: 'on_behalf', rows: 2 });
+    await eventually(async () => {
+      const t = await client.experimental.tasks.getTask(task.taskId);
+      return t.statusMessage?.includes('waiting for approval') ? t : undefined;
+    });
+    const read = await h.api('audit@example.com', `/v1/actions/${task.taskId}`);
+    expect(read.body.request.agent.onBehalfOf).toBe('dana@example.com');
+
+    const decided = await h.api('dana@example.com', `/v1/actions/${task.taskId}/decisions`, {
+      body: { decision: 'approve' },
+    });
+    expect(decided.status).toBe(403);
+    expect(decided.body.type).toBe('urn:airlock:problem:self-approval');
+
+    const after = await client.experimental.tasks.getTask(task.taskId);
+    expect(after.status).toBe('working');
+    expect(after.statusMessage).toContain('waiting for approval by dba');
+    expect((await h.api('audit@example.com', `/v1/actions/${task.taskId}`)).body.status).toBe(
+      'pending_approval',
+    );
+    expect(exportCalls('on_behalf')).toHaveLength(0);
+  });
 });
