@@ -10,13 +10,15 @@ import { evaluatePolicy } from '../policy/evaluate.js';
 import { sameIdentity } from '../policy/identity.js';
 import { ActionError } from '../temporal/action-client.js';
 import { REFUSAL_HTTP_STATUS } from '../workflows/messages.js';
-import type {
-  ActionRequestBody,
-  ActionRequestInput,
-  ActionState,
-  RefusedAttempt,
+import { tooManyRefusals } from '../workflows/rules.js';
+import {
+  type ActionRequestBody,
+  type ActionRequestInput,
+  type ActionState,
+  FINAL_STATUSES,
+  type RefusedAttempt,
 } from '../workflows/types.js';
-import { type Principal, requireRole } from './auth.js';
+import { hasRole, type Principal, requireRole, roleProblem } from './auth.js';
 import { openCursor, signCursor } from './cursor.js';
 import type { ApiDeps } from './deps.js';
 import { hashOf, requestIdFor } from './ids.js';
@@ -100,10 +102,11 @@ export function actionsRouter(deps: ApiDeps): Router {
     res.json({ id, events, verification });
   });
 
-  router.post('/v1/actions/:id/decisions', requireRole('approver'), async (req, res) => {
+  router.post('/v1/actions/:id/decisions', requireRole('approver', 'requester'), async (req, res) => {
     const { id } = idParamSchema.parse(req.params);
     const body = decisionSchema.parse(req.body);
     const principal = req.principal!;
+    if (!hasRole(principal, 'approver')) await refuseNonApprover(deps, id, principal.id, body.decision);
     const approver = { id: principal.id, channel: 'api' as const };
     try {
       const answer = await call(() =>
@@ -336,6 +339,36 @@ async function recordRefusal(deps: ApiDeps, requestId: string, attempt: Omit<Ref
   } catch {
     await appendRefusal(deps, requestId, 'api:refused', attempt);
   }
+}
+
+/**
+ * A decision from a caller without the approver role never reaches the workflow. On the caller's
+ * own request it is a self-approval attempt, a security event recorded like the workflow records
+ * one: through the refusal signal, aggregated per actor, and no longer sent once the actor has
+ * been refused too often (nor on an ended request, whose workflow cannot take it), so the trail
+ * cannot grow without bound. On any other request it is the role's 403, the same for an unknown
+ * id, so the answer tells nothing about other people's requests.
+ */
+async function refuseNonApprover(
+  deps: ApiDeps,
+  requestId: string,
+  actor: string,
+  what: string,
+): Promise<never> {
+  const state = await deps.actions.state(requestId).catch(() => undefined);
+  if (!state || !sameIdentity(state.requester, actor)) throw roleProblem(['approver']);
+  const detail = 'you cannot decide your own request';
+  if (tooManyRefusals(state.refusals, actor)) {
+    throw problemFor(new ActionError('too_many_refusals', 'too many refused attempts on this request'));
+  }
+  if (!FINAL_STATUSES.includes(state.status)) {
+    await deps.actions
+      .reportRefusal(requestId, { code: 'self_approval', what, actor, channel: 'api', detail })
+      .catch((err: unknown) =>
+        deps.logger.warn({ requestId, err: String(err) }, 'could not record a refused attempt'),
+      );
+  }
+  throw problemFor(new ActionError('self_approval', detail));
 }
 
 /** A decision on a request that has ended: its workflow cannot record it, so the API does. */

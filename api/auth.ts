@@ -272,17 +272,25 @@ export function requireRole(...roles: Role[]): RequestHandler {
       next(unauthenticated('missing credentials'));
       return;
     }
-    if (principal.roles.includes('admin') || principal.roles.some((r) => roles.includes(r))) {
+    if (hasRole(principal, ...roles)) {
       next();
       return;
     }
-    next(
-      new ProblemError({
-        status: 403,
-        type: PROBLEM.forbidden,
-        title: 'Forbidden',
-        detail: `requires the role ${roles.join(' or ')}`,
-      }),
-    );
+    next(roleProblem(roles));
   };
+}
+
+/** Whether the principal holds one of the roles; admin holds them all. */
+export function hasRole(principal: Principal, ...roles: Role[]): boolean {
+  return principal.roles.includes('admin') || principal.roles.some((r) => roles.includes(r));
+}
+
+/** The 403 of a caller without the role a route needs. */
+export function roleProblem(roles: readonly Role[]): ProblemError {
+  return new ProblemError({
+    status: 403,
+    type: PROBLEM.forbidden,
+    title: 'Forbidden',
+    detail: `requires the role ${roles.join(' or ')}`,
+  });
 }

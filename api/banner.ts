@@ -15,6 +15,8 @@ export interface BannerFacts {
 
 /** The demo's requester, whose callback signing key the banner prints. */
 export const DEMO_REQUESTER = 'ci@example.com';
+/** The demo's approver, for whom the demo agent request acts. */
+const DEMO_APPROVER = 'dana@example.com';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -33,7 +35,7 @@ export function bannerText(a: BannerFacts): string {
   if (a.demo) {
     const key = (principal: string) => a.demo?.keys.find((k) => k.principal === principal)?.key;
     const requester = key('ci@example.com');
-    const approver = key('dana@example.com');
+    const approver = key(DEMO_APPROVER);
     const auditor = key('audit@example.com');
     const admin = key('admin@example.com');
     lines.push(
@@ -48,11 +50,17 @@ export function bannerText(a: BannerFacts): string {
       'Submit a request (it waits for an approver):',
       `  curl -s -X POST '${publicUrl}/v1/actions' -H 'Authorization: Bearer ${requester}' -H 'Content-Type: application/json' \\`,
       `    -d '{"action":"http.config.update","resource":"demo-echo:/config","environment":"production","parameters":{"method":"POST","path":"/config","body":{"feature":"on"}},"justification":"turn the feature on for the launch"}'`,
-      'Approve it (use the id from the answer):',
+      'Try to approve it yourself, with the requester key (use the id from the answer; 403 self-approval, recorded):',
+      `  curl -s -X POST '${publicUrl}/v1/actions/<id>/decisions' -H 'Authorization: Bearer ${requester}' -H 'Content-Type: application/json' -d '{"decision":"approve"}'`,
+      'Approve it as the approver:',
       `  curl -s -X POST '${publicUrl}/v1/actions/<id>/decisions' -H 'Authorization: Bearer ${approver}' -H 'Content-Type: application/json' -d '{"decision":"approve"}'`,
       'Read it, and its audit trail:',
       `  curl -s '${publicUrl}/v1/actions/<id>' -H 'Authorization: Bearer ${approver}'`,
       `  curl -s '${publicUrl}/v1/actions/<id>/audit' -H 'Authorization: Bearer ${auditor}'`,
+      `An agent acting for ${DEMO_APPROVER}: ${DEMO_APPROVER} may not approve it (403 self-approval, recorded):`,
+      `  curl -s -X POST '${publicUrl}/v1/actions' -H 'Authorization: Bearer ${requester}' -H 'Content-Type: application/json' \\`,
+      `    -d '{"action":"http.config.update","resource":"demo-echo:/config","environment":"production","parameters":{"method":"POST","path":"/config","body":{"feature":"off"}},"agent":{"name":"demo-agent","onBehalfOf":"${DEMO_APPROVER}"}}'`,
+      `  curl -s -X POST '${publicUrl}/v1/actions/<agent-id>/decisions' -H 'Authorization: Bearer ${approver}' -H 'Content-Type: application/json' -d '{"decision":"approve"}'`,
       'Export signed evidence and verify it offline (docs/audit.md):',
       `  curl -s '${publicUrl}/v1/audit/export?format=jsonl' -H 'Authorization: Bearer ${auditor}' > evidence.jsonl`,
       '  npm run --silent airlock -- audit verify-pack evidence.jsonl',

@@ -1,5 +1,6 @@
-// Spawns main.ts as a separate process in one role (api or worker) and collects its JSON log
-// lines, for the ops tests of split roles, graceful shutdown and log content.
+// Spawns main.ts as a separate process in one role (api or worker), or `npm start` itself, and
+// collects its JSON log lines, for the ops tests of split roles, graceful shutdown, log content
+// and the README's walk-through.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -14,15 +15,35 @@ export interface AirlockProcess {
   exited: Promise<number | null>;
 }
 
-export async function startProcess(
+export function startProcess(
   env: NodeJS.ProcessEnv,
   ready: (output: string) => boolean,
   timeoutMs = 90_000,
 ): Promise<AirlockProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: { ...env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return spawnUntil(['--import', 'tsx', MAIN], { ...env, LOG_LEVEL: 'info' }, ready, timeoutMs);
+}
+
+/**
+ * The service as `npm start` runs it: main.ts under tsx with the memory settings of
+ * scripts/start.mjs and its default log level. The script's own first step (installing what is
+ * missing) stays out: a test must not install anything.
+ */
+export function startAsNpmStart(
+  env: NodeJS.ProcessEnv,
+  ready: (output: string) => boolean,
+  timeoutMs = 120_000,
+): Promise<AirlockProcess> {
+  const startEnv = { MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-old-space-size=512', ...env };
+  return spawnUntil(['--import', 'tsx', MAIN], startEnv, ready, timeoutMs);
+}
+
+async function spawnUntil(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: (output: string) => boolean,
+  timeoutMs: number,
+): Promise<AirlockProcess> {
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const proc: AirlockProcess = {
