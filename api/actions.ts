@@ -8,7 +8,7 @@ import { verifyGateToken } from '../executors/gate-token.js';
 import { gateClaimsOf } from '../executors/requester-secrets.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
 import { sameIdentity } from '../policy/identity.js';
-import { ActionError } from '../temporal/action-client.js';
+import { ActionError, isSettled } from '../temporal/action-client.js';
 import { REFUSAL_HTTP_STATUS } from '../workflows/messages.js';
 import { tooManyRefusals } from '../workflows/rules.js';
 import {
@@ -49,7 +49,11 @@ export function actionsRouter(deps: ApiDeps): Router {
     const status = created ? 202 : 200;
     if (wait) {
       const state = await call(() => actions.waitForSettled(input.requestId, wait * 1000));
-      res.status(status).json(presentAction(state, { id: principal.id, isRequester: true }, deps.masterKey));
+      // A request that has settled within the wait is answered like any finished read (200);
+      // one still on its way keeps the 202 of "accepted, not done".
+      res
+        .status(isSettled(state) ? 200 : status)
+        .json(presentAction(state, { id: principal.id, isRequester: true }, deps.masterKey));
       return;
     }
     res

@@ -120,6 +120,8 @@ async function lifecycle(input: ActionRequestInput, request: ActionRequest): Pro
     });
     if (reason !== undefined) state.outcomeReason = reason;
     state.endedAt = nowIso();
+    // The end is the last change; the flush below stores it before setStatus runs.
+    state.updatedAt = state.endedAt;
     state.stageDeadline = undefined;
     await ledger.flush();
     if (state.status !== status) request.setStatus(status);

@@ -83,6 +83,8 @@ describe('request lifecycle', () => {
       '?wait=20',
     );
     const s = await waitForStatus(id, ['succeeded']);
+    // The last change is the end: nothing in the state is later than updatedAt.
+    expect(Date.parse(s.updatedAt)).toBeGreaterThanOrEqual(Date.parse(s.executedAt));
     expect(s.decidedBy).toBe('policy');
     expect(s.policy.rule).toBe('dev-is-free');
     expect(s.result.ok).toBe(true);
@@ -340,8 +342,11 @@ describe('request lifecycle', () => {
         parameters: { method: 'POST', path: '/config', body: { m: 'wait-2' } },
       }),
     });
-    expect(done.status).toBe(202);
+    // Settled within the wait: answered as done (200), not "accepted" (202).
+    expect(done.status).toBe(200);
     expect(done.body.status).toBe('succeeded');
+    // The last change is the end: nothing in the state is later than updatedAt.
+    expect(Date.parse(done.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(done.body.executedAt));
   });
 
   it('shows a requester only its own requests', async () => {
