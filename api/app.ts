@@ -78,7 +78,8 @@ function requestLog(deps: ApiDeps) {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const fromPath = /^\/v1\/actions\/([0-9a-f-]{36})/.exec(req.path)?.[1];
       const actionId = fromPath ?? (res.locals.requestId as string | undefined);
-      deps.logger.info(
+      // Debug, not info: one line per call would scroll the start-up banner (and its keys) away.
+      deps.logger.debug(
         {
           httpId,
           requestId: actionId,

@@ -19,8 +19,9 @@ export function startProcess(
   env: NodeJS.ProcessEnv,
   ready: (output: string) => boolean,
   timeoutMs = 90_000,
+  logLevel: 'info' | 'debug' = 'info',
 ): Promise<AirlockProcess> {
-  return spawnUntil(['--import', 'tsx', MAIN], { ...env, LOG_LEVEL: 'info' }, ready, timeoutMs);
+  return spawnUntil(['--import', 'tsx', MAIN], { ...env, LOG_LEVEL: logLevel }, ready, timeoutMs);
 }
 
 /**

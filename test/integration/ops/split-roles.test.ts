@@ -13,9 +13,12 @@ let target: Awaited<ReturnType<typeof startHttpTarget>>;
 const procs: AirlockProcess[] = [];
 
 async function start(role: 'api' | 'worker', extra: Record<string, string> = {}): Promise<AirlockProcess> {
+  // The API at debug: its per-call "http" lines are logged there, not at info.
   const p = await startProcess(
     { ...h.env, AIRLOCK_ROLE: role, ...extra },
     role === 'api' ? apiReady : workerReady,
+    undefined,
+    role === 'api' ? 'debug' : 'info',
   );
   procs.push(p);
   return p;

@@ -185,6 +185,8 @@ describe("the README's walk-through against npm start", () => {
       expect(types).toContain(t);
     }
     expect(trail.verification).toMatchObject({ ok: true });
+    // The demo names no chat channel it does not have: no failed card on any request.
+    expect(types).not.toContain('notify.failed');
 
     // On behalf of the approver: she may not approve it, and her attempt is recorded.
     const agentRequest = await sh(agentSubmit!);
@@ -213,6 +215,12 @@ describe("the README's walk-through against npm start", () => {
       },
     );
     expect(stdout).toMatch(/^VALID: jsonl pack/);
+  });
+
+  it('keeps the banner on screen: no line per HTTP call, no card that cannot be posted', () => {
+    const after = proc.output().slice(proc.output().indexOf('Ctrl-C stops everything.'));
+    expect(after).not.toContain('"msg":"http"');
+    expect(after).not.toContain('some cards were not posted');
   });
 
   it("runs the README's own shell lines the same way", async () => {
