@@ -44,7 +44,8 @@ export function presentAction(
         : undefined,
     decidedBy: state.decidedBy,
     reason: state.outcomeReason,
-    decisions: state.decisions,
+    // Stages count from 1 here, as `stage.number` does; the workflow keeps its 0-based index.
+    decisions: state.decisions.map((d) => ({ ...d, stage: d.stage + 1 })),
     refusedAttempts: state.refusals,
     enrichment: state.enrichment,
     result: state.result,

@@ -150,6 +150,9 @@ describe('request lifecycle', () => {
     const s = await waitForStatus(id, ['succeeded']);
     expect(s.decidedBy).toBe('dana@example.com');
     expect(s.decisions).toHaveLength(1);
+    // Counted from 1, as the pending request's stage.number was.
+    expect(pending.stage.number).toBe(1);
+    expect(s.decisions[0].stage).toBe(1);
     expect(sideEffectsFor('approve-1')).toBe(1);
     // The card lost its buttons and says how it ended.
     await eventually(
