@@ -34,7 +34,8 @@ const EXEC_SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 export function createMetrics(opts: MetricsOptions = {}): AirlockMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'airlock_process_' });
+  // The default series are named process_* and nodejs_* already: the prefix adds only airlock_.
+  collectDefaultMetrics({ register: registry, prefix: 'airlock_' });
   const registers = [registry];
   const labelsOf = metricLabeler(opts.labels);
   const ae = ['action', 'environment'];

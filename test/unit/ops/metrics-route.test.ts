@@ -26,7 +26,12 @@ describe('GET /metrics on the API port', () => {
   it('is open without a token', async () => {
     const res = await fetch(`${await serve()}/metrics`);
     expect(res.status).toBe(200);
-    expect(await res.text()).toContain('airlock_requests_submitted_total');
+    const text = await res.text();
+    expect(text).toContain('airlock_requests_submitted_total');
+    // The process series once: airlock_process_*, never airlock_process_process_*.
+    expect(text).toContain('airlock_process_cpu_user_seconds_total');
+    expect(text).toContain('airlock_nodejs_heap_size_used_bytes');
+    expect(text).not.toContain('airlock_process_process_');
   });
 
   it('takes only the bearer token when METRICS_TOKEN is set', async () => {
