@@ -205,7 +205,7 @@ const uiSteps = (ctx: PageContext): string => `<p>Then, in the Temporal Web UI${
   ctx.uiUrl ? ` (<a href="${escapeHtml(ctx.uiUrl)}">${escapeHtml(ctx.uiUrl)}</a>)` : ''
 }, open the <b>Codec Server</b> settings (the glasses icon at the top right), choose <b>Use my browser setting and ignore Cluster-level setting</b>,
 enter <code>${escapeHtml(ctx.codecEndpoint)}</code>, turn on <b>Include cross-origin credentials</b>, Apply and reload. Payloads then show decoded.</p>
-<p><small>Open this page and the UI on the same host name (both <code>localhost</code>, or both <code>127.0.0.1</code>): the cookie is only sent within one site.</small></p>`;
+<p><small>Open this page and the UI on the same host name, <code>localhost</code> as <code>npm start</code> prints them: the cookie is only sent within one site, and <code>127.0.0.1</code> is another one.</small></p>`;
 
 export function loginPage(ctx: PageContext, error?: string): string {
   return page(

@@ -242,6 +242,21 @@ describe("the README's walk-through against npm start", () => {
     expect(await sh(approve!, { ...env, ID: id })).toMatchObject({ status: 'approved' });
     await statusOf(read!, id, 'succeeded');
 
+    // The README's `temporal` line, on the address the banner prints: the auditor reads the
+    // encrypted input decoded through the codec.
+    const temporalLine = /`(temporal workflow show [^`]+)`/.exec(README)![1]!;
+    expect(temporalLine).toContain('--address 127.0.0.1:7233');
+    const temporalAddress = /Temporal {5}(\S+)/.exec(banner)![1]!;
+    const show = temporalLine
+      .replace(/^temporal/, inject('temporalCliPath'))
+      .replace('127.0.0.1:7233', temporalAddress)
+      .replaceAll('http://localhost:8080', publicUrl());
+    const { stdout: history } = await run('bash', ['-c', show], {
+      env: { ...process.env, ID: id, AUDITOR_KEY: keyOf('auditor   audit@example.com') },
+      timeout: 60_000,
+    });
+    expect(history).toContain('demo-echo:/config');
+
     const agent = await sh(agentSubmit!, env);
     await statusOf(read!, agent.id, 'pending_approval');
     expect(await sh(agentApprove!, { ...env, AGENT_ID: agent.id })).toMatchObject({
