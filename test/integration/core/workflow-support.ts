@@ -5,8 +5,10 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { MessageProver } from '../../../temporal/message-proof.js';
+import { installRuntimeLogger } from '../../../temporal/runtime-logger.js';
 import type { MessageKind } from '../../../workflows/messages.js';
 import type { ActionRequestInput, DecisionInput } from '../../../workflows/types.js';
+import { silentLogger } from '../../support/harness.js';
 
 /** Signs messages as the API does, for a worker whose `verifyMessage` is `verifyWith(prover)`. */
 export const testProver = new MessageProver([randomBytes(32)]);
@@ -23,6 +25,9 @@ export function useTemporal(): { worker: () => NativeConnection; client: () => C
   let clientConnection: Connection;
   let client: Client;
   beforeAll(async () => {
+    // The SDK's own lines (worker state, the activities these cases make fail) go to the tests'
+    // logger, silent unless TEST_LOG_LEVEL asks, not to the console of a green run.
+    installRuntimeLogger(silentLogger);
     connection = await NativeConnection.connect({ address: inject('temporalAddress') });
     clientConnection = await Connection.connect({ address: inject('temporalAddress') });
     client = new Client({ connection: clientConnection });
