@@ -118,6 +118,12 @@ describe('fault 4: Slack and Teams down (real adapters, fake APIs)', () => {
 
       // After recovery, the cards arrive in both channels.
       await sleepUntil(recoversAt);
+      // The fakes end the outage on a timer of their own, due at the same moment as ours.
+      await eventually(
+        async () => (w.slack.failing || w.teams.failing ? undefined : true),
+        2_000,
+        'recovery',
+      );
       expect(w.slack.failing || w.teams.failing).toBe(false);
       const card = await eventually(async () => slackCardsFor(waiting)[0], ARRIVAL_MS, 'the Slack card');
       log(`Slack card ${Date.now() - recoversAt} ms after recovery`);
