@@ -3,7 +3,6 @@
 // executor then runs nothing. An outage stays retryable. Calls in the same group commit as the
 // refused one still go in. On the real PostgreSQL and on PGlite.
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditActivities, type RecordBatch } from '../../../activities/audit.js';
@@ -14,6 +13,7 @@ import { migrate } from '../../../audit/migrate.js';
 import { AuditStore } from '../../../audit/store.js';
 import { ExecutorRegistry } from '../../../executors/registry.js';
 import { AUDIT_REJECTED } from '../../../workflows/failure-types.js';
+import { quietActivityEnvironment } from '../../support/activity-env.js';
 import { BACKENDS } from './backends.js';
 
 let n = 0;
@@ -93,7 +93,7 @@ for (const backend of BACKENDS) {
     });
 
     const run = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...args: A) =>
-      new MockActivityEnvironment().run(fn, ...args);
+      quietActivityEnvironment().run(fn, ...args);
 
     // Event data is stored as canonical JSON text (a NUL there is escaped); the index row's
     // columns and the event's own text columns take the value as it is.
@@ -150,7 +150,7 @@ describe('an outage stays retryable', () => {
       audit: store,
       logger: pino({ level: 'silent' }),
     } as unknown as ActivityDeps);
-    const failure = await failureOf(new MockActivityEnvironment().run(recordEvents, batchFor('r-down', {})));
+    const failure = await failureOf(quietActivityEnvironment().run(recordEvents, batchFor('r-down', {})));
     expect(failure).toBeDefined();
     expect((failure as { type?: string }).type).not.toBe(AUDIT_REJECTED);
     expect((failure as { nonRetryable?: boolean }).nonRetryable).not.toBe(true);

@@ -2,7 +2,6 @@
 // when it cannot write them (patch record-with-execution-v1; the workflow side is
 // test/integration/core/record-with-execution.test.ts).
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { RecordBatch } from '../../../activities/audit.js';
@@ -10,11 +9,8 @@ import type { ActivityDeps } from '../../../activities/deps.js';
 import { createExecuteActivities, type ExecuteInput } from '../../../activities/execute.js';
 import type { AuditEventInput, RequestIndexRow } from '../../../audit/types.js';
 import { ExecutorRegistry } from '../../../executors/registry.js';
-
-const noop = () => {};
-const quietActivityLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
-
 import { AUDIT_UNAVAILABLE } from '../../../workflows/failure-types.js';
+import { quietActivityEnvironment } from '../../support/activity-env.js';
 
 const batch: RecordBatch = {
   events: [
@@ -60,9 +56,7 @@ function setUp(storeDown: boolean, executorName = 'noop') {
     binding: { executor: executorName, mode: 'once' },
     record: batch,
   };
-  // The failures are the point of these cases: the activity's "Activity failed" warnings stay out of the run's output.
-  const env = new MockActivityEnvironment({}, { logger: quietActivityLogger });
-  return { log, run: () => env.run(executeAction, input) };
+  return { log, run: () => quietActivityEnvironment().run(executeAction, input) };
 }
 
 describe('executeAction with the workflow events to record', () => {
