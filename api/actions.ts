@@ -44,6 +44,7 @@ export function actionsRouter(deps: ApiDeps): Router {
   router.post('/v1/actions', requireRole('requester'), async (req, res) => {
     const { wait } = waitQuerySchema.parse(req.query);
     const principal = req.principal!;
+    refuseGatewayLabels(req.body);
     const { input, created } = await submitAction(deps, principal, req.body, req.get('idempotency-key'));
     res.locals.requestId = input.requestId; // for the request log line (api/app.ts)
     const status = created ? 202 : 200;
@@ -300,6 +301,17 @@ const seesAll = (roles: readonly string[]) => roles.some((r) => r !== 'requester
 function viewerOf(req: Request, state: ActionState) {
   const id = req.principal!.id;
   return { id, isRequester: id.toLowerCase() === state.requester.toLowerCase() };
+}
+
+/**
+ * labels.via is the MCP gateway's mark (the card says "via MCP" from it): a REST caller that set
+ * it would pass its request off as the gateway's.
+ */
+function refuseGatewayLabels(body: unknown): void {
+  const labels = (body as { labels?: unknown } | undefined)?.labels;
+  if (labels && typeof labels === 'object' && Object.hasOwn(labels, 'via')) {
+    throw invalid('labels.via', 'is set by Airlock for requests made through the MCP gateway');
+  }
 }
 
 function checkCallback(deps: ApiDeps, body: ActionRequestBody): void {

@@ -81,6 +81,7 @@ export function buildApprovalCard(state: ActionState, note?: string): ApprovalCa
     fields: [
       ...field('Requester', state.requester),
       ...field('Agent', agent),
+      ...field('Origin', mcpOrigin(r)),
       ...field('Resource', r.resource),
       ...field('Environment', r.environment),
       ...field('Justification', r.justification, CARD_LIMITS.justification),
@@ -115,6 +116,18 @@ export function buildApprovalCard(state: ActionState, note?: string): ApprovalCa
       : undefined,
     note,
   };
+}
+
+/**
+ * Says a request came through the MCP gateway, and for whom: the gateway alone sets labels.via
+ * (the REST submit refuses it), so the line is Airlock's word, not the caller's.
+ */
+function mcpOrigin(r: ActionState['request']): string | undefined {
+  if (r.labels?.via !== 'mcp') return undefined;
+  const who = r.agent?.name ? `agent ${r.agent.name}` : 'an agent';
+  const behalf = r.agent?.onBehalfOf ? ` on behalf of ${r.agent.onBehalfOf}` : '';
+  const tool = r.labels['mcp.tool'] ? ` (tool ${r.labels['mcp.tool']})` : '';
+  return `${who}${behalf} via MCP${tool}`;
 }
 
 function historyLine(state: ActionState): string | undefined {

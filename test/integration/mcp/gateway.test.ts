@@ -193,6 +193,22 @@ describe('MCP gateway: tool calls', () => {
     expect(read.body.request.labels).toEqual({ via: 'mcp', 'mcp.tool': 'echo_dev' });
   });
 
+  it('refuses labels.via from a REST caller: only the gateway marks a request as via MCP', async () => {
+    const before = await requestCount();
+    const res = await h.api('agent@example.com', '/v1/actions', {
+      body: {
+        action: 'http.echo',
+        resource: 'echo:/echo',
+        environment: 'dev',
+        parameters: { method: 'POST', path: '/echo', body: {} },
+        labels: { via: 'mcp', 'mcp.tool': 'echo_dev' },
+      },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ type: 'urn:airlock:problem:invalid-body', field: 'labels.via' });
+    expect(await requestCount()).toBe(before);
+  });
+
   it('answers an approval tool with a task that names the approvers, and returns the result after approval', async () => {
     const client = await agent();
     const task = await callAsTask(client, 'export_table', { table: 'orders', rows: 10 });

@@ -151,6 +151,25 @@ describe('buildApprovalCard: fields', () => {
     expect(fieldOf(buildApprovalCard(s), 'Agent')).toBe('deploy-bot');
   });
 
+  it("says an agent on behalf of a person came via MCP, and only for the gateway's requests", () => {
+    const s = state();
+    s.request = {
+      ...s.request,
+      agent: { name: 'claude-code/1.2.3', session: 's-9', onBehalfOf: 'dana@example.com' },
+      labels: { via: 'mcp', 'mcp.tool': 'export_table' },
+    };
+    const c = buildApprovalCard(s);
+    expect(fieldOf(c, 'Origin')).toBe(
+      'agent claude-code/1.2.3 on behalf of dana@example.com via MCP (tool export_table)',
+    );
+    expect(c.fields.map((f) => f.label).indexOf('Origin')).toBe(
+      c.fields.map((f) => f.label).indexOf('Agent') + 1,
+    );
+    s.request = { ...s.request, agent: undefined, labels: { via: 'mcp' } };
+    expect(fieldOf(buildApprovalCard(s), 'Origin')).toBe('an agent via MCP');
+    expect(fieldOf(buildApprovalCard(state()), 'Origin')).toBeUndefined();
+  });
+
   it('says when enrichment is incomplete', () => {
     const c = buildApprovalCard(
       state({ enrichment: { degraded: ['directory unavailable', 'history timed out'] } }),
