@@ -271,7 +271,15 @@ describe('MCP gateway: tool calls', () => {
     });
     const cancelled = await client.experimental.tasks.cancelTask(task.taskId);
     expect(cancelled.status).toBe('cancelled');
-    const read = await h.api('audit@example.com', `/v1/actions/${task.taskId}`);
+    // The stored state follows once the workflow has written the end to the trail.
+    const read = await eventually(
+      async () => {
+        const r = await h.api('audit@example.com', `/v1/actions/${task.taskId}`);
+        return r.body.status === 'pending_approval' ? undefined : r;
+      },
+      10_000,
+      'the cancelled state',
+    );
     expect(read.body.status).toBe('cancelled');
     const result = await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema);
     expect(result.isError).toBe(true);
