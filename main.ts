@@ -25,6 +25,7 @@ import { migrate } from './audit/migrate.js';
 import { AuditStore } from './audit/store.js';
 import { type ChannelAdapter, ChannelRouter } from './bots/channel.js';
 import type { ChannelPlugin, ChannelPluginFactory } from './bots/plugin.js';
+import { RefusalRecorder } from './bots/refusals.js';
 import { type DemoSecrets, loadDemoSecrets } from './config/demo-secrets.js';
 import { formatDuration } from './config/duration.js';
 import { type AirlockEnv, parseEnv } from './config/env.js';
@@ -225,8 +226,9 @@ export async function startAirlock(
       cleanups.push(async () => stopSweeper());
     }
     const plugins: ChannelPlugin[] = [];
+    const refusals = new RefusalRecorder(actions, audit, logger);
     for (const factory of [...(await configuredPlugins(env)), ...(opts.plugins ?? [])]) {
-      const plugin = await factory({ env, policy, actions, db, logger, publicUrl, metrics });
+      const plugin = await factory({ env, policy, actions, refusals, db, logger, publicUrl, metrics });
       plugins.push(plugin);
       if (plugin.close) cleanups.push(plugin.close);
     }

@@ -8,12 +8,15 @@ import type { AirlockEnv } from '../config/env.js';
 import type { LoadedPolicy } from '../policy/load.js';
 import type { ActionClient } from '../temporal/action-client.js';
 import type { ChannelAdapter } from './channel.js';
+import type { RefusalRecorder } from './refusals.js';
 
 export interface ChannelPluginContext {
   env: AirlockEnv;
   policy: { current(): LoadedPolicy };
   /** Sends decisions and refusals to request workflows. */
   actions: ActionClient;
+  /** Records refusals a channel makes (through the workflow, or the trail once it has closed). */
+  refusals: RefusalRecorder;
   /** The service database (conversation references and the like live here). */
   db: SqlDb;
   logger: Logger;

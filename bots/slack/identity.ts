@@ -7,8 +7,9 @@ import { identityForSlack } from '../../policy/helpers.js';
 import { canonicalAddress } from '../../policy/identity.js';
 import type { LoadedPolicy } from '../../policy/load.js';
 import type { ChannelUser } from '../channel.js';
+import type { IdentityVerdict } from '../decide.js';
 
-export type IdentityVerdict = { ok: true; identity: string } | { ok: false; detail: string };
+export type { IdentityVerdict };
 
 export interface Workspace {
   teamId?: string;
@@ -44,10 +45,18 @@ export class SlackIdentities {
     const mapped = identityForSlack(policy, user.id, user.teamId);
     if (mapped) return { ok: true, identity: mapped };
     if (policy.policy.identities.some((i) => i.slack?.userId === user.id)) {
-      return { ok: false, detail: `${who} is mapped in the policy for another Slack workspace` };
+      return {
+        ok: false,
+        why: 'unmapped',
+        detail: `${who} is mapped in the policy for another Slack workspace`,
+      };
     }
     if (!this.emailLookup) {
-      return { ok: false, detail: `${who} is not mapped to an Airlock identity in the policy` };
+      return {
+        ok: false,
+        why: 'unmapped',
+        detail: `${who} is not mapped to an Airlock identity in the policy`,
+      };
     }
     return this.byEmail(user, who, policy);
   }
@@ -58,42 +67,56 @@ export class SlackIdentities {
       info = await this.userInfo(user.id);
     } catch (err) {
       const code = (err as { data?: { error?: string } }).data?.error ?? 'unreachable';
-      return { ok: false, detail: `${who}: the Slack directory look-up failed (${code})` };
+      return { ok: false, why: 'unmapped', detail: `${who}: the Slack directory look-up failed (${code})` };
     }
     if (info.deleted || info.is_bot || info.is_app_user) {
-      return { ok: false, detail: `${who} is a deactivated account or a bot` };
+      return { ok: false, why: 'unmapped', detail: `${who} is a deactivated account or a bot` };
     }
     let ours: Workspace;
     try {
       ours = await this.workspace();
     } catch {
-      return { ok: false, detail: `${who}: Airlock could not confirm its own Slack workspace (auth.test)` };
+      return {
+        ok: false,
+        why: 'unmapped',
+        detail: `${who}: Airlock could not confirm its own Slack workspace (auth.test)`,
+      };
     }
     const sameTeam = ours.teamId !== undefined && info.team_id === ours.teamId;
     const sameOrg =
       ours.enterpriseId !== undefined && info.enterprise_user?.enterprise_id === ours.enterpriseId;
     if (!sameTeam && !sameOrg) {
-      return { ok: false, detail: `${who} belongs to another workspace; map it in the policy identities` };
+      return {
+        ok: false,
+        why: 'unmapped',
+        detail: `${who} belongs to another workspace; map it in the policy identities`,
+      };
     }
     const raw = info.profile?.email;
     if (!raw?.trim())
-      return { ok: false, detail: `${who} has no e-mail visible to Airlock (users:read.email)` };
+      return {
+        ok: false,
+        why: 'unmapped',
+        detail: `${who} has no e-mail visible to Airlock (users:read.email)`,
+      };
     const canonical = canonicalAddress(raw);
     if (!canonical.ok) {
       return {
         ok: false,
+        why: 'unmapped',
         detail: `${who} has an e-mail Airlock cannot use as an identity (${canonical.reason})`,
       };
     }
     const email = canonical.identity;
     if (info.is_email_confirmed === false) {
-      return { ok: false, detail: `${who} has not confirmed the e-mail ${email}` };
+      return { ok: false, why: 'unmapped', detail: `${who} has not confirmed the e-mail ${email}` };
     }
     // Policy e-mails are canonical already (policy/schema.ts), so plain equality compares canonical forms.
     const claimed = policy.policy.identities.find((i) => i.email === email && i.slack);
     if (claimed && claimed.slack?.userId !== user.id) {
       return {
         ok: false,
+        why: 'unmapped',
         detail: `${who}: the e-mail ${email} is mapped in the policy to another Slack user`,
       };
     }

@@ -4,7 +4,6 @@
 // Everything Slack-specific lives in this folder; the core only sees a ChannelPlugin.
 import { ExpressReceiver, webApi } from '@slack/bolt';
 import express from 'express';
-import { AuditStore } from '../../audit/store.js';
 import { ConfigError } from '../../config/errors.js';
 import type { ChannelPluginFactory } from '../plugin.js';
 import { SlackAdapter } from './adapter.js';
@@ -106,24 +105,11 @@ export function createSlackPlugin(opts: SlackPluginOptions = {}): ChannelPluginF
       },
       ctx.logger.child({ component: 'slack' }),
     );
-    const audit = new AuditStore(ctx.db);
     registerInteractions(app, {
-      actions: ctx.actions,
+      decisions: { actions: ctx.actions, refusals: ctx.refusals, logger: ctx.logger },
       adapter,
       client,
       logger: ctx.logger,
-      // The same event the API writes for a decision on a closed request.
-      async recordClosed(requestId, { actor, ...data }) {
-        const at = new Date().toISOString();
-        await audit.append({
-          requestId,
-          eventKey: `slack:refused:${actor}:${at}`,
-          type: 'attempt.refused',
-          actor,
-          at,
-          data,
-        });
-      },
     });
     ctx.logger.info({ apiUrl, teamId: bot?.teamId, emailLookup }, 'slack channel ready');
     return { adapter, router };

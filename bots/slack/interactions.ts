@@ -3,22 +3,23 @@
 // identity, sends the decision to the workflow, and answers the clicker with an ephemeral message.
 import type { App, BlockAction, ButtonAction, ViewSubmitAction, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { type ActionClient, ActionError } from '../../temporal/action-client.js';
-import type { DecisionAnswer } from '../../workflows/messages.js';
-import { REFUSAL_HTTP_STATUS } from '../../workflows/messages.js';
-import type { DecisionVerb, RefusedAttempt } from '../../workflows/types.js';
+import type { DecisionVerb } from '../../workflows/types.js';
+import {
+  type ChannelClick,
+  type DecisionPathDeps,
+  decideFromChannel,
+  type IdentityVerdict,
+  refuseIdentity,
+} from '../decide.js';
 import type { SlackAdapter } from './adapter.js';
 import { parseButtonValue, SLACK_IDS } from './blocks.js';
 import { parseDenyMetadata, renderDenyModal } from './modal.js';
 
-export type Attempt = Omit<RefusedAttempt, 'at'>;
-
 export interface InteractionDeps {
-  actions: ActionClient;
+  /** The shared click-to-decision path (bots/decide.ts). */
+  decisions: DecisionPathDeps;
   adapter: SlackAdapter;
   client: webApi.WebClient;
-  /** Records a refusal in the audit trail directly, for requests whose workflow has closed. */
-  recordClosed(requestId: string, attempt: Attempt): Promise<void>;
   logger: Logger;
 }
 
@@ -62,7 +63,7 @@ export function registerInteractions(app: App, deps: InteractionDeps): void {
       const to = answerTo(body);
       // Refuse unmapped users before they type a reason; the submission is checked again anyway.
       const verdict = await deps.adapter.resolve(user);
-      if (!verdict.ok) return refuseUnmapped(deps, value.requestId, 'deny', user, to, verdict.detail);
+      if (!verdict.ok) return refuseUnmapped(deps, value.requestId, 'deny', user, to, verdict);
       try {
         await deps.client.views.open({
           trigger_id: body.trigger_id,
@@ -142,42 +143,13 @@ async function decide(
   deps: InteractionDeps,
   input: { requestId: string; verb: DecisionVerb; reason?: string; user: Clicker; to: AnswerTo },
 ): Promise<void> {
-  const { requestId, verb, user, to } = input;
-  const verdict = await deps.adapter.resolve(user);
-  if (!verdict.ok) return refuseUnmapped(deps, requestId, verb, user, to, verdict.detail);
-  let text: string;
-  try {
-    const answer = await deps.actions.decide(requestId, {
-      decision: verb,
-      reason: input.reason,
-      approver: {
-        id: verdict.identity,
-        channel: 'slack',
-        channelUserId: user.id,
-        ...(user.name ? { displayName: user.name } : {}),
-      },
-    });
-    text = answerText(verb, answer);
-  } catch (err) {
-    if (!(err instanceof ActionError))
-      deps.logger.error({ requestId, err: String(err) }, 'slack: decision failed');
-    const refusal = err instanceof ActionError ? err : new ActionError('internal', 'not recorded');
-    if (refusal.code === 'request_closed') {
-      await deps
-        .recordClosed(requestId, {
-          code: 'request_ended',
-          what: verb,
-          actor: verdict.identity,
-          channel: 'slack',
-          detail: 'decision after the request ended',
-        })
-        .catch((e: unknown) =>
-          deps.logger.warn({ requestId, err: String(e) }, 'slack: late attempt not recorded'),
-        );
-    }
-    text = refusalText(refusal);
-  }
-  await ephemeral(deps, to, user.id, text);
+  const { user } = input;
+  const text = await decideFromChannel(
+    deps.decisions,
+    clickOf(input.requestId, input.verb, user, input.reason),
+    await deps.adapter.resolve(user),
+  );
+  await ephemeral(deps, input.to, user.id, text);
 }
 
 async function refuseUnmapped(
@@ -186,62 +158,22 @@ async function refuseUnmapped(
   verb: DecisionVerb,
   user: Clicker,
   to: AnswerTo,
-  detail: string,
+  verdict: Extract<IdentityVerdict, { ok: false }>,
 ): Promise<void> {
-  const attempt: Attempt = {
-    code: 'unmapped_identity',
-    what: verb,
-    actor: `slack:${user.teamId ?? '-'}:${user.id}`,
+  const text = await refuseIdentity(deps.decisions, clickOf(requestId, verb, user), verdict);
+  await ephemeral(deps, to, user.id, text);
+}
+
+function clickOf(requestId: string, verb: DecisionVerb, user: Clicker, reason?: string): ChannelClick {
+  return {
     channel: 'slack',
-    detail,
+    requestId,
+    verb,
+    reason,
+    channelUserId: user.id,
+    displayName: user.name,
+    unmappedActor: `slack:${user.teamId ?? '-'}:${user.id}`,
   };
-  try {
-    await deps.actions.reportRefusal(requestId, attempt);
-  } catch (err) {
-    const closed = await deps.actions.isClosed(requestId).catch(() => false);
-    if (closed) await deps.recordClosed(requestId, attempt).catch(() => {});
-    else deps.logger.warn({ requestId, err: String(err) }, 'slack: could not record a refused attempt');
-  }
-  await ephemeral(
-    deps,
-    to,
-    user.id,
-    `Refused: your Slack account is not mapped to an Airlock approver (${detail}). Nothing was decided; ask your Airlock admin to map it.`,
-  );
-}
-
-export function answerText(verb: DecisionVerb, answer: DecisionAnswer): string {
-  if (verb === 'deny') return 'You denied this request. Nothing will run.';
-  if (answer.status === 'approved') {
-    return `You approved this request (${answer.approvals} of ${answer.needed}). It runs now; the card shows the result.`;
-  }
-  return `Your approval is recorded: ${answer.approvals} of ${answer.needed} approvals so far.`;
-}
-
-/** The clicker's answer for a refused decision; branches on the stable code, never on text. */
-export function refusalText(err: ActionError): string {
-  switch (err.code) {
-    case 'self_approval':
-      return `Refused: you cannot decide a request you made or one made on your behalf. ${err.message}`;
-    case 'not_an_approver':
-      return `Refused: you are not an approver for this stage. ${err.message}`;
-    case 'already_decided':
-      return 'You have already decided this request.';
-    case 'request_ended':
-    case 'request_closed':
-    case 'not_pending':
-      return 'This request has already ended; nothing was changed.';
-    case 'reason_required':
-      return 'A reason is required to deny this request.';
-    case 'not_found':
-      return 'Airlock does not know this request.';
-    case 'unavailable':
-      return 'Airlock could not reach the request just now, so nothing was recorded. Try again in a moment.';
-    default:
-      return REFUSAL_HTTP_STATUS[err.code]
-        ? `Refused: ${err.message}`
-        : 'Your decision could not be recorded.';
-  }
 }
 
 async function ephemeral(deps: InteractionDeps, to: AnswerTo, user: string, text: string): Promise<void> {

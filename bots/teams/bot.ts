@@ -6,10 +6,9 @@ import { Application } from '@microsoft/teams-ai';
 import { type Activity, ActivityTypes, TeamsInfo, TurnContext as Turn, type TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { LoadedPolicy } from '../../policy/compile.js';
-import { type ActionClient, ActionError } from '../../temporal/action-client.js';
-import type { DecisionAnswer } from '../../workflows/messages.js';
 import type { DecisionVerb } from '../../workflows/types.js';
 import { bound } from '../card.js';
+import { type DecisionPathDeps, decideFromChannel } from '../decide.js';
 import type { AirlockTeamsAdapter } from './adapter.js';
 import { HELP, runCommand } from './commands.js';
 import { type DirectoryEntry, resolveTeamsUser, tenantAllowed } from './identity.js';
@@ -21,7 +20,8 @@ export interface BotDeps {
   appId: string;
   store: ConversationStore;
   policy: { current(): LoadedPolicy };
-  actions: ActionClient;
+  /** The shared click-to-decision path (bots/decide.ts). */
+  decisions: DecisionPathDeps;
   allowedTenants: string[];
   logger: Logger;
   /** Look users up in the tenant directory (TeamsInfo.getMember) when the policy does not map them. */
@@ -140,42 +140,19 @@ export function createBot(deps: BotDeps): Application {
     const reason =
       typeof data.reason === 'string' && data.reason.trim() ? bound(data.reason.trim(), 500).text : undefined;
     const from = context.activity.from;
-    const who = await identify(context);
-    if (!who.ok) {
-      await deps.actions
-        .reportRefusal(requestId, {
-          code: 'unmapped_identity',
-          what: verb,
-          actor: `teams:${from?.aadObjectId ?? from?.id ?? 'unknown'}`,
-          channel: 'teams',
-          detail: who.detail,
-        })
-        .catch((err: unknown) =>
-          deps.logger.warn(
-            { requestId, code: (err as ActionError).code },
-            'teams: could not record a refusal',
-          ),
-        );
-      return who.why === 'tenant_not_allowed'
-        ? 'Refused: your organisation is not allowed to decide Airlock requests.'
-        : 'Refused: Airlock cannot map your Teams account to exactly one approver identity. Ask an admin to add you to the policy identities.';
-    }
-    try {
-      const answer = await deps.actions.decide(requestId, {
-        decision: verb,
+    return decideFromChannel(
+      deps.decisions,
+      {
+        channel: 'teams',
+        requestId,
+        verb,
         reason,
-        approver: {
-          id: who.identity,
-          channel: 'teams',
-          channelUserId: from.aadObjectId,
-          displayName: from.name,
-        },
-      });
-      return answerText(verb, answer);
-    } catch (err) {
-      if (err instanceof ActionError) return refusalText(err.code, verb);
-      throw err;
-    }
+        channelUserId: from?.aadObjectId,
+        displayName: from?.name,
+        unmappedActor: `teams:${from?.aadObjectId ?? from?.id ?? 'unknown'}`,
+      },
+      await identify(context),
+    );
   }
 
   return app;
@@ -192,35 +169,4 @@ function botIn(context: TurnContext, members: { id: string }[] | undefined): boo
 export function tenantOf(activity: Partial<Activity>): string | undefined {
   const channelTenant = (activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
   return activity.conversation?.tenantId ?? channelTenant;
-}
-
-export function answerText(verb: DecisionVerb, answer: DecisionAnswer): string {
-  if (answer.status === 'approved') return 'Approved: the request is approved and will run.';
-  if (answer.status === 'denied') return 'Denied: the request will not run.';
-  if (verb === 'approve')
-    return `Your approval is recorded: ${answer.approvals} of ${answer.needed} approvals.`;
-  return `Your decision is recorded; the request is ${answer.status}.`;
-}
-
-export function refusalText(code: string, verb: DecisionVerb): string {
-  switch (code) {
-    case 'self_approval':
-      return `Refused: you cannot ${verb} your own request.`;
-    case 'not_an_approver':
-      return 'Refused: you are not an approver of this request at its current stage.';
-    case 'already_decided':
-      return 'Refused: you have already decided this request.';
-    case 'reason_required':
-      return 'Refused: a deny needs a reason. Type it in the Reason box and press Deny again.';
-    case 'request_ended':
-    case 'request_closed':
-    case 'not_pending':
-      return 'Refused: this request is no longer waiting for a decision.';
-    case 'not_found':
-      return 'Refused: Airlock does not know this request.';
-    case 'unavailable':
-      return 'Airlock could not reach its workflow service; try again in a moment.';
-    default:
-      return 'Refused: Airlock did not accept this decision.';
-  }
 }

@@ -4,6 +4,7 @@
 import type { LoadedPolicy } from '../../policy/compile.js';
 import { identityForTeams, knownIdentity } from '../../policy/helpers.js';
 import { canonicalAddress } from '../../policy/identity.js';
+import type { IdentityVerdict } from '../decide.js';
 
 export interface DirectoryEntry {
   aadObjectId?: string;
@@ -12,9 +13,7 @@ export interface DirectoryEntry {
   tenantId?: string;
 }
 
-export type IdentityVerdict =
-  | { ok: true; identity: string; via: 'policy' | 'directory' }
-  | { ok: false; why: 'tenant_not_allowed' | 'unmapped' | 'ambiguous'; detail: string };
+export type { IdentityVerdict };
 
 export function tenantAllowed(allowedTenants: string[], tenantId: string | undefined): boolean {
   return !!tenantId && allowedTenants.includes(tenantId.toLowerCase());

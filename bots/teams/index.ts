@@ -29,7 +29,7 @@ export function createTeamsPlugin(opts: TeamsPluginOptions = {}): ChannelPluginF
       appId: settings.appId,
       store,
       policy: ctx.policy,
-      actions: ctx.actions,
+      decisions: { actions: ctx.actions, refusals: ctx.refusals, logger },
       allowedTenants: settings.allowedTenants,
       logger,
       directoryLookup: opts.directoryLookup ?? true,

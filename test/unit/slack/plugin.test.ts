@@ -2,12 +2,14 @@
 // SLACK_SIGNING_SECRET / SLACK_API_URL through the real env parser, proves the token at start-up
 // (a refused token stops start-up naming the variable, never its value), and its adapter posts,
 // updates and replies in thread with the ids the workflow stores; partial failure surfaces.
+
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlDb } from '../../../audit/db.js';
 import { buildApprovalCard } from '../../../bots/card.js';
 import type { ChannelPlugin, ChannelPluginContext } from '../../../bots/plugin.js';
+import type { RefusalRecorder } from '../../../bots/refusals.js';
 import { createSlackPlugin } from '../../../bots/slack/index.js';
 import { parseEnv } from '../../../config/env.js';
 import { ConfigError } from '../../../config/errors.js';
@@ -49,6 +51,7 @@ function context(vars: Record<string, string>): ChannelPluginContext {
     policy: { current: () => POLICY },
     // Start-up and card delivery never touch these; clicks are covered end to end.
     actions: {} as ActionClient,
+    refusals: {} as RefusalRecorder,
     db: {} as SqlDb,
     logger,
     publicUrl: 'http://airlock.test',

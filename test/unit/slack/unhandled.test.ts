@@ -11,6 +11,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlDb } from '../../../audit/db.js';
 import type { ChannelPluginContext, WebhookRefusal } from '../../../bots/plugin.js';
+import type { RefusalRecorder } from '../../../bots/refusals.js';
 import { describe as describeBody } from '../../../bots/slack/app.js';
 import { createSlackPlugin } from '../../../bots/slack/index.js';
 import { reasonOf } from '../../../bots/slack/interactions.js';
@@ -60,6 +61,7 @@ beforeAll(async () => {
     policy: { current: () => POLICY },
     // Nothing here reaches a workflow: no listener decides anything.
     actions: {} as ActionClient,
+    refusals: {} as RefusalRecorder,
     db: {} as SqlDb,
     logger,
     publicUrl: 'http://airlock.test',

@@ -1,7 +1,8 @@
 // The bot's words: commands read through mentions and markup, channel names resolve to the
 // policy's conversationRef, and every decide answer and refusal reads as the clicker needs it.
 import { describe, expect, it } from 'vitest';
-import { answerText, refusalText, tenantOf } from '../../../bots/teams/bot.js';
+import { answerText, refusalText } from '../../../bots/answers.js';
+import { tenantOf } from '../../../bots/teams/bot.js';
 import { commandText, refNameFor } from '../../../bots/teams/commands.js';
 import { parsePolicy } from '../../../policy/load.js';
 
@@ -28,18 +29,24 @@ describe('Teams bot text', () => {
   });
 
   it('answers decisions', () => {
-    expect(answerText('approve', { status: 'approved', approvals: 1, needed: 1 })).toMatch(/^Approved/);
-    expect(answerText('approve', { status: 'pending_approval', approvals: 1, needed: 2 })).toBe(
+    expect(answerText('approve', { status: 'approved', approvals: 1, needed: 1 }, 'teams')).toMatch(
+      /^Approved/,
+    );
+    expect(answerText('approve', { status: 'pending_approval', approvals: 1, needed: 2 }, 'teams')).toBe(
       'Your approval is recorded: 1 of 2 approvals.',
     );
-    expect(answerText('deny', { status: 'denied', approvals: 0, needed: 1 })).toMatch(/^Denied/);
+    expect(answerText('deny', { status: 'denied', approvals: 0, needed: 1 }, 'teams')).toMatch(/^Denied/);
   });
 
   it('explains refusals by their stable code', () => {
-    expect(refusalText('self_approval', 'approve')).toBe('Refused: you cannot approve your own request.');
-    expect(refusalText('reason_required', 'deny')).toMatch(/needs a reason/);
-    expect(refusalText('request_closed', 'approve')).toMatch(/no longer waiting/);
-    expect(refusalText('something_new', 'approve')).toBe('Refused: Airlock did not accept this decision.');
+    expect(refusalText('self_approval', 'approve', 'teams')).toBe(
+      'Refused: you cannot approve your own request.',
+    );
+    expect(refusalText('reason_required', 'deny', 'teams')).toMatch(/needs a reason/);
+    expect(refusalText('request_closed', 'approve', 'teams')).toMatch(/no longer waiting/);
+    expect(refusalText('something_new', 'approve', 'teams')).toBe(
+      'Refused: Airlock did not accept this decision.',
+    );
   });
 
   it('finds the tenant on the conversation or in channelData', () => {
