@@ -168,4 +168,43 @@ describe('Teams approvals', () => {
     expect(textOf(final)).toContain('Denied by sam@example.com via api');
     expect(apiCard.versions.length).toBeGreaterThan(1);
   });
+
+  it('refuses and records a click that arrives after the request has closed', async () => {
+    const id = await submit(
+      w,
+      httpRequest({ parameters: { method: 'POST', path: '/x', body: { m: 'late' } } }),
+    );
+    const message = await cardFor(w, w.dba, id);
+    // The button as a client that has not refreshed the card yet still shows it.
+    const stale = executeActions(cardOf(message)).find((a) => a.verb === 'airlock.approve')!;
+    const decided = await w.h.api('sam@example.com', `/v1/actions/${id}/decisions`, {
+      body: { decision: 'deny', reason: 'decided in the API' },
+    });
+    expect(decided.status).toBe(200);
+    await eventually(
+      async () => {
+        const list = await w.h.api('audit@example.com', '/v1/actions?requester=ci@example.com&limit=50');
+        return list.body.items?.find((i: { id: string; closedAt?: string }) => i.id === id && i.closedAt);
+      },
+      20_000,
+      'workflow closed',
+    );
+    const answer = await w.teams.deliver(w.h.url, w.teams.click(w.dba, w.users.dana, message.id, stale));
+    expect(answer.status).toBe(200);
+    expect(answer.body.value).toMatch(/no longer waiting for a decision/);
+    const refused = await eventually(
+      async () => {
+        const res = await w.h.api('audit@example.com', `/v1/actions/${id}/audit`);
+        const found = res.body.events.filter((e: { type: string }) => e.type === 'attempt.refused');
+        return found.length ? found : undefined;
+      },
+      10_000,
+      'late attempt in the audit trail',
+    );
+    expect(refused[0]).toMatchObject({
+      actor: 'dana@example.com',
+      data: { code: 'request_ended', channel: 'teams', what: 'approve' },
+    });
+    expect((await w.h.api('audit@example.com', `/v1/actions/${id}`)).body.decidedBy).toBe('sam@example.com');
+  });
 });
