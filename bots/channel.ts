@@ -60,10 +60,6 @@ export class ChannelRouter {
     this.adapters.set(adapter.kind, adapter);
   }
 
-  get kinds(): string[] {
-    return [...this.adapters.keys()];
-  }
-
   /** Posts to every destination; one failing channel never stops the others (partial failure is normal). */
   async post(
     destinations: ChannelDestination[],

@@ -53,9 +53,3 @@ export function failure(type: string, message: string, output?: Record<string, u
     ? { ok: false, error: { type, message } }
     : { ok: false, output, error: { type, message } };
 }
-
-/** Turns a thrown error into a failed result (for non-retryable errors or exhausted retries). */
-export function errorToResult(err: unknown): ExecutionResult {
-  if (err instanceof ExecutorError) return failure(err.type, err.message);
-  return failure('executor_error', err instanceof Error ? err.message : String(err));
-}
