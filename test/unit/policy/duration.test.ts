@@ -8,11 +8,12 @@ describe('parseDuration', () => {
     ['15m', 900_000],
     ['1h', 3_600_000],
     ['2d', 172_800_000],
+    ['1h30m', 5_400_000],
   ])('%s is %d ms', (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(['15x', '1h30m', '', '15', 'm', ' 15m', '15m ', '-1s', '1.5h', '15M', '1w', '0s'])(
+  it.each(['15x', '1h30', '', '15', 'm', ' 15m', '15m ', '-1s', '1.5h', '15M', '1w', '0s'])(
     'rejects %j',
     (text) => {
       expect(() => parseDuration(text)).toThrow(DurationError);
