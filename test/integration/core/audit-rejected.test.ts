@@ -7,28 +7,19 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 import type { RecordBatch } from '../../../activities/audit.js';
-import type { PolicyDecision } from '../../../policy/types.js';
 import { AUDIT_REJECTED } from '../../../workflows/failure-types.js';
 import { decideUpdate } from '../../../workflows/messages.js';
 import type { ActionState } from '../../../workflows/types.js';
-import { requestInput, signedDecision, testProver, useTemporal, verifyWith } from './workflow-support.js';
+import {
+  needsDana,
+  requestInput,
+  signedDecision,
+  testProver,
+  useTemporal,
+  verifyWith,
+} from './workflow-support.js';
 
-const NEEDS_DANA: PolicyDecision = {
-  effect: 'require_approval',
-  risk: 'high',
-  rule: 'dba',
-  policyVersion: 'test',
-  denyReasonRequired: false,
-  stages: [
-    {
-      approvers: ['dba'],
-      approverIdentities: ['dana@example.com'],
-      minApprovals: 1,
-      timeoutMs: 60_000,
-      notify: [],
-    },
-  ],
-};
+const NEEDS_DANA = needsDana([]);
 
 const temporal = useTemporal();
 

@@ -8,28 +8,19 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 import type { RecordBatch } from '../../../activities/audit.js';
 import type { DestinationKind } from '../../../bots/channel.js';
-import type { PolicyDecision } from '../../../policy/types.js';
 import { decideUpdate } from '../../../workflows/messages.js';
 import type { ActionState, PostedCard } from '../../../workflows/types.js';
 import { eventually } from '../../support/harness.js';
-import { requestInput, signedDecision, testProver, useTemporal, verifyWith } from './workflow-support.js';
+import {
+  needsDana,
+  requestInput,
+  signedDecision,
+  testProver,
+  useTemporal,
+  verifyWith,
+} from './workflow-support.js';
 
-const NEEDS_DANA: PolicyDecision = {
-  effect: 'require_approval',
-  risk: 'high',
-  rule: 'dba',
-  policyVersion: 'test',
-  denyReasonRequired: false,
-  stages: [
-    {
-      approvers: ['dba'],
-      approverIdentities: ['dana@example.com'],
-      minApprovals: 1,
-      timeoutMs: 60_000,
-      notify: ['ops-teams'],
-    },
-  ],
-};
+const NEEDS_DANA = needsDana(['ops-teams']);
 
 const CARD: PostedCard = { channel: 'teams', destination: 'ops-teams', messageId: 'm-1', stage: 0 };
 const broken = (what: string) =>

@@ -4,6 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, inject } from 'vitest';
+import type { PolicyDecision } from '../../../policy/types.js';
 import { MessageProver } from '../../../temporal/message-proof.js';
 import { installRuntimeLogger } from '../../../temporal/runtime-logger.js';
 import type { MessageKind } from '../../../workflows/messages.js';
@@ -53,3 +54,21 @@ export const requestInput = (): ActionRequestInput => ({
 /** A decision as the API sends it to the workflow behind `workflowId`: signed. */
 export const signedDecision = (workflowId: string, decision: DecisionInput) =>
   testProver.sign('decide', workflowId.replace(/^action-/, ''), decision);
+
+/** A policy answer that needs Dana's approval in one stage (its cards to `notify`). */
+export const needsDana = (notify: string[] = []): PolicyDecision => ({
+  effect: 'require_approval',
+  risk: 'high',
+  rule: 'dba',
+  policyVersion: 'test',
+  denyReasonRequired: false,
+  stages: [
+    {
+      approvers: ['dba'],
+      approverIdentities: ['dana@example.com'],
+      minApprovals: 1,
+      timeoutMs: 60_000,
+      notify,
+    },
+  ],
+});
