@@ -35,6 +35,8 @@ export interface AirlockEnv {
   host?: string;
   /** Without a trailing slash. */
   publicUrl: string;
+  /** AIRLOCK_PUBLIC_URL was set; otherwise the composition root names the port it really listens on. */
+  publicUrlExplicit: boolean;
   configPath: string;
   policyPath: string;
   /** True with AIRLOCK_DEMO=true, or when neither AIRLOCK_CONFIG nor AIRLOCK_POLICY is set. */
@@ -58,6 +60,8 @@ export interface AirlockEnv {
     taskQueue: string;
     uiUrl?: string;
     cliPath?: string;
+    /** TEMPORAL_METRICS_ADDRESS: host:port where the worker's Temporal runtime serves Prometheus metrics. */
+    metricsAddress?: string;
     uiPort?: number;
     port?: number;
   };
@@ -286,6 +290,7 @@ const envSchema = z.object({
   TEMPORAL_CLI_PATH: optional(nonEmpty),
   TEMPORAL_UI_PORT: optional(port),
   TEMPORAL_PORT: optional(port),
+  TEMPORAL_METRICS_ADDRESS: optional(hostPort),
   DATABASE_URL: optional(url(['postgres:', 'postgresql:'], 'must be a postgres:// or postgresql:// URL')),
   AIRLOCK_DATA_DIR: optional(nonEmpty),
   AIRLOCK_ENCRYPTION_KEY: optional(encryptionKey),
@@ -382,6 +387,7 @@ function toAirlockEnv(raw: RawEnv): AirlockEnv {
     port,
     ...(raw.HOST ? { host: raw.HOST } : demoMode ? { host: DEMO_HOST } : {}),
     publicUrl: (raw.AIRLOCK_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    publicUrlExplicit: raw.AIRLOCK_PUBLIC_URL !== undefined,
     configPath: raw.AIRLOCK_CONFIG ?? DEMO_CONFIG_PATH,
     policyPath: raw.AIRLOCK_POLICY ?? DEMO_POLICY_PATH,
     demoMode,
@@ -406,6 +412,7 @@ function toAirlockEnv(raw: RawEnv): AirlockEnv {
   if (raw.TEMPORAL_CLI_PATH) env.temporal.cliPath = raw.TEMPORAL_CLI_PATH;
   if (raw.TEMPORAL_UI_PORT) env.temporal.uiPort = raw.TEMPORAL_UI_PORT;
   if (raw.TEMPORAL_PORT) env.temporal.port = raw.TEMPORAL_PORT;
+  if (raw.TEMPORAL_METRICS_ADDRESS) env.temporal.metricsAddress = raw.TEMPORAL_METRICS_ADDRESS;
   if (raw.DATABASE_URL) env.databaseUrl = raw.DATABASE_URL;
   if (raw.AIRLOCK_MIGRATION_DATABASE_URL) env.migrationDatabaseUrl = raw.AIRLOCK_MIGRATION_DATABASE_URL;
   if (raw.AIRLOCK_ENCRYPTION_KEY) env.encryptionKey = raw.AIRLOCK_ENCRYPTION_KEY;
