@@ -8,7 +8,7 @@ import { verifyGateToken } from '../executors/gate-token.js';
 import { gateClaimsOf } from '../executors/requester-secrets.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
 import { sameIdentity } from '../policy/identity.js';
-import { ActionError, isSettled } from '../temporal/action-client.js';
+import { ActionError, isSettled, workflowIdFor } from '../temporal/action-client.js';
 import { REFUSAL_HTTP_STATUS } from '../workflows/messages.js';
 import { tooManyRefusals } from '../workflows/rules.js';
 import {
@@ -269,7 +269,7 @@ export async function submitAction(
     links: {
       api: `${deps.publicUrl}/v1/actions/${requestId}`,
       temporalUi: deps.temporalUiUrl
-        ? `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/action-${requestId}`
+        ? `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${workflowIdFor(requestId)}`
         : undefined,
     },
   };

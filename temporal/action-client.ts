@@ -8,6 +8,7 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import type { actionRequest } from '../workflows/action-request.js';
 import {
   type CancelInput,
   type CompleteInput,
@@ -85,7 +86,7 @@ export class ActionClient {
     const seed = this.options.seed;
     await seed?.store(input).catch(() => undefined);
     try {
-      await this.client.workflow.start('actionRequest', {
+      await this.client.workflow.start<typeof actionRequest>('actionRequest', {
         taskQueue: this.taskQueue,
         workflowId,
         args: [input],
