@@ -33,6 +33,16 @@ export function renderMarkdown(r: Results): string {
       'latency p50 <= 1.5x baseline; throughput >= 0.6x baseline',
       `latency ${ok(a.goals.latencyRatioP50.met)}; throughput ${ok(a.goals.throughputRatio.met)}`,
     ],
+    ...(s.mcp
+      ? [
+          [
+            'auto-allowed MCP tool call through `/mcp` to a stdio upstream, against the upstream called directly',
+            `via Airlock ${lat(s.mcp.viaAirlock)}; direct ${lat(s.mcp.direct)}; overhead p50 ${s.mcp.overheadP50Ms} ms, p99 ${s.mcp.overheadP99Ms} ms; ${s.mcp.callsPerSecond} calls/s at ${r.sizes.concurrency} in flight`,
+            'overhead p50 <= the auto-allowed REST latency p50 + 20 ms',
+            `overhead p50 ${ok(s.mcp.goals.overheadP50Ms.met)} (max ${s.mcp.goals.overheadP50Ms.max} ms)`,
+          ],
+        ]
+      : []),
     [
       'approval path: decision over the API on a pending request',
       `decision answer -> execution finished ${lat(ap.answerToExecutionFinished)}; the decision call itself ${lat(ap.decisionAnswer)}`,

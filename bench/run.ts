@@ -35,6 +35,7 @@ import {
   summarize,
   waitFor,
 } from './lib.js';
+import { mcpUpstreamConfig, mcpUpstreamEnv, measureMcpOverhead } from './mcp.js';
 import { renderMarkdown, updateReadme } from './report.js';
 
 const quick = process.argv.includes('--quick');
@@ -55,6 +56,9 @@ groups:
 rules:
   - name: auto
     match: { action: "http.auto" }
+    effect: allow
+  - name: mcp-notes
+    match: { action: "mcp.notes.*" }
     effect: allow
   - name: approval
     match: { action: "http.approve" }
@@ -146,7 +150,7 @@ targets:
   noop: { type: http, environment: bench, resources: ["bench:*"], baseUrl: "${target.url}" }
 actions:
   - { match: "http.*", executor: http.request, target: noop }
-`,
+${mcpUpstreamConfig()}`,
     );
     const apiPort = await freePort();
     const airlockEnv: NodeJS.ProcessEnv = {
@@ -163,6 +167,7 @@ actions:
       // The load comes from one principal by design: measure the service, not its rate limits.
       AIRLOCK_RATE_LIMIT_WRITES: 'off',
       AIRLOCK_RATE_LIMIT_READS: 'off',
+      ...mcpUpstreamEnv(join(dir, 'mcp-calls.jsonl')),
       ...MEMORY_SETTINGS,
     };
     log('starting the Airlock worker (bundles the workflow) and API');
@@ -200,7 +205,7 @@ actions:
     });
     const submitAuto = async () => {
       const res = await http.post('requester', '/v1/actions?wait=60', autoBody());
-      if (res.status !== 202 || res.body.status !== 'succeeded')
+      if (res.status !== 200 || res.body.status !== 'succeeded')
         throw new Error(`auto-allow: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
       return res.body.id as string;
     };
@@ -230,6 +235,14 @@ actions:
       client,
       autoIds.slice(0, 20).map((id) => `action-${id}`),
     );
+
+    // --- MCP gateway -----------------------------------------------------------------------------
+    const mcp = await measureMcpOverhead({
+      url,
+      requesterKey: keys.requester,
+      callsFile: join(dir, 'mcp-calls.jsonl'),
+      sizes: { latency: SIZES.latency, throughput: SIZES.throughput / 2, concurrency: SIZES.concurrency },
+    });
 
     // --- approval path --------------------------------------------------------------------------
     const submitPending = async (tag: string) => {
@@ -419,6 +432,15 @@ actions:
             },
           },
           profile: autoProfile,
+        },
+        mcp: {
+          ...mcp,
+          goals: {
+            overheadP50Ms: {
+              max: round(autoAllow.latency.p50Ms + 20),
+              met: mcp.overheadP50Ms <= autoAllow.latency.p50Ms + 20,
+            },
+          },
         },
         approvalPath: {
           requests: approvalIds.length,
