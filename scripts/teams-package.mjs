@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Builds the Teams app package (manifest.json + color.png + outline.png, zipped) that an admin
-// uploads to Teams. The manifest in appPackage/ is a template: ${{TEAMS_APP_ID}} and
+// uploads to Teams. The manifest in bots/teams/app-package/ is a template: ${{TEAMS_APP_ID}} and
 // ${{AIRLOCK_PUBLIC_URL}} come from the environment. Icons are drawn here (a padlock) when
-// appPackage/ has none, so the repository needs no binary tooling. No dependencies: zlib only.
+// bots/teams/app-package/ has none, so the repository needs no binary tooling. No dependencies: zlib only.
 //   TEAMS_APP_ID=<bot app id> AIRLOCK_PUBLIC_URL=https://airlock.example.com npm run teams:package
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { deflateRawSync, deflateSync } from 'node:zlib';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const packageDir = join(root, 'appPackage');
+const packageDir = join(root, 'bots/teams/app-package');
 const outFile = resolve(process.argv[2] ?? join(root, '.airlock', 'teams', 'airlock-teams.zip'));
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -143,14 +143,14 @@ const values = {
 const template = readFileSync(join(packageDir, 'manifest.json'), 'utf8');
 const manifestText = template.replace(/\$\{\{(\w+)\}\}/g, (whole, name) => values[name] ?? whole);
 const leftover = /\$\{\{(\w+)\}\}/.exec(manifestText);
-if (leftover) fail(`appPackage/manifest.json uses \${{${leftover[1]}}}, which this script does not know`);
+if (leftover) fail(`bots/teams/app-package/manifest.json uses \${{${leftover[1]}}}, which this script does not know`);
 const manifest = JSON.parse(manifestText);
 
 const files = [['manifest.json', Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)]];
 for (const [kind, draw] of Object.entries(icons)) {
   const name = manifest.icons?.[kind];
   if (typeof name !== 'string' || name.includes('/'))
-    fail(`manifest.icons.${kind} must name a file in appPackage/`);
+    fail(`manifest.icons.${kind} must name a file in bots/teams/app-package/`);
   const path = join(packageDir, name);
   if (!existsSync(path)) writeFileSync(path, draw());
   files.push([name, readFileSync(path)]);
