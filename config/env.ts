@@ -84,7 +84,14 @@ export interface AirlockEnv {
    * snapshot in PostgreSQL, not the workflow. Each cached one costs ~0.2 MB (measured).
    */
   workerCachedWorkflows: number;
-  teams?: { appId: string; appPassword: string; tenantId: string; allowedTenants: string[] };
+  teams?: {
+    appId: string;
+    appPassword: string;
+    tenantId: string;
+    allowedTenants: string[];
+    /** Map users the policy does not list through the tenant directory's e-mail/UPN (TEAMS_DIRECTORY_LOOKUP). */
+    directoryLookup: boolean;
+  };
   /** emailLookup: map unmapped Slack users through users.info e-mail (SLACK_EMAIL_LOOKUP). */
   slack?: { botToken: string; signingSecret: string; emailLookup: boolean };
   botFramework: { openIdMetadataUrl?: string; tokenIssuer?: string; loginUrl?: string };
@@ -305,6 +312,7 @@ const envSchema = z.object({
   TEAMS_APP_PASSWORD: optional(nonEmpty),
   TEAMS_APP_TENANT_ID: optional(nonEmpty),
   TEAMS_ALLOWED_TENANTS: optional(commaList),
+  TEAMS_DIRECTORY_LOOKUP: optional(strictBoolean),
   SLACK_BOT_TOKEN: optional(nonEmpty),
   SLACK_SIGNING_SECRET: optional(nonEmpty),
   SLACK_EMAIL_LOOKUP: optional(strictBoolean),
@@ -434,6 +442,7 @@ function toAirlockEnv(raw: RawEnv): AirlockEnv {
       allowedTenants: raw.TEAMS_ALLOWED_TENANTS?.length
         ? raw.TEAMS_ALLOWED_TENANTS
         : [raw.TEAMS_APP_TENANT_ID],
+      directoryLookup: raw.TEAMS_DIRECTORY_LOOKUP ?? false,
     };
   }
   if (raw.SLACK_BOT_TOKEN && raw.SLACK_SIGNING_SECRET) {

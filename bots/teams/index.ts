@@ -11,7 +11,7 @@ import { messagesRouter } from './http.js';
 import { ConversationStore, TEAMS_MIGRATIONS } from './store.js';
 
 export interface TeamsPluginOptions {
-  /** Map unmapped users through the tenant directory (TeamsInfo.getMember e-mail/UPN). Default true. */
+  /** Map unmapped users through the tenant directory (TeamsInfo.getMember e-mail/UPN). Default: TEAMS_DIRECTORY_LOOKUP, off. */
   directoryLookup?: boolean;
 }
 
@@ -32,7 +32,7 @@ export function createTeamsPlugin(opts: TeamsPluginOptions = {}): ChannelPluginF
       decisions: { actions: ctx.actions, refusals: ctx.refusals, logger },
       allowedTenants: settings.allowedTenants,
       logger,
-      directoryLookup: opts.directoryLookup ?? true,
+      directoryLookup: opts.directoryLookup ?? ctx.env.teams?.directoryLookup ?? false,
     });
     const channel = new TeamsChannel({
       adapter,

@@ -135,8 +135,9 @@ export async function startTeamsWorld(): Promise<TeamsWorld> {
       policy: TEAMS_POLICY,
       config: config(target.url),
       principals: PRINCIPALS,
-      // The TEAMS_* variables alone start the plugin, through main.ts like in production.
-      env: teams.env(),
+      // The TEAMS_* variables alone start the plugin, through main.ts like in production; the
+      // directory look-up is on, so users the policy does not list map by directory e-mail/UPN.
+      env: { ...teams.env(), TEAMS_DIRECTORY_LOOKUP: 'true' },
     });
   } catch (err) {
     untrust();

@@ -198,6 +198,7 @@ describe('parseEnv', () => {
       appPassword: 'pw',
       tenantId: 'tenant-a',
       allowedTenants: ['tenant-a'],
+      directoryLookup: false,
     });
     expect(env.slack).toEqual({ botToken: 'xoxb-1', signingSecret: 'sig', emailLookup: false });
     expect(env.role).toBe('worker');
@@ -208,6 +209,16 @@ describe('parseEnv', () => {
       TEAMS_ALLOWED_TENANTS: 't, u ,',
     });
     expect(listed.teams?.allowedTenants).toEqual(['t', 'u']);
+    expect(listed.teams?.directoryLookup).toBe(false);
+    expect(
+      parseEnv({
+        ...PROD,
+        TEAMS_APP_ID: 'a',
+        TEAMS_APP_PASSWORD: 'p',
+        TEAMS_APP_TENANT_ID: 't',
+        TEAMS_DIRECTORY_LOOKUP: 'true',
+      }).teams?.directoryLookup,
+    ).toBe(true);
     expect(errorOf({ TEAMS_ALLOWED_TENANTS: 't' }).issues[0]).toMatch(/^TEAMS_ALLOWED_TENANTS: /);
   });
 });

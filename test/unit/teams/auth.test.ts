@@ -16,6 +16,7 @@ const teams = {
   appPassword: 'p4ssw0rd-secret',
   tenantId: 'tenant-1',
   allowedTenants: ['Tenant-1'],
+  directoryLookup: false,
 };
 const endpoints = {
   openIdMetadataUrl: 'http://127.0.0.1:1/v1/.well-known/openidconfiguration',
