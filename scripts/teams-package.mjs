@@ -143,7 +143,8 @@ const values = {
 const template = readFileSync(join(packageDir, 'manifest.json'), 'utf8');
 const manifestText = template.replace(/\$\{\{(\w+)\}\}/g, (whole, name) => values[name] ?? whole);
 const leftover = /\$\{\{(\w+)\}\}/.exec(manifestText);
-if (leftover) fail(`bots/teams/app-package/manifest.json uses \${{${leftover[1]}}}, which this script does not know`);
+if (leftover)
+  fail(`bots/teams/app-package/manifest.json uses \${{${leftover[1]}}}, which this script does not know`);
 const manifest = JSON.parse(manifestText);
 
 const files = [['manifest.json', Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)]];
