@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { toJwk } from '../audit/signing.js';
 import { formatDuration } from '../config/duration.js';
 import type { Role } from '../config/types.js';
+import { sha256Hex } from '../lib/sha256.js';
 import { PayloadDecryptionError, UnknownEncryptionKeyError } from '../temporal/codec.js';
 import { payloadFromJson, payloadToJson } from '../temporal/history-json.js';
 import type { Principal } from './auth.js';
@@ -31,7 +32,6 @@ import {
   sessionExpiry,
   sessionPage,
   sessionTokenFrom,
-  sha256Hex,
   signCodecSession,
 } from './codec-session.js';
 import type { ApiDeps, ApiEvidenceDeps } from './deps.js';

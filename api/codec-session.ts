@@ -40,9 +40,6 @@ export function keyBinding(key: Buffer, sha256Hex: string): string {
     .slice(0, 22);
 }
 
-export const sha256Hex = (credential: string): string =>
-  createHash('sha256').update(credential, 'utf8').digest('hex');
-
 export function signCodecSession(key: Buffer, session: CodecSession): string {
   const claims = {
     p: session.principal,

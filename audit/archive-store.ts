@@ -2,7 +2,7 @@
 // stored as-is (its payloads stay ciphertext) in the append-only archived_histories table, and a
 // `history.archived` chain event carrying its SHA-256, both in one transaction. Idempotent: a
 // second archive of the same request changes nothing. Also the archiver's resume cursor.
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../lib/sha256.js';
 import type { SqlDb, SqlExecutor } from './db.js';
 import { toIso } from './rows.js';
 import { AUDIT_APPEND_LOCK_KEY, appendInTransaction } from './store.js';
@@ -38,8 +38,6 @@ interface HistoryRow {
   sha256: string;
   archived_at: Date | string;
 }
-
-export const sha256Text = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
 const toArchived = (r: HistoryRow): ArchivedHistory => ({
   requestId: r.request_id,
@@ -82,7 +80,7 @@ export async function archiveHistory(
     const inserted = await tx.query<{ request_id: string }>(
       `INSERT INTO archived_histories (request_id, workflow_id, run_id, history, sha256)
        VALUES ($1, $2, $3, $4, $5) ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
-      [input.requestId, input.workflowId, input.runId, input.history, sha256Text(input.history)],
+      [input.requestId, input.workflowId, input.runId, input.history, sha256Hex(input.history)],
     );
     const stored = (await readHistory(tx, input.requestId))!;
     const [event] = await appendInTransaction(tx, [

@@ -1,6 +1,6 @@
 // The hash rule that links audit events into one tamper-evident chain. Changing anything here
 // breaks every stored chain, so it is deliberately tiny and frozen.
-import crypto, { createHash } from 'node:crypto';
+import { sha256Hex } from '../lib/sha256.js';
 import { canonicalJson, canonicalJsonMember } from './canonical.js';
 
 /** prev_hash of the very first event. */
@@ -16,13 +16,6 @@ export interface HashedEvent {
   data: unknown;
 }
 
-// One-shot crypto.hash (Node >= 20.12) skips the Hash object; same digest as createHash.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
-
-export function sha256hex(text: string): string {
-  return oneShot ? oneShot('sha256', text, 'hex') : createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
 /**
  * The same hash as eventHash, for an event whose data is already in canonical JSON text (what
  * the store writes to audit_events.data): canonicalJson of the event object is, member by member
@@ -36,14 +29,14 @@ export function eventHashOfCanonicalData(
   dataJson: string,
 ): string {
   const { requestId, eventKey, type, actor, at } = event;
-  return sha256hex(
+  return sha256Hex(
     `${prev}\n{"actor":${JSON.stringify(actor)},"at":${JSON.stringify(at)},"data":${dataJson},` +
       `"eventKey":${JSON.stringify(eventKey)},"requestId":${JSON.stringify(requestId)},` +
       `"type":${JSON.stringify(type)}}`,
   );
 }
 
-/** hash = sha256hex(prev + "\n" + canonicalJson({requestId, eventKey, type, actor, at, data})). */
+/** hash = sha256Hex(prev + "\n" + canonicalJson({requestId, eventKey, type, actor, at, data})). */
 export function eventHash(prev: string, event: HashedEvent): string {
   const { requestId, eventKey, type, actor, at, data } = event;
   if (
@@ -62,5 +55,5 @@ export function eventHash(prev: string, event: HashedEvent): string {
     if (dataJson !== undefined) return eventHashOfCanonicalData(prev, event, dataJson);
   }
   // Non-string fields (e.g. a tampered evidence pack), no data, or data without a JSON form.
-  return sha256hex(`${prev}\n${canonicalJson({ requestId, eventKey, type, actor, at, data })}`);
+  return sha256Hex(`${prev}\n${canonicalJson({ requestId, eventKey, type, actor, at, data })}`);
 }

@@ -3,7 +3,7 @@
 // Evidence (issue 5): keys, archived histories, signed checkpoints, packs and their verification.
 export { archiveHistory, getArchivedHistory, HISTORY_ARCHIVED } from './archive-store.js';
 export { CanonicalJsonError, canonicalJson } from './canonical.js';
-export { eventHash, GENESIS_HASH, type HashedEvent, sha256hex } from './chain.js';
+export { eventHash, GENESIS_HASH, type HashedEvent } from './chain.js';
 export { type StoredCheckpoint, signCheckpoint } from './checkpoints.js';
 export type { SqlDb, SqlExecutor, SqlRows } from './db.js';
 export { openPglite } from './db-pglite.js';

@@ -3,6 +3,7 @@
 // carries, every checkpoint signature against the chain, rebuilds the evidence records from the
 // events, and checks the seal over the whole file. The first problem is named precisely.
 import { createHash } from 'node:crypto';
+import { sha256Hex } from '../lib/sha256.js';
 import { canonicalJson } from './canonical.js';
 import { eventHash } from './chain.js';
 import { checkCheckpoint } from './checkpoints.js';
@@ -287,7 +288,7 @@ function check(parsed: ReturnType<typeof parse>, options: VerifyPackOptions, res
     events.filter((e) => e.type === 'history.archived').map((e) => [e.requestId, String(e.data.sha256)]),
   );
   for (const h of items.filter((i): i is HistoryItem => i.kind === 'history')) {
-    const found = createHash('sha256').update(h.history, 'utf8').digest('hex');
+    const found = sha256Hex(h.history);
     const chained = archivedSha.get(h.requestId);
     if (chained === undefined)
       fail({

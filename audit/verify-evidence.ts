@@ -1,7 +1,8 @@
 // Verifies everything the database holds as evidence (GET /v1/audit/verify and `airlock audit
 // verify`): the hash chain (first broken link named), every signed checkpoint against the chain
 // as it is now, and every archived history against the SHA-256 its chain event carries.
-import { HISTORY_ARCHIVED, sha256Text } from './archive-store.js';
+import { sha256Hex } from '../lib/sha256.js';
+import { HISTORY_ARCHIVED } from './archive-store.js';
 import { allCheckpoints, type BadCheckpoint, checkCheckpoint, type StoredCheckpoint } from './checkpoints.js';
 import type { SqlExecutor } from './db.js';
 import type { VerifyResult } from './types.js';
@@ -88,7 +89,7 @@ async function verifyHistories(db: SqlExecutor): Promise<EvidenceVerification['h
       [cursor, HISTORY_ARCHIVED],
     );
     for (const r of rows) {
-      const found = sha256Text(r.history);
+      const found = sha256Hex(r.history);
       if (r.chain_sha256 == null)
         return {
           ok: false,

@@ -1,10 +1,10 @@
 // Reads a policy file: YAML -> schema -> compiled rules, with every problem reported as one
 // PolicyLoadError naming the file, rule and field. The version is the SHA-256 of the exact content.
 
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { sha256Hex } from '../lib/sha256.js';
 import { compilePolicy, type LoadedPolicy } from './compile.js';
 import { formatPath, type PolicyIssue, PolicyLoadError } from './errors.js';
 import { PolicySchema } from './schema.js';
@@ -23,7 +23,7 @@ export async function loadPolicyFile(path: string): Promise<LoadedPolicy> {
 }
 
 export function policyVersion(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return sha256Hex(text);
 }
 
 /** Parses policy text; `sourceName` is used in error messages and LoadedPolicy.source. */

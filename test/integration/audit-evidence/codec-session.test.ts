@@ -9,9 +9,9 @@ import {
   CODEC_SESSION_COOKIE,
   codecSessionKey,
   keyBinding,
-  sha256Hex,
   signCodecSession,
 } from '../../../api/codec-session.js';
+import { sha256Hex } from '../../../lib/sha256.js';
 import { startHttpTarget } from '../../fakes/http-target.js';
 import { eventually, type Harness, startHarness } from '../../support/harness.js';
 import { CORE_POLICY, coreConfig, httpRequest, PRINCIPALS } from '../core/fixtures.js';

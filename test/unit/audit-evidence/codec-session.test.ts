@@ -17,7 +17,6 @@ import {
   PAGE_CSP,
   sessionCookie,
   sessionTokenFrom,
-  sha256Hex,
   signCodecSession,
 } from '../../../api/codec-session.js';
 import type { ApiDeps } from '../../../api/deps.js';
@@ -27,6 +26,7 @@ import { generateApiKey, hashApiKey } from '../../../config/api-keys.js';
 import { parseEnv } from '../../../config/env.js';
 import { ConfigError } from '../../../config/errors.js';
 import type { ApiKeyEntry, Role } from '../../../config/types.js';
+import { sha256Hex } from '../../../lib/sha256.js';
 import { EncryptionCodec } from '../../../temporal/codec.js';
 import { type Listening, listen } from '../api-auth/listen.js';
 

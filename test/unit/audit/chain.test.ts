@@ -2,13 +2,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../../audit/canonical.js';
-import {
-  eventHash,
-  eventHashOfCanonicalData,
-  GENESIS_HASH,
-  type HashedEvent,
-  sha256hex,
-} from '../../../audit/chain.js';
+import { eventHash, eventHashOfCanonicalData, GENESIS_HASH, type HashedEvent } from '../../../audit/chain.js';
 
 const event = {
   requestId: 'req-1',
@@ -123,10 +117,5 @@ describe('hash fast paths', () => {
     ];
     for (const e of odd) expect(eventHash(GENESIS_HASH, e)).toBe(referenceHash(GENESIS_HASH, e));
     expect(() => eventHash(GENESIS_HASH, { ...base, data: { n: Number.NaN } })).toThrow(/at \.data\.n/);
-  });
-
-  it('sha256hex is SHA-256 of the UTF-8 text', () => {
-    for (const t of ['', 'abc', 'é😀', 'x\ud800y', '\udc00'])
-      expect(sha256hex(t)).toBe(createHash('sha256').update(t, 'utf8').digest('hex'));
   });
 });
