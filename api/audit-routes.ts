@@ -1,4 +1,4 @@
-// Audit evidence over HTTP (SPEC 6/7, issue 5): verify the whole trail, export a signed evidence
+// Audit evidence over HTTP (SPEC 6/7): verify the whole trail, export a signed evidence
 // pack for a period, and read a request's archived Temporal history. Auditors (and admins) only;
 // decrypted payloads only when the auditor asks for them, and every export is itself recorded in
 // the chain.

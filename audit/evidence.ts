@@ -1,4 +1,4 @@
-// One readable evidence record per request, built only from its chain events (SPEC 7, issue 5):
+// One readable evidence record per request, built only from its chain events (SPEC 7):
 // who asked for what and why, the policy rule and version, every decision and refused attempt
 // with identity, channel and time, the execution result, a JIT grant's revocation, the archived
 // history's hash. Pure and deterministic: the offline verifier rebuilds the records from the

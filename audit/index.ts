@@ -1,6 +1,6 @@
 // The audit package's public surface: SQL backends, schema migration, the hash chain and the store.
 
-// Evidence (issue 5): keys, archived histories, signed checkpoints, packs and their verification.
+// Evidence: keys, archived histories, signed checkpoints, packs and their verification.
 export { archiveHistory, getArchivedHistory, HISTORY_ARCHIVED } from './archive-store.js';
 export { CanonicalJsonError, canonicalJson } from './canonical.js';
 export { eventHash, GENESIS_HASH, type HashedEvent } from './chain.js';

@@ -98,7 +98,7 @@ export const MIGRATIONS: Migration[] = [
     ],
   },
   {
-    // Signed checkpoints, the archiver's cursor, and INSERT-only privileges (issue 5).
+    // Signed checkpoints, the archiver's cursor, and INSERT-only privileges.
     version: 'audit.002_evidence',
     statements: [
       `CREATE TABLE IF NOT EXISTS audit_checkpoints (
@@ -124,7 +124,7 @@ export const MIGRATIONS: Migration[] = [
     ],
   },
   {
-    // GET /v1/actions lists from the index (issue 7: Temporal visibility was the slow part); the
+    // GET /v1/actions lists from the index (Temporal visibility was the slow part); the
     // workflow keeps the row current at every step since patch local-bookkeeping-steps-v1.
     version: 'audit.003_request_list',
     statements: [
@@ -135,7 +135,7 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     // GET /v1/actions/{id} reads the request's state from here instead of querying its workflow
-    // (issue 7: a query on a workflow out of the worker's cache replays it). Encrypted with the
+    // (a query on a workflow out of the worker's cache replays it). Encrypted with the
     // payload codec, like the same state in Temporal; state_seq keeps an older write from
     // replacing a newer one.
     version: 'audit.004_state_snapshot',

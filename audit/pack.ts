@@ -1,4 +1,4 @@
-// The evidence pack format (issue 5): one item per line, JSONL or CSV, in a fixed order (header,
+// The evidence pack format: one item per line, JSONL or CSV, in a fixed order (header,
 // keys, events, histories, checkpoints, records, seal). Every line is the canonical JSON of its
 // item (a CSV row carries it in its `json` column), and the seal signs the SHA-256 of every byte
 // before it, so changing any single byte of a pack is detected offline.

@@ -1,5 +1,5 @@
 // Bundles the workflow code at worker start in a worker thread: webpack needs well over 100 MB
-// while it runs, which the worker process would otherwise keep for its whole life (issue 7, RSS).
+// while it runs, which the worker process would otherwise keep for its whole life (RSS).
 import { Worker as Thread } from 'node:worker_threads';
 import type { BundleOptions } from '@temporalio/worker';
 

@@ -9,7 +9,7 @@ import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes.js';
 /**
  * Server settings the dev server does not default to. Eager activity execution: an activity that a
  * workflow task schedules on its own task queue comes back with the task's completion, instead of
- * through matching, which took 20-30 ms per activity on the bench machine (issue 7: an approved
+ * through matching, which took 20-30 ms per activity on the bench machine (an approved
  * request's execution starts that much sooner). docs/runbook.md asks for it on other servers.
  */
 const DYNAMIC_CONFIG: Record<string, unknown> = { 'system.enableActivityEagerExecution': true };

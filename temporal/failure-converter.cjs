@@ -1,4 +1,4 @@
-// The failure converter for the client, the worker and the workflow sandbox (SPEC 7, issue 5):
+// The failure converter for the client, the worker and the workflow sandbox (SPEC 7):
 // error messages and stack traces move out of the plain Failure fields into `encodedAttributes`,
 // a payload, so the payload codec (temporal/codec.ts) encrypts them like every other payload and
 // Temporal history holds "Encoded failure" instead of, say, an executor error naming a target.

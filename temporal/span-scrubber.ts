@@ -1,5 +1,5 @@
 // Spans leave the service without failure messages or stack traces: those may carry what
-// Temporal history keeps encrypted (issue 5), and the package's activity interceptor records
+// Temporal history keeps encrypted, and the package's activity interceptor records
 // every exception it sees. The kind of failure (exception.type, the status code) stays.
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 

@@ -1,6 +1,6 @@
 // The request's state as the workflow last wrote it (request_index.state_payload), so GET
 // /v1/actions/{id} and the `?wait=` polls read PostgreSQL instead of querying the workflow: a
-// query on a workflow out of the worker's cache replays its whole history (issue 7). Sealed with
+// query on a workflow out of the worker's cache replays its whole history. Sealed with
 // the payload codec, so the parameters are no more readable in the database than in Temporal.
 import { defaultPayloadConverter, type PayloadCodec } from '@temporalio/common';
 import type { ActionState } from '../workflows/types.js';

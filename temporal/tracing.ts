@@ -1,4 +1,4 @@
-// OpenTelemetry tracing (issue 6), off unless an OTLP endpoint is configured (config/env.ts).
+// OpenTelemetry tracing, off unless an OTLP endpoint is configured (config/env.ts).
 // When on: one tracer provider per process exports over OTLP/HTTP (JSON); the Temporal client
 // traces workflow starts, signals, updates and queries and passes the trace context on in
 // Temporal headers; the worker traces each activity run, and the workflow interceptors (always

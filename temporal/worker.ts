@@ -4,7 +4,7 @@
 // converter (messages encoded, hence encrypted) and, when tracing is on, the OpenTelemetry
 // workflow interceptors (workflowBundleOptions). They never change what a workflow does, so a
 // history replays the same with or without them; left out, they cost nothing: they double the
-// bundle's modules, which every new workflow evaluates (issue 7: worker CPU and memory).
+// bundle's modules, which every new workflow evaluates (worker CPU and memory).
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { DataConverter, PayloadCodec } from '@temporalio/common';
@@ -18,7 +18,7 @@ import type { Tracing } from './tracing.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-/** Exports `failureConverter`: a DefaultFailureConverter with encodeCommonAttributes (issue 5). */
+/** Exports `failureConverter`: a DefaultFailureConverter with encodeCommonAttributes. */
 export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL('./failure-converter.cjs', import.meta.url));
 
 /** The OpenTelemetry workflow interceptors (RunWorkflow, StartActivity… spans, exported through a sink). */
@@ -57,7 +57,7 @@ export function airlockDataConverter(codec?: PayloadCodec): DataConverter {
  * Stack frames kept per captured stack inside the workflow sandbox (V8's default is 10). The SDK
  * captures and source-maps a stack for every promise a workflow creates (for the Web UI's stack
  * trace query): with 10 frames its promise hook was a third of the workflow thread's CPU in a
- * profiled quick bench, and the thread's busy time fell from 55 to 45 s with 5 (issue 7). The
+ * profiled quick bench, and the thread's busy time fell from 55 to 45 s with 5. The
  * top frames, where a workflow waits or threw, are the ones that say anything.
  */
 export const WORKFLOW_STACK_FRAMES = 5;

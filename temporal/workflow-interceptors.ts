@@ -44,7 +44,7 @@ let contextManager: ContextManager | undefined;
 /**
  * Whether this run is traced: only when its start carried a trace context, i.e. the client that
  * started it had tracing on. Untraced runs skip everything here (no provider, no spans, no sink
- * calls), which spares each activation that work when tracing is off (issue 7). Decided from the
+ * calls), which spares each activation that work when tracing is off. Decided from the
  * start event's headers, so it is the same on every replay.
  */
 let tracedRun = false;
@@ -122,7 +122,7 @@ function endWhenSettled<T>(span: otel.Span, promise: Promise<T>): Promise<T> {
       } else {
         const benign =
           err instanceof ApplicationFailure && err.category === ApplicationFailureCategory.BENIGN;
-        // The kind of failure only: messages may carry what history keeps encrypted (issue 5).
+        // The kind of failure only: messages may carry what history keeps encrypted.
         span.setStatus({
           code: benign ? otel.SpanStatusCode.UNSET : otel.SpanStatusCode.ERROR,
           message: failureKind(err),

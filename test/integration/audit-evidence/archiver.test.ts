@@ -119,7 +119,7 @@ describe('history archiver', () => {
         history,
         `action-${id}`,
       ),
-      // The workflow task failure is encoded too (issue 5): its encoded attributes start with
+      // The workflow task failure is encoded too: its encoded attributes start with
       // {"message":"Unknown encoding: (the base64 below).
     ).rejects.toThrow(
       /Encoded failure.*encoded_attributes: Some\(\[eyJtZXNzYWdlIjoiVW5rbm93biBlbmNvZGluZzog/,

@@ -1,4 +1,4 @@
-// Codec sessions over the real service (issue 5): an auditor trades an API key for a cookie at
+// Codec sessions over the real service: an auditor trades an API key for a cookie at
 // /codec/login, and the cookie decodes a real Temporal payload when the Temporal UI's origin asks,
 // never from another origin, never for encode, never once tampered with, expired or logged out.
 // Approvers and requesters get no session; the key is never in the cookie.

@@ -1,4 +1,4 @@
-// Failure messages are encrypted in Temporal history (issue 5). An executor failure's message can
+// Failure messages are encrypted in Temporal history. An executor failure's message can
 // name target details; the failure converter moves message and stack trace into encoded attributes,
 // which the payload codec seals like every other payload. The failure here is real: an API process
 // binds the action to a target its worker process does not know, so the executor activity fails

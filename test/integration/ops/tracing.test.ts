@@ -1,4 +1,4 @@
-// OpenTelemetry tracing (issue 6) over real HTTP: Airlock exports OTLP/HTTP JSON to a fake
+// OpenTelemetry tracing over real HTTP: Airlock exports OTLP/HTTP JSON to a fake
 // collector, and one auto-allowed request yields one trace from the API request through the
 // Temporal client's workflow start, the workflow run, the activity it schedules and the activity
 // run. Without an endpoint nothing is registered at all.

@@ -1,4 +1,4 @@
-// The OpenTelemetry variables (issue 6): tracing only with an OTLP endpoint, the traces URL built
+// The OpenTelemetry variables: tracing only with an OTLP endpoint, the traces URL built
 // as the OpenTelemetry specification says, and a bad URL stops start-up naming the variable.
 import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../../../config/env.js';

@@ -1,4 +1,4 @@
-// AIRLOCK_WORKER_CACHED_WORKFLOWS bounds the worker's memory (issue 7); a bad value stops start-up
+// AIRLOCK_WORKER_CACHED_WORKFLOWS bounds the worker's memory; a bad value stops start-up
 // naming the variable.
 import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../../../config/env.js';
