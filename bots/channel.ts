@@ -21,8 +21,6 @@ export interface ChannelAdapter {
   updateCard(posted: PostedCard, card: ApprovalCard): Promise<void>;
   /** Replies in the card's thread (escalations, reminders, outcome). */
   reply(posted: PostedCard, text: string): Promise<void>;
-  /** Maps a verified channel user to exactly one canonical identity, or undefined (refused). */
-  resolveIdentity(user: ChannelUser): Promise<string | undefined>;
 }
 
 /** One channel kind of one policy destination, e.g. the Slack side of `dba-chat`. */

@@ -64,12 +64,7 @@ export class SlackAdapter implements ChannelAdapter {
     });
   }
 
-  async resolveIdentity(user: ChannelUser): Promise<string | undefined> {
-    const verdict = await this.identities.resolve(user);
-    return verdict.ok ? verdict.identity : undefined;
-  }
-
-  /** Like resolveIdentity, with the reason when the user is refused. */
+  /** Maps a verified Slack user to exactly one canonical identity, or the reason it is refused. */
   resolve(user: ChannelUser): Promise<IdentityVerdict> {
     return this.identities.resolve(user);
   }

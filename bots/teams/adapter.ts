@@ -7,12 +7,11 @@ import { TeamsAdapter } from '@microsoft/teams-ai';
 import type { Activity, ConversationReference, InvokeResponse, TurnContext } from 'botbuilder';
 import type { AuthenticateRequestResult } from 'botframework-connector';
 import type { Logger } from 'pino';
-import type { LoadedPolicy } from '../../policy/compile.js';
 import type { ChannelDestination } from '../../policy/types.js';
 import type { PostedCard } from '../../workflows/types.js';
 import type { ApprovalCard } from '../card.js';
-import type { ChannelAdapter, ChannelUser } from '../channel.js';
-import { resolveTeamsUser, tenantAllowed } from './identity.js';
+import type { ChannelAdapter } from '../channel.js';
+import { tenantAllowed } from './identity.js';
 import { installKeysUnavailableGuard } from './openid-keys.js';
 import { CARD_CONTENT_TYPE, renderAdaptiveCard } from './render.js';
 import type { ConversationStore, StoredConversation } from './store.js';
@@ -53,7 +52,6 @@ export interface TeamsChannelDeps {
   adapter: AirlockTeamsAdapter;
   appId: string;
   store: ConversationStore;
-  policy: { current(): LoadedPolicy };
   allowedTenants: string[];
   logger: Logger;
 }
@@ -125,17 +123,6 @@ export class TeamsChannel implements ChannelAdapter {
         ctx.sendActivity({ type: 'message', text, textFormat: 'plain' }),
       );
     });
-  }
-
-  async resolveIdentity(user: ChannelUser): Promise<string | undefined> {
-    const verdict = await resolveTeamsUser(
-      this.deps.policy.current(),
-      this.deps.allowedTenants,
-      { aadObjectId: user.id, tenantId: user.tenantId },
-      async () =>
-        user.email ? { aadObjectId: user.id, email: user.email, tenantId: user.tenantId } : undefined,
-    );
-    return verdict.ok ? verdict.identity : undefined;
   }
 
   /** Runs `fn` for every copy of a card; reports every failure, after trying them all. */

@@ -38,7 +38,6 @@ export function createTeamsPlugin(opts: TeamsPluginOptions = {}): ChannelPluginF
       adapter,
       appId: settings.appId,
       store,
-      policy: ctx.policy,
       allowedTenants: settings.allowedTenants,
       logger,
     });

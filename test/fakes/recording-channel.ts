@@ -1,8 +1,8 @@
 // A fake chat channel standing in for Teams/Slack in core tests: it records every card posted
-// and updated, and maps users through a fixed table, like a channel whose identity is verified.
+// and updated (decisions in these tests come over the API).
 
 import type { ApprovalCard } from '../../bots/card.js';
-import type { ChannelAdapter, ChannelUser } from '../../bots/channel.js';
+import type { ChannelAdapter } from '../../bots/channel.js';
 import type { ChannelDestination } from '../../policy/types.js';
 import type { PostedCard } from '../../workflows/types.js';
 
@@ -21,8 +21,6 @@ export class RecordingChannel implements ChannelAdapter {
   /** When set, posts to these destinations fail like a channel that is down. */
   failing = new Set<string>();
 
-  constructor(private readonly users: Record<string, string> = {}) {}
-
   async postCard(destination: ChannelDestination, card: ApprovalCard, stage: number): Promise<PostedCard> {
     if (this.failing.has(destination.name)) throw new Error('channel unavailable');
     const id = `m${++this.seq}`;
@@ -38,10 +36,6 @@ export class RecordingChannel implements ChannelAdapter {
 
   async reply(posted: PostedCard, text: string): Promise<void> {
     this.messages.get(posted.messageId)?.replies.push(text);
-  }
-
-  async resolveIdentity(user: ChannelUser): Promise<string | undefined> {
-    return this.users[user.id];
   }
 
   /** Messages posted to one destination, oldest first. */

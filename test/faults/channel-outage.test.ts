@@ -11,7 +11,7 @@ import { callsWith, expectAuditIntact, size, waitForStatus } from './support.js'
 
 let h: Harness;
 let target: HttpTargetFake;
-const channel = new RecordingChannel({ U0DANA: 'dana@example.com' });
+const channel = new RecordingChannel();
 
 beforeAll(async () => {
   target = await startHttpTarget();

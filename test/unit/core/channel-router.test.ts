@@ -41,7 +41,6 @@ describe('ChannelRouter.post', () => {
       postCard: () => new Promise<never>(() => {}),
       updateCard: () => new Promise<never>(() => {}),
       reply: () => new Promise<never>(() => {}),
-      resolveIdentity: async () => undefined,
     };
     const router = new ChannelRouter([slack, hanging], 50);
     const started = Date.now();
@@ -71,7 +70,6 @@ describe('ChannelRouter.post', () => {
         updates.push({ destination: p.destination, actions: c.actions, statusLine: c.statusLine });
       },
       reply: async () => {},
-      resolveIdentity: async () => undefined,
     };
     const cardWithButtons = { requestId: 'r1', actions: { approve: true }, statusLine: 'Waiting' } as never;
     const result = await new ChannelRouter([late], 50).post(destinations, cardWithButtons, 0);

@@ -10,6 +10,7 @@ import type { SqlDb } from '../../../audit/db.js';
 import { buildApprovalCard } from '../../../bots/card.js';
 import type { ChannelPlugin, ChannelPluginContext } from '../../../bots/plugin.js';
 import type { RefusalRecorder } from '../../../bots/refusals.js';
+import type { SlackAdapter } from '../../../bots/slack/adapter.js';
 import { createSlackPlugin } from '../../../bots/slack/index.js';
 import { parseEnv } from '../../../config/env.js';
 import { ConfigError } from '../../../config/errors.js';
@@ -142,10 +143,8 @@ describe('createSlackPlugin', () => {
   });
 
   it('resolves identities from the policy only, unless e-mail look-up is configured', async () => {
-    expect(await plugin.adapter!.resolveIdentity({ id: 'U0DANA', teamId: 'T0AIRLOCK' })).toBe(
-      'dana@example.com',
-    );
-    expect(await plugin.adapter!.resolveIdentity({ id: 'U0OTHER', teamId: 'T0AIRLOCK' })).toBeUndefined();
+    expect(await identityOf(plugin, { id: 'U0DANA', teamId: 'T0AIRLOCK' })).toBe('dana@example.com');
+    expect(await identityOf(plugin, { id: 'U0OTHER', teamId: 'T0AIRLOCK' })).toBeUndefined();
   });
 
   it('never logs the token or the signing secret', () => {
@@ -180,14 +179,18 @@ describe('identity by e-mail', () => {
     ['U0NOMAIL', undefined],
     ['U0UNKNOWN', undefined],
   ])('%s resolves to %s', async (id, expected) => {
-    expect(await plugin.adapter!.resolveIdentity({ id, teamId: 'T0AIRLOCK' })).toBe(expected);
+    expect(await identityOf(plugin, { id, teamId: 'T0AIRLOCK' })).toBe(expected);
   });
 
   it('fails closed when the directory is down', async () => {
     slack.failNext('users.info', 'internal_error');
-    expect(await plugin.adapter!.resolveIdentity({ id: 'U0LATER', teamId: 'T0AIRLOCK' })).toBeUndefined();
-    expect(await plugin.adapter!.resolveIdentity({ id: 'U0LATER', teamId: 'T0AIRLOCK' })).toBe(
-      'later@example.com',
-    );
+    expect(await identityOf(plugin, { id: 'U0LATER', teamId: 'T0AIRLOCK' })).toBeUndefined();
+    expect(await identityOf(plugin, { id: 'U0LATER', teamId: 'T0AIRLOCK' })).toBe('later@example.com');
   });
 });
+
+/** The identity the Slack adapter maps a user to, or undefined when it refuses them. */
+async function identityOf(plugin: ChannelPlugin, user: { id: string; teamId: string }) {
+  const verdict = await (plugin.adapter as SlackAdapter).resolve(user);
+  return verdict.ok ? verdict.identity : undefined;
+}
