@@ -2,7 +2,7 @@
 // API's proof), enrich, and evaluate the policy. The policy sees the enrichment as `context`; a
 // failed enrichment degrades the card, never blocks the request.
 import { ApplicationFailure } from '@temporalio/common';
-import { evaluatePolicy } from '../policy/evaluate.js';
+import { evaluateBeforePreview } from '../policy/evaluate.js';
 import type { PolicyDecision } from '../policy/types.js';
 import { policyInputFor } from '../workflows/rules.js';
 import { workflowIdFor } from '../workflows/state.js';
@@ -23,7 +23,7 @@ export function createAssessActivities(deps: ActivityDeps) {
       now: string;
       workflowId: string;
       startedAt: string;
-    }): Promise<{ enrichment: Enrichment; policy: PolicyDecision }> {
+    }): Promise<Assessment> {
       const refusal = startRefusal(deps, input, workflowId, startedAt);
       if (refusal) {
         deps.logger.warn({ workflowId, reason: refusal }, 'refused a request workflow Airlock did not start');
@@ -36,12 +36,28 @@ export function createAssessActivities(deps: ActivityDeps) {
         deps.logger.warn({ requestId: input.requestId, err: String(err) }, 'enrichment failed');
         enrichment = { degraded: ['enrichment failed'] };
       }
-      return {
-        enrichment,
-        policy: evaluatePolicy(deps.policy.current(), policyInputFor(input, enrichment, now)),
-      };
+      const policy = evaluateBeforePreview(deps.policy.current(), policyInputFor(input, enrichment, now));
+      return { enrichment, ...(policy ? { policy } : {}), previewable: canPreview(deps, input) };
     },
   };
+}
+
+/**
+ * Enrichment and the policy's answer; `policy` is absent when a rule reads `preview` and must be
+ * evaluated once the preview exists. `previewable`: the executor computes a preview on this target.
+ */
+export interface Assessment {
+  enrichment: Enrichment;
+  policy?: PolicyDecision;
+  previewable: boolean;
+}
+
+function canPreview({ executors, config }: ActivityDeps, input: ActionRequestInput): boolean {
+  const executor = executors.get(input.execution.executor);
+  if (executor?.preview === undefined) return false;
+  const name = input.execution.target;
+  const target = name !== undefined && Object.hasOwn(config.targets, name) ? config.targets[name] : undefined;
+  return executor.canPreview?.(target) ?? true;
 }
 
 /** The failure type of a request workflow started without the API's valid proof. */

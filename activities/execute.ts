@@ -20,6 +20,8 @@ export interface ExecuteInput {
   parametersHash: string;
   requester: string;
   binding: ExecutionBinding;
+  /** The preview the approvers saw and the rule's drift tolerance. */
+  approved?: ExecutionContext['approved'];
   /** The workflow's events so far: written before anything runs, so the trail leads the action. */
   record?: RecordBatch;
 }
@@ -66,6 +68,7 @@ export function createExecuteActivities(deps: ActivityDeps) {
         requester: input.requester,
         target,
         signal: Context.current().cancellationSignal,
+        ...(input.approved ? { approved: input.approved } : {}),
       },
     };
   };

@@ -9,6 +9,7 @@ import { createEnrichActivities } from './enrich.js';
 import { createExecuteActivities } from './execute.js';
 import { createNotifyActivities } from './notify.js';
 import { createPolicyActivities } from './policy.js';
+import { createPreviewActivities } from './preview.js';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAssessActivities(deps),
     ...createNotifyActivities(deps),
     ...createExecuteActivities(deps),
+    ...createPreviewActivities(deps),
     ...createCallbackActivities(deps),
     ...createArchiveActivities(deps),
   };

@@ -10,11 +10,12 @@ import {
   exportQuerySchema,
   historyQuerySchema,
   listQuerySchema,
+  previewSchema,
   redeemSchema,
 } from './schemas.js';
 
-const schema = (s: z.ZodType) =>
-  z.toJSONSchema(s, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
+const schema = (s: z.ZodType, io: 'input' | 'output' = 'input') =>
+  z.toJSONSchema(s, { target: 'draft-2020-12', io, unrepresentable: 'any' });
 
 const problem = { $ref: '#/components/schemas/Problem' };
 const problemResponse = (description: string) => ({
@@ -91,7 +92,11 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
         get: {
           summary: 'A request and its state',
           parameters: [idParam],
-          responses: { '200': json('The request'), '404': problemResponse('No such request'), ...errors },
+          responses: {
+            '200': json('The request', 'Action'),
+            '404': problemResponse('No such request'),
+            ...errors,
+          },
         },
       },
       '/v1/actions/{id}/card': {
@@ -243,6 +248,19 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
         Redeem: schema(redeemSchema),
         Complete: schema(completeSchema),
         EvaluateRequest: schema(evaluateSchema),
+        Preview: schema(previewSchema, 'output'),
+        Action: {
+          type: 'object',
+          description: 'A request and its state (the properties the console renders; more are returned)',
+          properties: {
+            id: { type: 'string', format: 'uuid' },
+            status: { type: 'string' },
+            request: { $ref: '#/components/schemas/ActionRequest' },
+            parametersHash: { type: 'string' },
+            preview: { $ref: '#/components/schemas/Preview' },
+          },
+          additionalProperties: true,
+        },
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status'],

@@ -48,6 +48,8 @@ export function presentAction(
     decisions: state.decisions.map((d) => ({ ...d, stage: d.stage + 1 })),
     refusedAttempts: state.refusals,
     enrichment: state.enrichment,
+    // Airlock's own computation (computedBy "airlock"); request.diff is the requester's claim.
+    preview: state.preview,
     result: state.result,
     grant: state.grant,
     gate: state.gate ? { expiresAt: state.gate.expiresAt, redeemedAt: state.gate.redeemedAt } : undefined,

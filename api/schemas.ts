@@ -1,6 +1,7 @@
 // The zod schemas that validate every API input; the OpenAPI document is generated from the
 // same schemas, so the docs cannot drift from what the server accepts.
 import { z } from 'zod';
+import type { ActionPreview } from '../workflows/preview-types.js';
 
 const MAX_DEPTH = 16;
 const MAX_STRING = 64 * 1024;
@@ -234,3 +235,82 @@ export const historyQuerySchema = z.strictObject({
     .optional()
     .describe('Decrypt the payloads (auditor or admin); the SHA-256 headers then do not apply'),
 });
+
+/**
+ * Airlock's preview of an action (workflows/preview-types.ts ActionPreview), as GET
+ * /v1/actions/{id} returns it under `preview`: documented here so the OpenAPI document (and the
+ * console and SDK built from it) describe the same shape. Never an input.
+ */
+const rowSample = z.object({
+  columns: z.array(z.string()),
+  rows: z.array(z.array(z.string().nullable())),
+  truncated: z.boolean(),
+});
+export const previewSchema = z
+  .object({
+    status: z
+      .enum(['ok', 'partial', 'unavailable', 'failed'])
+      .describe(
+        'ok: computed; partial: up to a statement a preview may not run; unavailable; failed (reason)',
+      ),
+    computedBy: z
+      .literal('airlock')
+      .describe("Airlock's own computation, unlike request.diff (the requester's claim)"),
+    executor: z.string(),
+    computedAt: z.string(),
+    durationMs: z.number(),
+    reason: z.string().optional().describe('Why the preview is partial, unavailable or failed'),
+    summary: z
+      .array(z.string())
+      .describe('Lines for people: "1. UPDATE customers: 1,204 rows (sample below)"'),
+    rowsAffected: z.number().int().optional().describe('Total rows affected (postgres.sql), only when ok'),
+    sql: z
+      .object({
+        statements: z.array(
+          z.object({
+            kind: z.string().describe('PostgreSQL parse node: UpdateStmt, SelectStmt, ...'),
+            text: z.string(),
+            mode: z.enum(['run', 'explain', 'not_run']),
+            table: z.string().optional(),
+            rows: z.number().int().optional().describe('Rows affected; execution is held to it (drift)'),
+            estimatedRows: z.number().int().optional(),
+            plan: z.string().optional(),
+            before: rowSample.optional(),
+            after: rowSample.optional(),
+            note: z.string().optional(),
+          }),
+        ),
+        rolledBack: z.boolean(),
+        statementTimeoutMs: z.number(),
+        lockTimeoutMs: z.number(),
+      })
+      .optional(),
+    http: z
+      .object({
+        method: z.literal('GET'),
+        path: z.string(),
+        status: z.number().int(),
+        currentHash: z.string().describe('SHA-256 of the current state; execution refuses when it changed'),
+        diff: z.string().describe('Unified diff from the current state to the proposed body'),
+        truncated: z.boolean(),
+      })
+      .optional(),
+    grant: z
+      .object({
+        role: z.string(),
+        statements: z.array(z.string()),
+        privileges: z.array(z.object({ privilege: z.string(), on: z.string(), object: z.string() })),
+        attributes: z.array(z.string()),
+        ttlSeconds: z.number().int(),
+      })
+      .optional(),
+    hash: z
+      .string()
+      .optional()
+      .describe('SHA-256 of the canonical JSON of the rest: what approvers approved'),
+  })
+  .describe('What Airlock computed the action would do, with server-held credentials and no lasting effect');
+
+// The documented shape and the type stay one: every ActionPreview is a valid `Preview`.
+const previewShapeMatches: ActionPreview extends z.output<typeof previewSchema> ? true : never = true;
+void previewShapeMatches;

@@ -1,6 +1,7 @@
 // The approval card, built once from the request state as plain, bounded text. Channel
 // renderers (Adaptive Card, Block Kit) only lay it out and escape it for their markup.
 import type { ActionState } from '../workflows/types.js';
+import { type CardPreview, previewForCard } from './preview-text.js';
 
 export interface CardField {
   label: string;
@@ -23,6 +24,9 @@ export interface ApprovalCard {
   fields: CardField[];
   parameters: BoundedText;
   parametersHash: string;
+  /** What Airlock computed the action would do (shown as Airlock's, apart from the claim). */
+  preview?: CardPreview;
+  /** The requester's `diff`: their claim, shown as such (CLAIM_HEADING). */
   diff?: BoundedText;
   history?: string;
   rule?: string;
@@ -93,6 +97,7 @@ export function buildApprovalCard(state: ActionState, note?: string): ApprovalCa
     ],
     parameters: bound(JSON.stringify(r.parameters, null, 2), CARD_LIMITS.parameters),
     parametersHash: state.parametersHash,
+    preview: state.preview ? previewForCard(state.preview) : undefined,
     diff: diffText ? bound(diffText, CARD_LIMITS.diff) : undefined,
     history: historyLine(state),
     rule: state.policy

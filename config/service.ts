@@ -146,6 +146,14 @@ const httpTarget = z
       .default(65536),
     // For targets whose answers may carry what requester and approvers must not read.
     returnBody: z.boolean({ error: 'must be true or false' }).default(true),
+    preview: z
+      .strictObject({
+        method: z.literal('GET', { error: 'must be GET: a preview only reads' }),
+        path: text('a path under baseUrl, with {name} for parameters.name (for example "/flags/{flag}")')
+          .refine((p) => p.startsWith('/'), 'must start with "/"')
+          .refine((p) => !('problem' in parseResourcePattern(p)), 'a brace must enclose a parameter name'),
+      })
+      .optional(),
   })
   .superRefine(requirePlacement)
   .transform(
@@ -158,6 +166,7 @@ const httpTarget = z
       timeoutMs: t.timeout,
       maxResponseBytes: t.maxResponseBytes,
       ...(t.returnBody ? {} : { returnBody: false }),
+      ...(t.preview ? { preview: t.preview } : {}),
     }),
   );
 
@@ -167,6 +176,8 @@ const postgresTarget = z
     ...placement,
     url: urlWith(['postgres:', 'postgresql:'], 'must be a postgres:// or postgresql:// URL'),
     statementTimeout: duration('30s'),
+    lockTimeout: duration('5s'),
+    preview: z.boolean({ error: 'must be true or false' }).default(true),
   })
   .superRefine(requirePlacement)
   .transform(
@@ -176,6 +187,8 @@ const postgresTarget = z
       resources: t.resources as string[],
       url: t.url,
       statementTimeoutMs: t.statementTimeout,
+      lockTimeoutMs: t.lockTimeout,
+      ...(t.preview ? {} : { preview: false }),
     }),
   );
 

@@ -34,12 +34,21 @@ export interface HttpTarget extends TargetPlacement {
   maxResponseBytes: number;
   /** False: the result holds the status and the body's size, never the body (default true). */
   returnBody?: boolean;
+  /**
+   * Where the current state of what a request changes is read for its preview: a GET, its path
+   * with `{name}` filled from `parameters.name` (as in `resources`).
+   */
+  preview?: { method: 'GET'; path: string };
 }
 
 export interface PostgresTarget extends TargetPlacement {
   type: 'postgres';
   url: string;
   statementTimeoutMs: number;
+  /** How long a statement may wait for a lock (previews and execution); the config sets 5 s by default. */
+  lockTimeoutMs?: number;
+  /** False: requests on this target get no preview (nothing runs before approval). Default true. */
+  preview?: boolean;
 }
 
 export type Target = HttpTarget | PostgresTarget;

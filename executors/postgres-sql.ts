@@ -7,9 +7,11 @@ import type pg from 'pg';
 import { z } from 'zod';
 import type { PostgresTarget, Target } from '../config/types.js';
 import { parseSqlParameter, SqlParseError, type SqlStatement } from '../policy/sql.js';
+import { describeRowsDrift, rowsDrift } from '../workflows/rules.js';
 import type { ExecutionResult } from '../workflows/types.js';
 import { DeadlineExceeded, queryWithin } from './pg-deadline.js';
 import { connect, sqlErrorSummary, sqlStateOf, targetSecrets, transientError } from './pg-util.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, previewSql } from './postgres-sql-preview.js';
 import { refusalOf } from './sql-guard.js';
 import { type ExecutionContext, type Executor, ExecutorError, failure } from './types.js';
 
@@ -98,7 +100,10 @@ async function runOnce(
     await client.query('ROLLBACK');
     return { ok: true, output: prior };
   }
-  await client.query("SELECT set_config('statement_timeout', $1, true)", [String(timeoutMs)]);
+  await client.query(
+    "SELECT set_config('statement_timeout', $1, true), set_config('lock_timeout', $2, true)",
+    [String(timeoutMs), String(target.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS)],
+  );
   const rowsAffected: number[] = [];
   for (const [i, text] of statements.entries()) {
     try {
@@ -130,6 +135,11 @@ async function runOnce(
     }
   }
   const output = { rowsAffected, total: rowsAffected.reduce((a, b) => a + b, 0) };
+  const drift = driftFromPreview(ctx, rowsAffected);
+  if (drift) {
+    await client.query('ROLLBACK');
+    return drift;
+  }
   // Triggers the SQL created (on the marker table, deferred ones at COMMIT) run here: bounded too.
   const deadline = { target, backendPid, timeoutMs };
   try {
@@ -164,6 +174,26 @@ async function runOnce(
     return concurrentResult(client, ctx, err);
   }
   return { ok: true, output };
+}
+
+/**
+ * Reality moved since the approved preview: rows affected beyond the rule's tolerance. Then
+ * nothing is committed and the request fails with both figures (SPEC 13).
+ */
+function driftFromPreview(ctx: ExecutionContext, rowsAffected: number[]): ExecutionResult | undefined {
+  const approved = ctx.approved;
+  const sql = approved?.preview.sql;
+  if (!approved || !sql || (approved.preview.status !== 'ok' && approved.preview.status !== 'partial'))
+    return undefined;
+  const previewed = sql.statements.map((s) => (s.mode === 'run' ? s.rows : undefined));
+  const drifts = rowsDrift(previewed, rowsAffected, approved.drift.rows);
+  if (drifts.length === 0) return undefined;
+  return failure('drift_detected', `drift detected: ${describeRowsDrift(drifts)}; nothing was committed`, {
+    drift: drifts.map((d) => ({ ...d, statement: d.statement + 1 })),
+    previewHash: approved.preview.hash,
+    rowsAffected,
+    rolledBack: true,
+  });
 }
 
 /** A concurrent attempt that committed first is the run that counts; any other error is thrown. */
@@ -208,4 +238,6 @@ export const postgresSqlExecutor: Executor = {
     return parseStatements(parameters).problems;
   },
   execute,
+  preview: previewSql,
+  canPreview: (target?: Target) => target?.type === 'postgres' && target.preview !== false,
 };

@@ -11,6 +11,10 @@
 // the list of statement kinds (`"DropStmt"`, `"SelectStmt"`, ...) and `sqlStatements(parameters.sql)`
 // the statements as maps (`kind`, `text`, `node`: the parse node). Both take a string or a list of
 // strings and raise on SQL that does not parse, so the rule fails closed (see evaluate.ts).
+// `preview` is Airlock's own preview of the action (workflows/preview-types.ts ActionPreview:
+// `preview.status == "ok" && preview.rowsAffected > 1000`); a rule that reads it is evaluated
+// once the preview exists. Before that, and for actions without a preview, it is
+// `{status: "unavailable"}`, so `preview.rowsAffected` raises and the rule fails closed.
 
 import { type ASTNode, Environment, type ParseResult } from '@marcbachmann/cel-js';
 import { RegexTranslationError, translateRe2 } from './re2.js';
@@ -21,6 +25,8 @@ export type WhenResult = { ok: true; value: boolean } | { ok: false; error: stri
 
 export interface CompiledWhen {
   source: string;
+  /** The expression reads `preview`: it can only be decided once the preview exists. */
+  readsPreview: boolean;
   evaluate(input: PolicyInput): WhenResult;
 }
 
@@ -38,6 +44,7 @@ const env = new Environment()
   .registerVariable('agent', 'map')
   .registerVariable('labels', 'map')
   .registerVariable('context', 'map')
+  .registerVariable('preview', 'map')
   .registerVariable('now', 'google.protobuf.Timestamp')
   .registerFunction('sqlKinds(dyn): list<string>', (sql: unknown) =>
     parseSqlParameter(sql).map((s) => s.kind),
@@ -81,6 +88,7 @@ export function compileWhen(source: string): CompiledWhen {
   const program = withRe2Patterns(source, parsed);
   return {
     source,
+    readsPreview: readsVariable(parsed.ast, 'preview'),
     evaluate(input) {
       try {
         const value: unknown = program(celContext(input));
@@ -131,6 +139,12 @@ function matchPatternLiterals(root: ASTNode): ASTNode[] {
   return found;
 }
 
+/** Whether the identifier `name` appears anywhere in the tree. */
+function readsVariable(root: ASTNode, name: string): boolean {
+  if (root.op === 'id' && root.args === name) return true;
+  return children(root).some((child) => readsVariable(child, name));
+}
+
 function children(node: ASTNode): ASTNode[] {
   const out: ASTNode[] = [];
   const collect = (value: unknown): void => {
@@ -172,9 +186,13 @@ export function celContext(input: PolicyInput): Record<string, unknown> {
     agent: toCel(input.agent ?? {}),
     labels: toCel(input.labels ?? {}),
     context: toCel(input.context ?? {}),
+    preview: toCel(input.preview ?? NO_PREVIEW),
     now,
   };
 }
+
+/** What `preview` is before a preview exists, or for an action that has none. */
+export const NO_PREVIEW = { status: 'unavailable' } as const;
 
 export function toCel(value: unknown): unknown {
   if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : value;

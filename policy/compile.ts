@@ -1,6 +1,7 @@
 // Turns a validated policy into what evaluation needs: glob matchers, compiled `when` expressions and
 // approval stages already resolved to identities and milliseconds, plus the fail-closed default.
 
+import type { DriftTolerance } from '../workflows/preview-types.js';
 import { CelCompileError, type CompiledWhen, compileWhen } from './cel.js';
 import { parseDuration } from './duration.js';
 import type { IssuePath } from './errors.js';
@@ -21,6 +22,8 @@ export interface CompiledOutcome {
   stages: ApprovalStage[];
   requireJustification?: { minLength: number };
   denyReasonRequired: boolean;
+  requirePreview?: boolean;
+  drift?: DriftTolerance;
 }
 
 export interface CompiledRule extends CompiledOutcome {
@@ -99,6 +102,17 @@ function compileOutcome(policy: Policy, name: string, outcome: PolicyDefault): C
     stages: (outcome.stages ?? []).map((stage) => resolveStage(policy, stage)),
     ...(outcome.requireJustification ? { requireJustification: { ...outcome.requireJustification } } : {}),
     denyReasonRequired: outcome.denyReasonRequired,
+    ...(outcome.requirePreview ? { requirePreview: true } : {}),
+    ...(outcome.drift ? { drift: driftOf(outcome.drift) } : {}),
+  };
+}
+
+function driftOf(drift: NonNullable<PolicyDefault['drift']>): DriftTolerance {
+  const rows = drift.rows;
+  return {
+    ...(typeof rows === 'number' ? { rows: { absolute: rows } } : {}),
+    ...(typeof rows === 'string' ? { rows: { percent: Number.parseFloat(rows) } } : {}),
+    ...(drift.http ? { http: drift.http } : {}),
   };
 }
 

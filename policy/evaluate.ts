@@ -18,15 +18,31 @@ export {
 export function evaluatePolicy(policy: LoadedPolicy, input: PolicyInput): PolicyDecision {
   const notes: PolicyNote[] = [];
   for (const rule of policy.rules) {
-    if (ruleMatches(rule, input, notes)) return decide(policy, rule, notes);
+    if (ruleMatches(rule, input, notes)) return decide(policy, rule, notes, input);
   }
-  return decide(policy, policy.fallback, notes);
+  return decide(policy, policy.fallback, notes, input);
+}
+
+/**
+ * The decision as far as it can be made before the action's preview exists: undefined when the
+ * first rule whose globs match reads `preview` before any rule decides (evaluate again, with the
+ * preview, once it is there).
+ */
+export function evaluateBeforePreview(policy: LoadedPolicy, input: PolicyInput): PolicyDecision | undefined {
+  const notes: PolicyNote[] = [];
+  for (const rule of policy.rules) {
+    if (rule.when?.readsPreview && globsMatch(rule, input)) return undefined;
+    if (ruleMatches(rule, input, notes)) return decide(policy, rule, notes, input);
+  }
+  return decide(policy, policy.fallback, notes, input);
+}
+
+function globsMatch(rule: CompiledRule, input: PolicyInput): boolean {
+  return rule.match.every(({ field, test }) => test(input[field]));
 }
 
 function ruleMatches(rule: CompiledRule, input: PolicyInput, notes: PolicyNote[]): boolean {
-  for (const { field, test } of rule.match) {
-    if (!test(input[field])) return false;
-  }
+  if (!globsMatch(rule, input)) return false;
   if (!rule.when) return true;
   const result = rule.when.evaluate(input);
   if (result.ok) return result.value;
@@ -40,7 +56,12 @@ function ruleMatches(rule: CompiledRule, input: PolicyInput, notes: PolicyNote[]
   return matched;
 }
 
-function decide(policy: LoadedPolicy, outcome: CompiledOutcome, notes: PolicyNote[]): PolicyDecision {
+function decide(
+  policy: LoadedPolicy,
+  outcome: CompiledOutcome,
+  notes: PolicyNote[],
+  input: PolicyInput,
+): PolicyDecision {
   return {
     effect: outcome.effect,
     risk: outcome.risk,
@@ -56,5 +77,8 @@ function decide(policy: LoadedPolicy, outcome: CompiledOutcome, notes: PolicyNot
     ...(outcome.requireJustification ? { requireJustification: { ...outcome.requireJustification } } : {}),
     denyReasonRequired: outcome.denyReasonRequired,
     ...(notes.length > 0 ? { notes } : {}),
+    ...(outcome.requirePreview ? { requirePreview: true } : {}),
+    ...(outcome.drift ? { drift: { ...outcome.drift } } : {}),
+    ...(input.preview !== undefined ? { afterPreview: true } : {}),
   };
 }

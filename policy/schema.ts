@@ -55,6 +55,17 @@ const MatchSchema = z.strictObject({
   requester: glob.optional(),
 });
 
+/** How far execution may stray from the preview: `rows: 5%` or `rows: 10`, `http: allow`. */
+export const DriftSchema = z.strictObject({
+  rows: z
+    .union([
+      z.number().int().min(0),
+      z.string().regex(/^\d+(\.\d+)?%$/, { error: 'must be a number of rows or a percentage such as "5%"' }),
+    ])
+    .optional(),
+  http: z.enum(['exact', 'allow']).optional(),
+});
+
 const outcome = {
   effect: EffectSchema,
   risk: RiskSchema.optional(),
@@ -62,6 +73,9 @@ const outcome = {
   requireJustification: z.strictObject({ minLength: z.number().int().min(1) }).optional(),
   denyReasonRequired: z.boolean().default(true),
   stages: z.array(StageSchema).optional(),
+  /** Without a verified preview (failed, unavailable) the request is denied instead of degraded. */
+  requirePreview: z.boolean().optional(),
+  drift: DriftSchema.optional(),
 };
 
 export const RuleSchema = z.strictObject({

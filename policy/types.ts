@@ -1,5 +1,6 @@
 // Pure policy types: shared by the policy engine, the workflow (which records decisions in its
 // history) and the API. No runtime code here, so workflows may import it.
+import type { DriftTolerance } from '../workflows/preview-types.js';
 
 export type Effect = 'allow' | 'deny' | 'require_approval';
 export type Risk = 'low' | 'medium' | 'high' | 'critical';
@@ -33,6 +34,12 @@ export interface PolicyDecision {
   denyReasonRequired: boolean;
   /** Things that went wrong while deciding (absent when nothing did). */
   notes?: PolicyNote[];
+  /** The rule wants a verified preview: without one the request is denied (SPEC 13). */
+  requirePreview?: boolean;
+  /** How far execution may stray from the preview (absent: exact). */
+  drift?: DriftTolerance;
+  /** This decision was made with the preview in view (a rule read `preview`). */
+  afterPreview?: boolean;
 }
 
 /**
@@ -57,6 +64,8 @@ export interface PolicyInput {
   justification?: string;
   requester: string;
   context?: Record<string, unknown>;
+  /** Airlock's preview of the action (ActionPreview), once computed; rules read it as `preview`. */
+  preview?: Record<string, unknown>;
   /** ISO-8601 time of evaluation. */
   now: string;
 }

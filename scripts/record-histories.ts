@@ -200,6 +200,28 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'sql-preview-approve-execute',
+    covers: 'postgres.sql preview before the first card, approval, execution held to the preview',
+    async run(ctx) {
+      const id = await ctx.submit({
+        action: 'db.schema.migrate',
+        resource: 'postgres://analytics/preview_demo',
+        environment: 'production',
+        parameters: {
+          sql: [
+            'CREATE TABLE IF NOT EXISTS preview_demo (id int PRIMARY KEY)',
+            'INSERT INTO preview_demo VALUES (1)',
+          ],
+        },
+        justification: 'seed the preview demo table',
+      });
+      await ctx.waitFor(id, pending, 'pending_approval');
+      const res = await ctx.api('dana@example.com', `/v1/actions/${id}/decisions`, { decision: 'approve' });
+      ctx.expectStatus(res, 200, 'approve');
+      return id;
+    },
+  },
+  {
     name: 'deny-with-reason-after-refused-self-approval',
     covers: 'self-approval refused (update rejected after auditing), then denied with a reason',
     async run(ctx) {

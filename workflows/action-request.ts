@@ -9,8 +9,9 @@ import { notifyRequester, runApproved } from './execution.js';
 import { AUDIT_REJECTED } from './failure-types.js';
 import { failureDetail, failureType } from './failures.js';
 import { AuditLedger } from './ledger.js';
+import { evaluateWithPreview } from './preview.js';
 import { ActionRequest } from './request.js';
-import { SA } from './search-attributes.js';
+import { missingRequiredPreview } from './rules.js';
 import { initialState } from './state.js';
 import type { ActionRequestInput, ActionState, ActionStatus } from './types.js';
 
@@ -33,7 +34,8 @@ async function lifecycle(input: ActionRequestInput, request: ActionRequest): Pro
   const { state, ledger } = request;
 
   // 1. Enrich (failures degrade the card, never block) and 2. evaluate the policy, in one local
-  // activity that first checks the API's proof: only Airlock starts requests.
+  // activity that first checks the API's proof: only Airlock starts requests. Then Airlock's own
+  // preview of the action, and the policy again where a rule reads it (preview.ts).
   const { workflowId, startTime } = workflowInfo();
   const assessed = await local.assessRequest({
     input,
@@ -52,22 +54,8 @@ async function lifecycle(input: ActionRequestInput, request: ActionRequest): Pro
     executor: input.execution.executor,
     target: input.execution.target,
   });
-  const policy = assessed.policy;
   state.enrichment = assessed.enrichment;
-  state.policy = policy;
-  state.risk = policy.risk;
-  ledger.setAttributes([
-    { key: SA.risk, value: policy.risk },
-    { key: SA.approvers, value: [...new Set(policy.stages.flatMap((s) => s.approverIdentities))] },
-  ]);
-  ledger.record('policy.evaluated', 'policy', {
-    effect: policy.effect,
-    rule: policy.rule,
-    policyVersion: policy.policyVersion,
-    risk: policy.risk,
-    reason: policy.reason,
-    stages: policy.stages.length,
-  });
+  const policy = await evaluateWithPreview(request, input, assessed);
 
   // A cancel accepted while the request was being evaluated wins over the policy's answer.
   if (request.cancelled) return finish('cancelled', request.cancelled.by, state.outcomeReason);
@@ -81,6 +69,8 @@ async function lifecycle(input: ActionRequestInput, request: ActionRequest): Pro
       `rule ${policy.rule} requires a justification of at least ${minJustification} characters`,
     );
   }
+  const noPreview = missingRequiredPreview(policy.requirePreview, policy.rule, state.preview);
+  if (noPreview) return finish('denied', 'policy', noPreview);
 
   // 3.-5. Ask, wait, decide (the handlers in request.ts judge every decision).
   if (policy.effect === 'allow') {

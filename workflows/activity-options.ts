@@ -34,6 +34,12 @@ export const executors = proxyActivities<AirlockActivities>({
     nonRetryableErrorTypes: ['ExecutorRejected'],
   },
 });
+// A preview runs on the target with its own budget (activities/preview.ts) inside this timeout; a
+// transient failure is tried again twice, then the card says the preview failed.
+export const previews = proxyActivities<AirlockActivities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 3 },
+});
 // A JIT grant must end: revocation retries until it succeeds, however long the target is down.
 export const revocations = proxyActivities<AirlockActivities>({
   startToCloseTimeout: '2m',

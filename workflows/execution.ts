@@ -56,6 +56,8 @@ async function execute(
       parametersHash: state.parametersHash,
       requester: state.requester,
       binding: state.execution,
+      // What the approvers saw: the executor holds reality to it (the drift check).
+      ...(state.preview ? { approved: { preview: state.preview, drift: state.policy?.drift ?? {} } } : {}),
       ...(record ? { record } : {}),
     });
   const record = await ledger.handOver();

@@ -141,6 +141,8 @@ export class ActionRequest {
       approvals: t.approvals,
       needed: t.needed,
       outcome: t.outcome,
+      // What the approver saw Airlock compute, when there is a preview.
+      ...(state.preview?.hash ? { previewHash: state.preview.hash } : {}),
     });
     return answer;
   }

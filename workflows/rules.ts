@@ -3,6 +3,7 @@
 // only applies their verdicts.
 import { canonicalOrUndefined, sameForSelfApproval, sameIdentity } from '../policy/identity.js';
 import type { ApprovalStage, PolicyInput } from '../policy/types.js';
+import type { ActionPreview, DriftTolerance } from './preview-types.js';
 import type {
   ActionRequestInput,
   ActionStatus,
@@ -125,6 +126,7 @@ export function policyInputFor(
   input: ActionRequestInput,
   enrichment: Enrichment | undefined,
   now: string,
+  preview?: Record<string, unknown>,
 ): PolicyInput {
   return {
     action: input.request.action,
@@ -136,6 +138,7 @@ export function policyInputFor(
     justification: input.request.justification,
     requester: input.requester,
     context: { ...enrichment },
+    ...(preview !== undefined ? { preview } : {}),
     now,
   };
 }
@@ -220,4 +223,65 @@ export function tooManyRefusals(refusals: RefusedAttempt[], actor: string): bool
   let total = 0;
   for (const r of refusals) if (sameActor(r.actor, actor)) total += r.count ?? 1;
   return total >= REFUSAL_LIMITS.perActor;
+}
+
+/** A statement whose rows affected at execution strayed from its preview beyond the tolerance. */
+export interface RowsDrift {
+  /** 0-based statement index. */
+  statement: number;
+  previewed: number;
+  actual: number;
+  allowed: number;
+}
+
+/** How many rows a statement may differ by: exact unless the rule's `drift.rows` says more. */
+export function allowedRowsDrift(previewed: number, tolerance: DriftTolerance['rows']): number {
+  if (tolerance === undefined) return 0;
+  if ('absolute' in tolerance) return tolerance.absolute;
+  return Math.floor((previewed * tolerance.percent) / 100);
+}
+
+/**
+ * The statements whose rows affected differ from the preview's beyond the tolerance; statements
+ * the preview did not run (reads, statements after one it may not run) are not held to anything.
+ */
+export function rowsDrift(
+  previewed: readonly (number | undefined)[],
+  actual: readonly number[],
+  tolerance: DriftTolerance['rows'],
+): RowsDrift[] {
+  const drifts: RowsDrift[] = [];
+  actual.forEach((rows, statement) => {
+    const expected = previewed[statement];
+    if (expected === undefined) return;
+    const allowed = allowedRowsDrift(expected, tolerance);
+    if (Math.abs(rows - expected) > allowed)
+      drifts.push({ statement, previewed: expected, actual: rows, allowed });
+  });
+  return drifts;
+}
+
+/** What a person reads about a drift: "statement 1 affected 1,210 rows, the preview 1,204 (exact)". */
+export function describeRowsDrift(drifts: readonly RowsDrift[]): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  return drifts
+    .map(
+      (d) =>
+        `statement ${d.statement + 1} affected ${n(d.actual)} rows, the approved preview ${n(d.previewed)} (${d.allowed === 0 ? 'exact match required' : `±${n(d.allowed)} allowed`})`,
+    )
+    .join('; ');
+}
+
+/** Why a rule with `requirePreview: true` stops the request, or undefined when it may go on. */
+export function missingRequiredPreview(
+  requirePreview: boolean | undefined,
+  rule: string,
+  preview: ActionPreview | undefined,
+): string | undefined {
+  if (requirePreview !== true || preview?.status === 'ok') return undefined;
+  const why =
+    preview === undefined
+      ? 'this action has no preview'
+      : `the preview is ${preview.status}: ${preview.reason ?? 'no reason given'}`;
+  return `rule ${rule} requires a verified preview, and ${why}`;
 }

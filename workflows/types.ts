@@ -1,6 +1,7 @@
 // Domain types of one action request, shared by the workflow, activities, API and bots.
 // Pure types only: the workflow bundle imports this file.
 import type { PolicyDecision, Risk } from '../policy/types.js';
+import type { ActionPreview } from './preview-types.js';
 
 export type ActionStatus =
   | 'evaluating'
@@ -208,6 +209,8 @@ export interface ActionState {
   decidedBy?: string;
   outcomeReason?: string;
   enrichment?: Enrichment;
+  /** What Airlock computed the action would do (SPEC 13), when its executor previews. */
+  preview?: ActionPreview;
   cards: PostedCard[];
   result?: ExecutionResult;
   grant?: GrantState;

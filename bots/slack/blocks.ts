@@ -3,6 +3,7 @@
 // characters, and an undocumented ~13k total that Slack answers with msg_blocks_too_long).
 import type { types } from '@slack/bolt';
 import type { ApprovalCard } from '../card.js';
+import { CLAIM_HEADING } from '../preview-text.js';
 import { codeBlock, escapeMrkdwn, fitMrkdwn, fitPlain, link, slackDate } from './text.js';
 
 type Block = types.KnownBlock;
@@ -90,11 +91,18 @@ export function renderCard(card: ApprovalCard): SlackMessage {
   const head = headBlocks(card);
   const tail = tailBlocks(card);
   const fixed = textLength([...head, ...tail]);
-  const room = Math.max(800, BLOCK_LIMITS.totalText - fixed);
+  let room = Math.max(800, BLOCK_LIMITS.totalText - fixed);
+  // Airlock's preview first (its figures always fit), then the parameters, then the claimed diff.
+  const preview = previewBlocks(card, Math.floor(room / 2));
+  room -= textLength(preview);
   const paramsBudget = Math.min(BLOCK_LIMITS.sectionText, card.diff ? Math.floor(room / 2) : room);
   const params = parametersBlock(card, paramsBudget);
   const diffBudget = Math.min(BLOCK_LIMITS.sectionText, room - textLength([params]));
-  const middle = [params, ...(card.diff && diffBudget > 200 ? [diffBlock(card, diffBudget)] : [])];
+  const middle = [
+    params,
+    ...preview,
+    ...(card.diff && diffBudget > 200 ? [diffBlock(card, diffBudget)] : []),
+  ];
   const blocks = [...head, ...middle, ...tail].slice(0, BLOCK_LIMITS.blocks);
   return { text: fallbackText(card), blocks };
 }
@@ -138,8 +146,30 @@ function parametersBlock(card: ApprovalCard, budget: number): Block {
   return mrkdwnSection(`${title}${codeBlock(card.parameters.text, budget - title.length)}`);
 }
 
+const PREVIEW_MARK: Record<string, string> = {
+  ok: ':mag:',
+  partial: ':warning:',
+  unavailable: ':warning:',
+  failed: ':x:',
+};
+
+/** The preview's figures (always), its detail as far as `budget` allows, and its hash. */
+function previewBlocks(card: ApprovalCard, budget: number): Block[] {
+  const p = card.preview;
+  if (!p) return [];
+  const hash = p.hash ? `  ·  sha256 \`${escapeMrkdwn(p.hash)}…\`` : '';
+  const head = `${PREVIEW_MARK[p.status] ?? ''} *${escapeMrkdwn(p.heading)}*${hash}\n`;
+  const summary = mrkdwnSection(
+    `${head}${fitMrkdwn(p.summary.text, Math.min(1500, BLOCK_LIMITS.sectionText - head.length))}`,
+  );
+  const left = Math.min(BLOCK_LIMITS.sectionText, budget - textLength([summary]));
+  if (!p.detail || left < 300) return [summary];
+  const title = `*Sample and detail*${p.detail.truncated ? '  (shortened)' : ''}\n`;
+  return [summary, mrkdwnSection(`${title}${codeBlock(p.detail.text, left - title.length)}`)];
+}
+
 function diffBlock(card: ApprovalCard, budget: number): Block {
-  const title = `*Diff preview*${card.diff?.truncated ? '  (shortened)' : ''}\n`;
+  const title = `*${escapeMrkdwn(CLAIM_HEADING)}*${card.diff?.truncated ? '  (shortened)' : ''}\n`;
   return mrkdwnSection(`${title}${codeBlock(card.diff?.text ?? '', budget - title.length)}`);
 }
 

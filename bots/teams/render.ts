@@ -3,6 +3,7 @@
 // Teams never reads as Markdown) with date/time template braces broken, and the card is shrunk
 // until it fits well under Teams' ~28 KB message limit.
 import { type ApprovalCard, bound } from '../card.js';
+import { type CardPreview, CLAIM_HEADING } from '../preview-text.js';
 
 export const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 /** Verbs of the card's Action.Execute buttons. */
@@ -102,9 +103,21 @@ const shorten = (t: { text: string; truncated: boolean } | undefined, max: numbe
   return { text: b.text, truncated: t.truncated || b.truncated };
 };
 
-/** Each step gives up a little more detail; the links and the hash always stay. */
+const shrinkPreview = (p: CardPreview | undefined, detail: number | undefined, summary?: number) =>
+  p && {
+    ...p,
+    detail: detail === undefined ? undefined : shorten(p.detail, detail),
+    summary: summary === undefined ? p.summary : shorten(p.summary, summary)!,
+  };
+
+/** Each step gives up a little more detail; the links, the hashes and the preview's figures always stay. */
 const SHRINK_STEPS: ((c: ApprovalCard) => ApprovalCard)[] = [
-  (c) => ({ ...c, diff: shorten(c.diff, 1000), parameters: shorten(c.parameters, 1000)! }),
+  (c) => ({
+    ...c,
+    diff: shorten(c.diff, 1000),
+    parameters: shorten(c.parameters, 1000)!,
+    preview: shrinkPreview(c.preview, 1000),
+  }),
   (c) => ({
     ...c,
     decisions:
@@ -113,7 +126,13 @@ const SHRINK_STEPS: ((c: ApprovalCard) => ApprovalCard)[] = [
         : c.decisions,
     fields: c.fields.map((f) => ({ ...f, value: bound(f.value, 200).text })),
   }),
-  (c) => ({ ...c, diff: undefined, parameters: shorten(c.parameters, 300)!, history: undefined }),
+  (c) => ({
+    ...c,
+    diff: undefined,
+    parameters: shorten(c.parameters, 300)!,
+    history: undefined,
+    preview: shrinkPreview(c.preview, undefined, 600),
+  }),
   (c) => ({
     ...c,
     fields: c.fields.map((f) => ({ ...f, value: bound(f.value, 80).text })),
@@ -170,8 +189,9 @@ function layout(card: ApprovalCard): AdaptiveCardJson {
     ]),
   );
 
+  if (card.preview) body.push(...previewElements(card.preview));
   if (card.diff) {
-    body.push(heading('Diff preview'));
+    body.push(heading(CLAIM_HEADING));
     body.push(rich([run(card.diff.text, { fontType: 'Monospace', size: 'Small' })], { id: 'diff' }));
     if (card.diff.truncated) body.push(rich([run('(truncated)', { isSubtle: true, size: 'Small' })]));
   }
@@ -229,6 +249,37 @@ function layout(card: ApprovalCard): AdaptiveCardJson {
     fallbackText: plain(`${card.title}: ${card.statusLine}`),
     msteams: { width: 'Full' },
   };
+}
+
+const PREVIEW_COLOR: Record<string, string> = {
+  ok: 'Default',
+  partial: 'Warning',
+  unavailable: 'Warning',
+  failed: 'Attention',
+};
+
+function previewElements(preview: CardPreview): AdaptiveElement[] {
+  const elements: AdaptiveElement[] = [
+    heading(preview.heading),
+    rich([run(preview.summary.text, { color: PREVIEW_COLOR[preview.status] ?? 'Default' })], {
+      id: 'preview',
+    }),
+  ];
+  if (preview.detail) {
+    elements.push(
+      rich([run(preview.detail.text, { fontType: 'Monospace', size: 'Small' })], { id: 'previewDetail' }),
+    );
+    if (preview.detail.truncated)
+      elements.push(rich([run('(truncated)', { isSubtle: true, size: 'Small' })]));
+  }
+  if (preview.hash)
+    elements.push(
+      rich([
+        run('Preview hash: ', { weight: 'Bolder', size: 'Small' }),
+        run(preview.hash, { fontType: 'Monospace', size: 'Small' }),
+      ]),
+    );
+  return elements;
 }
 
 /** The deadline in the reader's time zone (Teams' DATE/TIME functions), with UTC as a fallback. */

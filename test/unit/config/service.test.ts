@@ -63,6 +63,7 @@ describe('parseServiceConfig', () => {
           resources: ['postgres://analytics/*'],
           url: 'postgres://ro@analytics/db',
           statementTimeoutMs: 30_000,
+          lockTimeoutMs: 5_000,
         },
       },
       actions: [

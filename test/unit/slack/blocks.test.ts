@@ -34,7 +34,7 @@ describe('renderCard', () => {
       '*Environment*\\nproduction',
       `sha256 \`${'a'.repeat(64)}\``,
       '\\"where\\": \\"region = &lt;EU&gt;\\"',
-      '*Diff preview*\\n```\\n--- a\\n+++ b\\n-old\\n+new\\n```',
+      "*Requester's diff (their claim, not verified)*\\n```\\n--- a\\n+++ b\\n-old\\n+new\\n```",
       'In 30 days: requester 3 requests (3 succeeded)',
       '*Rule* prod-data-export (policy 0123456789ab)',
       '*Stage* 1 of 1 (dba)',
