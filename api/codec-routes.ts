@@ -34,6 +34,7 @@ import {
   sessionTokenFrom,
   signCodecSession,
 } from './codec-session.js';
+import { CODEC_REFUSED_HEADER, keepToolRefusal, refusalPlaceholders } from './codec-tool-refusal.js';
 import type { ApiDeps, ApiEvidenceDeps } from './deps.js';
 import { PROBLEM, ProblemError, toProblem } from './problem.js';
 
@@ -318,6 +319,15 @@ export function codecRouter(deps: ApiDeps, evidence: ApiEvidenceDeps): Router {
   const handler =
     (op: 'decode' | 'encode'): RequestHandler =>
     async (req, res) => {
+      const refused = res.locals.codecRefused as ProblemError | undefined;
+      if (refused) {
+        const parsed = payloadsSchema.safeParse(req.body);
+        if (!parsed.success) throw refused;
+        res.setHeader(CODEC_REFUSED_HEADER, String(refused.status));
+        res.setHeader('cache-control', 'no-store');
+        res.json({ payloads: refusalPlaceholders(refused, parsed.data.payloads.length) });
+        return;
+      }
       const body = payloadsSchema.parse(req.body);
       const payloads = body.payloads.map(payloadFromJson);
       let out: Awaited<ReturnType<typeof evidence.codec.decode>>;
@@ -341,7 +351,8 @@ export function codecRouter(deps: ApiDeps, evidence: ApiEvidenceDeps): Router {
     };
 
   const json = express.json({ limit: MAX_CODEC_BODY });
-  router.post('/codec/decode', guard('decode'), json, handler('decode'));
+  // Only decode: an encode refused with placeholders would hand the CLI plaintext to send on.
+  router.post('/codec/decode', keepToolRefusal(guard('decode')), json, handler('decode'));
   router.post('/codec/encode', guard('encode'), json, handler('encode'));
 
   router.get(AUDIT_KEYS_PATH, (_req, res) => {

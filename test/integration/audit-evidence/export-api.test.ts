@@ -219,6 +219,12 @@ describe('evidence export', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { payloads: { data: string }[] };
     expect(Buffer.from(body.payloads[0]!.data, 'base64').toString()).toContain(marker);
-    expect((await decode('dana@example.com')).status).toBe(403);
+    // A tool without the role gets placeholders that say why (api/codec-tool-refusal.ts), never the data.
+    const refused = await decode('dana@example.com');
+    expect(refused.headers.get('airlock-codec-refused')).toBe('403');
+    const placeholder = ((await refused.json()) as { payloads: { data: string }[] }).payloads[0]!;
+    const shown = Buffer.from(placeholder.data, 'base64').toString();
+    expect(shown).toContain('not decoded by Airlock: 403');
+    expect(shown).not.toContain(marker);
   });
 });

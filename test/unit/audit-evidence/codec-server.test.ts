@@ -146,6 +146,39 @@ describe('codec server', () => {
     }
   });
 
+  it('answers a refused decode from the temporal CLI with placeholders that say why, at once', async () => {
+    // The CLI retries anything but 200 for 10 s; a tool (no Origin) gets the refusal as the data.
+    const cli = (key?: string, path = '/codec/decode', body?: unknown) =>
+      sealedPayloads().then((sealed) =>
+        fetch(`${server.url}${path}`, {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/json',
+            'X-Namespace': '',
+            ...(key ? { Authorization: `Bearer ${key}` } : {}),
+          },
+          body: JSON.stringify(body ?? sealed),
+        }),
+      );
+    const texts = async (res: Response) =>
+      ((await res.json()) as { payloads: { data: string }[] }).payloads.map((p) =>
+        JSON.parse(Buffer.from(p.data, 'base64').toString()),
+      );
+    const forbidden = await cli(keys['dana@example.com']);
+    expect(forbidden.status).toBe(200);
+    expect(forbidden.headers.get('airlock-codec-refused')).toBe('403');
+    const [text] = await texts(forbidden);
+    expect(text).toMatch(
+      /^\[not decoded by Airlock: 403 Forbidden: decode requires the role auditor or admin\]$/,
+    );
+    const anonymous = await cli();
+    expect(anonymous.headers.get('airlock-codec-refused')).toBe('401');
+    expect((await texts(anonymous))[0]).toContain('401');
+    // Never for encode (placeholders would be sent on as data), nor for a body that is not payloads.
+    expect((await cli(keys['audit@example.com'], '/codec/encode')).status).toBe(403);
+    expect((await cli(undefined, '/codec/decode', { nope: 1 })).status).toBe(401);
+  });
+
   it('refuses another namespace and names an undecodable payload', async () => {
     const other = await uiDecode(await sealedPayloads(), 'audit@example.com', { 'X-Namespace': 'payments' });
     expect(other.status).toBe(400);
