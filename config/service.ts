@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { collectionKeyOffsets } from '../lib/yaml-keys.js';
 import { type Canonical, canonicalAddress, canonicalPrincipal } from '../policy/identity.js';
 import { parseCallbackPattern } from './callback-allow.js';
 import { parseDuration } from './duration.js';
@@ -413,6 +414,15 @@ export function parseServiceConfig(
       doc.errors.map((e) => {
         const pos = lines.linePos(e.pos[0]);
         return `${fileName}:${pos.line}:${pos.col}: YAML syntax error: ${e.message}`;
+      }),
+    );
+  }
+  const collectionKeys = collectionKeyOffsets(doc);
+  if (collectionKeys.length > 0) {
+    throw new ConfigError(
+      collectionKeys.map((offset) => {
+        const pos = lines.linePos(offset);
+        return `${fileName}:${pos.line}:${pos.col}: a mapping key must be a plain value, not a list or a mapping`;
       }),
     );
   }

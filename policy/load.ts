@@ -2,9 +2,10 @@
 // PolicyLoadError naming the file, rule and field. The version is the SHA-256 of the exact content.
 
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { sha256Hex } from '../lib/sha256.js';
+import { collectionKeyOffsets } from '../lib/yaml-keys.js';
 import { compilePolicy, type LoadedPolicy } from './compile.js';
 import { formatPath, type PolicyIssue, PolicyLoadError } from './errors.js';
 import { PolicySchema } from './schema.js';
@@ -49,7 +50,8 @@ export function parsePolicy(text: string, sourceName: string): LoadedPolicy {
 }
 
 function parseYaml(text: string, sourceName: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, lineCounter: lines });
   if (doc.errors.length > 0) {
     throw new PolicyLoadError(
       sourceName,
@@ -58,6 +60,19 @@ function parseYaml(text: string, sourceName: string): unknown {
         const summary = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
         const at = where ? ` at line ${where.line}, column ${where.col}` : '';
         return { path: '', message: `YAML syntax error${at}: ${summary}` };
+      }),
+    );
+  }
+  const collectionKeys = collectionKeyOffsets(doc);
+  if (collectionKeys.length > 0) {
+    throw new PolicyLoadError(
+      sourceName,
+      collectionKeys.map((offset) => {
+        const { line, col } = lines.linePos(offset);
+        return {
+          path: '',
+          message: `a mapping key must be a plain value, not a list or a mapping (line ${line}, column ${col})`,
+        };
       }),
     );
   }

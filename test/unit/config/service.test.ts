@@ -312,6 +312,9 @@ oidc:
     expect(errorOf('actions: []\nactions: []\n').issues[0]).toMatch(
       /^airlock\.yaml:2:1: YAML syntax error: Map keys must be unique/,
     );
+    expect(errorOf('actions: []\n? { a: 1 }\n: 2\n').issues).toEqual([
+      'airlock.yaml:2:3: a mapping key must be a plain value, not a list or a mapping',
+    ]);
     expect(errorOf('').issues).toEqual(['airlock.yaml: is empty (expected apiKeys, targets, actions)']);
     expect(errorOf('- a\n').issues).toEqual(['airlock.yaml: must be a mapping']);
   });

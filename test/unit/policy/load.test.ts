@@ -286,6 +286,11 @@ describe('load errors name the file, the rule and the field', () => {
     expect(error.message).toMatch(/YAML syntax error at line \d+, column \d+: /);
     const dup = await loadError('version: 1\nrules: []\nrules: []\n');
     expect(dup.message).toContain('YAML syntax error at line 3, column 1: Map keys must be unique');
+    // A list as a key has no JSON form: refused where it is, not stringified with a warning.
+    const listKey = await loadError('version: 1\nrules: []\n[a]: 1\n');
+    expect(listKey.message).toContain(
+      'a mapping key must be a plain value, not a list or a mapping (line 3, column 1)',
+    );
   });
 
   it('a wrong or missing version', async () => {
