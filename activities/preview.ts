@@ -3,11 +3,11 @@
 // approval, the trail and the drift check at execution all refer to the same thing. A preview that
 // fails is a result (the card says why), never a blocked request; only transient errors are
 // thrown, for Temporal to retry. The policy is evaluated again here when a rule reads `preview`.
-import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { canonicalJson } from '../audit/canonical.js';
 import type { Target } from '../config/types.js';
 import { ExecutorError, type PreviewOutcome } from '../executors/types.js';
+import { sha256Hex } from '../lib/sha256.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
 import type { PolicyDecision } from '../policy/types.js';
 import type { ActionPreview } from '../workflows/preview-types.js';
@@ -28,7 +28,7 @@ export interface PreviewInput {
 
 /** The preview's hash: SHA-256 of the canonical JSON of all of it but the hash. */
 export function previewHash(preview: Omit<ActionPreview, 'hash'>): string {
-  return createHash('sha256').update(canonicalJson(preview)).digest('hex');
+  return sha256Hex(canonicalJson(preview));
 }
 
 export function createPreviewActivities(deps: ActivityDeps) {

@@ -199,6 +199,12 @@ export const evaluateSchema = z
     agent: agentSchema.optional(),
     labels: z.record(z.string().max(64), z.string().max(1024)).optional(),
     requester: z.string().min(1).max(320).optional(),
+    preview: z
+      .record(z.string(), boundedJson)
+      .optional()
+      .describe(
+        'A preview to evaluate rules that read `preview` against (the shape of Preview); absent: none yet',
+      ),
   })
   .superRefine(noControlCharacters(TEXT_FIELDS));
 

@@ -150,8 +150,8 @@ const httpTarget = z
     preview: z
       .strictObject({
         method: z.literal('GET', { error: 'must be GET: a preview only reads' }),
-        path: text('a path under baseUrl, with {name} for parameters.name (for example "/flags/{flag}")')
-          .refine((p) => p.startsWith('/'), 'must start with "/"')
+        path: text('a path under baseUrl, with {name} for parameters.name (for example "/state{path}")')
+          .refine((p) => p.startsWith('/') || p.startsWith('{'), 'must start with "/" or a {parameter}')
           .refine((p) => !('problem' in parseResourcePattern(p)), 'a brace must enclose a parameter name'),
       })
       .optional(),

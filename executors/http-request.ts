@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { HttpTarget, Target } from '../config/types.js';
 import type { ExecutionResult } from '../workflows/types.js';
+import { canPreviewHttp, httpDrift, previewHttp } from './http-request-preview.js';
 import { maxEncodedLength, redact, secretVariants } from './redact.js';
 import { type ExecutionContext, type Executor, ExecutorError, failure } from './types.js';
 
@@ -29,7 +30,7 @@ const RESERVED = new Set([
 ]);
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-function pathProblem(path: string): string | undefined {
+export function pathProblem(path: string): string | undefined {
   if (!path.startsWith('/')) return 'must start with "/"';
   if (path.includes('..')) return 'may not contain ".."';
   if (path.includes('//')) return 'may not contain "//"';
@@ -45,7 +46,7 @@ function pathProblem(path: string): string | undefined {
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
-const paramsSchema = z
+export const paramsSchema = z
   .strictObject({
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
     path: z
@@ -124,7 +125,7 @@ const MAX_COUNTED_BYTES = 64 * 1024 * 1024;
  * Reads at most `limit` bytes of the body, then cancels the rest of the stream. With `keep`
  * false nothing is kept, only counted.
  */
-async function readBounded(
+export async function readBounded(
   res: Response,
   limit: number,
   keep = true,
@@ -149,11 +150,11 @@ async function readBounded(
 }
 
 /** UTF-8 text of at most `max` bytes, without a broken trailing character. */
-function utf8Prefix(bytes: Uint8Array, max: number): string {
+export function utf8Prefix(bytes: Uint8Array, max: number): string {
   return new TextDecoder('utf-8').decode(bytes.subarray(0, max), { stream: true });
 }
 
-function describeFetchError(err: unknown, timedOut: boolean): ExecutorError {
+export function describeFetchError(err: unknown, timedOut: boolean): ExecutorError {
   if (timedOut) return new ExecutorError('timeout', 'the target did not answer in time', true);
   if (err instanceof Error && err.name === 'AbortError')
     return new ExecutorError('aborted', 'the call was cancelled', true);
@@ -190,6 +191,8 @@ async function execute(ctx: ExecutionContext): Promise<ExecutionResult> {
   headers.set('airlock-request-id', ctx.requestId);
   if (!headers.has('user-agent')) headers.set('user-agent', 'airlock');
   const body = encodeBody(p, headers);
+  const drift = await httpDrift(ctx, target);
+  if (drift) return drift;
 
   const timeout = AbortSignal.timeout(target.timeoutMs);
   const signal = ctx.signal ? AbortSignal.any([timeout, ctx.signal]) : timeout;
@@ -234,4 +237,6 @@ export const httpRequestExecutor: Executor = {
     return target?.type === 'http' ? targetHeaderClashes(parsed.data, target) : [];
   },
   execute,
+  preview: previewHttp,
+  canPreview: canPreviewHttp,
 };

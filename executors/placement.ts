@@ -60,10 +60,17 @@ export function resourceMatches(
   return new RegExp(`^${source}$`, 'su').test(resource);
 }
 
-/** The pattern with its parameters filled in, when every one is there (for a refusal's text). */
+/** The pattern with its parameters filled in, when it has some and every one is there (for a refusal's text). */
 export function expectedResource(pattern: string, parameters: Record<string, unknown>): string | undefined {
   const parsed = parseResourcePattern(pattern);
   if ('problem' in parsed || parsed.parts.every((p) => 'glob' in p)) return undefined;
+  return fillParameters(pattern, parameters);
+}
+
+/** The pattern with each `{name}` replaced by `parameters.name`; undefined when one is missing. */
+export function fillParameters(pattern: string, parameters: Record<string, unknown>): string | undefined {
+  const parsed = parseResourcePattern(pattern);
+  if ('problem' in parsed) return undefined;
   let text = '';
   for (const part of parsed.parts) {
     const value = 'glob' in part ? part.glob : parameterText(parameters, part.parameter);

@@ -14,10 +14,18 @@ import {
   targetSecrets,
   transientError,
 } from './pg-util.js';
+import { DEFAULT_LOCK_TIMEOUT_MS } from './postgres-sql-preview.js';
 import { secretVariants } from './redact.js';
 import { scramSha256Verifier } from './scram.js';
 import { deriveSecret } from './secrets.js';
-import { type ExecutionContext, type Executor, ExecutorError, failure } from './types.js';
+import {
+  type ExecutionContext,
+  type Executor,
+  ExecutorError,
+  failure,
+  type PreviewContext,
+  type PreviewOutcome,
+} from './types.js';
 
 const IDENT = /^[a-zA-Z_][a-zA-Z0-9_]*(\.[a-zA-Z_][a-zA-Z0-9_]*)?$/;
 const SIMPLE_IDENT = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -225,6 +233,102 @@ async function revoke(ctx: ExecutionContext): Promise<ExecutionResult> {
   });
 }
 
+const ROLE_ATTRIBUTES = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT';
+/** Rows of privileges a preview lists (ALL TABLES IN SCHEMA can expand to many). */
+const MAX_LISTED_PRIVILEGES = 200;
+
+/** What the role would hold, as the database reports it: tables, sequences, schemas, the database. */
+const HELD_PRIVILEGES = `WITH r AS (SELECT oid FROM pg_roles WHERE rolname = $1)
+SELECT a.privilege_type AS privilege, CASE WHEN c.relkind = 'S' THEN 'SEQUENCE' ELSE 'TABLE' END AS "on",
+  quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS object
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a, r WHERE a.grantee = r.oid
+UNION ALL SELECT a.privilege_type, 'SCHEMA', quote_ident(n.nspname) FROM pg_namespace n, aclexplode(n.nspacl) a, r WHERE a.grantee = r.oid
+UNION ALL SELECT a.privilege_type, 'DATABASE', quote_ident(d.datname) FROM pg_database d, aclexplode(d.datacl) a, r
+  WHERE d.datname = current_database() AND a.grantee = r.oid
+ORDER BY 2, 3, 1 LIMIT ${MAX_LISTED_PRIVILEGES + 1}`;
+
+/**
+ * The preview (SPEC 13): the exact statements the grant runs (the password only as a placeholder),
+ * run in a transaction that is rolled back, and the privileges the role would then hold as the
+ * database reports them; a GRANT on an object that does not exist shows up here, not at execution.
+ */
+async function previewGrant(
+  ctx: PreviewContext,
+  defaultTtlMs: number,
+  maxTtlMs: number,
+): Promise<PreviewOutcome> {
+  const target = ctx.target;
+  if (target?.type !== 'postgres')
+    return { status: 'unavailable', reason: 'postgres.grant needs a target of type postgres', summary: [] };
+  const parsed = parseGrantParameters(ctx.parameters);
+  if (!parsed.ok) return { status: 'unavailable', reason: parsed.problems.join('; '), summary: [] };
+  const role = grantRoleName(ctx.requestId);
+  const ident = pg.escapeIdentifier(role);
+  const ttlMs = Math.min(parsed.value.ttlSeconds ? parsed.value.ttlSeconds * 1000 : defaultTtlMs, maxTtlMs);
+  const ttlSeconds = Math.round(ttlMs / 1000);
+  const grants = parsed.value.privileges.map((p) => grantStatement(p, role));
+  const secrets = targetSecrets(target);
+  const client = await connect(target, ctx.signal);
+  let step = 'connecting';
+  try {
+    await client.query('BEGIN');
+    await client.query(
+      "SELECT set_config('statement_timeout', $1, true), set_config('lock_timeout', $2, true)",
+      [String(target.statementTimeoutMs), String(target.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS)],
+    );
+    step = 'CREATE ROLE';
+    await client.query(`CREATE ROLE ${ident} WITH ${ROLE_ATTRIBUTES}`);
+    const db = await client.query<{ db: string; open: boolean }>(
+      "SELECT current_database() AS db, has_database_privilege('public', current_database(), 'CONNECT') AS open",
+    );
+    const database = db.rows[0]?.db ?? '';
+    const connectGrant =
+      db.rows[0]?.open === true
+        ? []
+        : [`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(database)} TO ${ident}`];
+    for (const [i, text] of [...connectGrant, ...grants].entries()) {
+      step = `statement ${i + 1} (${text.split(' TO ')[0]})`;
+      await client.query(text);
+    }
+    step = 'reading the privileges';
+    const held = await client.query<{ privilege: string; on: string; object: string }>(HELD_PRIVILEGES, [
+      role,
+    ]);
+    const privileges = held.rows.slice(0, MAX_LISTED_PRIVILEGES);
+    const statements = [
+      `CREATE ROLE ${ident} WITH ${ROLE_ATTRIBUTES} PASSWORD '<SCRAM verifier of a password derived at execution>' VALID UNTIL '<execution time + ${ttlSeconds} s>'`,
+      `COMMENT ON ROLE ${ident} IS 'Airlock grant for request ${ctx.requestId}'`,
+      ...connectGrant,
+      ...grants,
+    ];
+    const more =
+      held.rows.length > MAX_LISTED_PRIVILEGES
+        ? [`(more than ${MAX_LISTED_PRIVILEGES} privileges: the list is cut)`]
+        : [];
+    return {
+      status: 'ok',
+      summary: [
+        `role ${role}: ${privileges.length} privilege(s) for ${ttlSeconds.toLocaleString('en-US')} s, then revoked`,
+        ...more,
+        'besides what PUBLIC holds on this database',
+      ],
+      grant: { role, statements, privileges, attributes: ROLE_ATTRIBUTES.split(' '), ttlSeconds },
+    };
+  } catch (err) {
+    const transient = transientError(err, secrets);
+    const code = sqlStateOf(err);
+    if (transient && code === undefined) throw transient;
+    return {
+      status: 'failed',
+      reason: `${step} fails on the target (${code ?? 'error'}): ${sqlErrorSummary(err, secrets)}`,
+      summary: [],
+    };
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
+}
+
 export interface GrantExecutorOptions {
   /** When set, `execute` derives the password itself (see grantPassword). */
   masterKey?: Buffer;
@@ -258,6 +362,7 @@ export function createPostgresGrantExecutor(options: GrantExecutorOptions = {}):
       const validUntil = new Date(now().getTime() + ttlMs);
       return grant(ctx, { password: grantPassword(masterKey, ctx.requestId), validUntil });
     },
+    preview: (ctx: PreviewContext) => previewGrant(ctx, defaultTtlMs, maxTtlMs),
     grant,
     revoke,
   };

@@ -39,7 +39,11 @@ export async function loadConfig(
   };
   const config = await loadServiceConfig(env.configPath, configEnv);
   if (o.demo) config.apiKeys.push(...o.demo.apiKeys);
-  const executors = createBuiltinRegistry();
+  // The grant's TTL bounds, so that its preview says what execution will grant.
+  const executors = createBuiltinRegistry({
+    defaultTtlMs: config.grants.defaultTtlMs,
+    maxTtlMs: config.grants.maxTtlMs,
+  });
   // Upstream MCP servers: the API lists their tools, the worker's mcp.call calls them.
   const upstreams = new UpstreamPool(config.mcp?.upstreams ?? {}, o.logger);
   o.lifetime.onStop(() => upstreams.close());

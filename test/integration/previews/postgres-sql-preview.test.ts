@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { previewHash } from '../../../activities/preview.js';
 import type { PostgresTarget } from '../../../config/types.js';
+import { createPostgresGrantExecutor } from '../../../executors/postgres-grant.js';
 import { postgresSqlExecutor } from '../../../executors/postgres-sql.js';
 import type { PreviewOutcome } from '../../../executors/types.js';
 import type { ActionPreview, DriftTolerance } from '../../../workflows/preview-types.js';
@@ -195,5 +196,54 @@ describe('drift check at execution', () => {
     const r = await execute(UPDATE, approved(p, { rows: { percent: 5 } }));
     expect(r).toMatchObject({ ok: true, output: { rowsAffected: [1210] } });
     expect(await goldCount()).toBe(0);
+  });
+});
+
+describe('postgres.grant preview', () => {
+  const grant = createPostgresGrantExecutor({ defaultTtlMs: 3_600_000 });
+  const previewGrant = (parameters: Record<string, unknown>) =>
+    grant.preview!({
+      requestId: randomUUID(),
+      action: 'db.grant',
+      parameters,
+      requester: 'ci@example.com',
+      target,
+      deadline: Date.now() + 30_000,
+    });
+
+  it('shows the exact statements and the privileges the role would hold, and creates no role', async () => {
+    const p = await previewGrant({
+      privileges: [
+        { privilege: 'SELECT', on: 'TABLE', object: 'public.customers' },
+        { privilege: 'USAGE', on: 'SCHEMA', object: 'public' },
+      ],
+      ttlSeconds: 900,
+    });
+    expect(p.status).toBe('ok');
+    const g = p.grant!;
+    expect(g.statements[0]).toMatch(
+      /^CREATE ROLE "airlock_[a-z0-9_]+" WITH LOGIN NOSUPERUSER .* PASSWORD '<SCRAM verifier/,
+    );
+    expect(g.statements).toContain(`GRANT SELECT ON TABLE "public"."customers" TO "${g.role}"`);
+    expect(g.privileges).toEqual(
+      expect.arrayContaining([
+        { privilege: 'SELECT', on: 'TABLE', object: 'public.customers' },
+        { privilege: 'USAGE', on: 'SCHEMA', object: 'public' },
+      ]),
+    );
+    expect(g.ttlSeconds).toBe(900);
+    expect(p.summary[0]).toMatch(/privilege\(s\) for 900 s, then revoked/);
+    const roles = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [g.role]);
+    expect(roles.rowCount).toBe(0);
+  });
+
+  it('a GRANT on a table that does not exist fails in the preview, before anyone approves it', async () => {
+    const p = await previewGrant({
+      privileges: [{ privilege: 'SELECT', on: 'TABLE', object: 'public.nope' }],
+    });
+    expect(p.status).toBe('failed');
+    expect(p.reason).toMatch(
+      /statement 1 \(GRANT SELECT ON TABLE "public"."nope"\) fails on the target \(42P01\): undefined table/,
+    );
   });
 });

@@ -5,6 +5,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApprovalCard } from '../../../bots/card.js';
+import { type HttpTargetFake, startHttpTarget } from '../../fakes/http-target.js';
 import { RecordingChannel } from '../../fakes/recording-channel.js';
 import { eventually, type Harness, startHarness } from '../../support/harness.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
@@ -26,6 +27,10 @@ rules:
     effect: require_approval
     risk: critical
     stages: [{ approvers: [dba], minApprovals: 2, timeout: 10m, notify: [dba-chat] }]
+  - name: flags
+    match: { action: "http.flags.*" }
+    effect: require_approval
+    stages: [{ approvers: [dba], timeout: 10m, notify: [dba-chat] }]
   - name: prod-sql
     match: { action: "db.*", environment: production }
     effect: require_approval
@@ -34,10 +39,12 @@ rules:
 default: { effect: deny, reason: not in this test }
 `;
 
-const config = (dbUrl: string) => `targets:
+const config = (dbUrl: string, flagsUrl: string) => `targets:
   analytics: { type: postgres, environment: production, resources: ["postgres://analytics/*"], url: "${dbUrl}", lockTimeout: 300ms }
+  flags: { type: http, environment: production, resources: ["flags:{path}"], baseUrl: "${flagsUrl}", headers: { Authorization: "Bearer flags-secret" }, preview: { method: GET, path: "{path}" } }
 actions:
   - { match: "db.*", executor: postgres.sql, target: analytics }
+  - { match: "http.*", executor: http.request, target: flags }
 `;
 
 const PRINCIPALS = [
@@ -50,6 +57,9 @@ const PRINCIPALS = [
 let h: Harness;
 let targetDb: TestDatabase;
 let admin: pg.Client;
+let flags: HttpTargetFake;
+/** The flag service's state: GET answers it, PUT replaces it. */
+let flagState: Record<string, unknown>;
 const chat = new RecordingChannel();
 
 beforeAll(async () => {
@@ -57,9 +67,14 @@ beforeAll(async () => {
   admin = new pg.Client({ connectionString: targetDb.url });
   await admin.connect();
   await admin.query('CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL, tier text NOT NULL)');
+  flags = await startHttpTarget();
+  flags.respondWith((call) => {
+    if (call.method === 'PUT') flagState = JSON.parse(call.body);
+    return { status: 200, body: JSON.stringify(flagState), headers: { 'content-type': 'application/json' } };
+  });
   h = await startHarness({
     policy: POLICY,
-    config: config(targetDb.url),
+    config: config(targetDb.url, flags.url),
     principals: PRINCIPALS,
     channels: [chat],
   });
@@ -68,6 +83,7 @@ afterAll(async () => {
   await h?.stop();
   await admin?.end();
   await targetDb?.drop();
+  await flags?.close();
 });
 beforeEach(async () => {
   await admin.query('TRUNCATE customers');
@@ -215,5 +231,42 @@ describe('verified previews', () => {
     expect(denied.reason).toMatch(
       /rule strict-sql requires a verified preview, and the preview is unavailable: statement 1 \(VACUUM customers\) is not run by a preview: VACUUM cannot run inside a transaction/,
     );
+  });
+
+  it('http.request: the current state beside the proposed body, and nothing sent once it changed', async () => {
+    flagState = { checkout: 'off', rollout: 10 };
+    const submitFlag = async () => {
+      const res = await h.api('agent@example.com', '/v1/actions', {
+        body: {
+          action: 'http.flags.set',
+          resource: 'flags:/flags/checkout',
+          environment: 'production',
+          parameters: { method: 'PUT', path: '/flags/checkout', body: { checkout: 'on', rollout: 10 } },
+        },
+      });
+      return res.body.id as string;
+    };
+    const id = await submitFlag();
+    const pending = await settled(id, ['pending_approval']);
+    expect(pending.preview.http).toMatchObject({ method: 'GET', path: '/flags/checkout', status: 200 });
+    expect(pending.preview.http.diff).toContain('-  "checkout": "off",\n+  "checkout": "on",');
+    const read = flags.calls.find((c) => c.method === 'GET')!;
+    expect(read.headers.authorization).toBe('Bearer flags-secret');
+    expect((await card(id)).preview?.detail?.text).toContain('+  "checkout": "on",');
+
+    // Someone else changes the flag before the approval.
+    flagState = { checkout: 'off', rollout: 50 };
+    await h.api('dana@example.com', `/v1/actions/${id}/decisions`, { body: { decision: 'approve' } });
+    const failed = await settled(id, ['failed', 'succeeded']);
+    expect(failed.result.error.type).toBe('drift_detected');
+    expect(failed.reason).toMatch(/GET \/flags\/checkout changed since the approved preview/);
+    expect(flags.calls.filter((c) => c.method === 'PUT')).toHaveLength(0);
+
+    // Unchanged, it runs.
+    const again = await submitFlag();
+    await settled(again, ['pending_approval']);
+    await h.api('dana@example.com', `/v1/actions/${again}/decisions`, { body: { decision: 'approve' } });
+    expect((await settled(again, ['failed', 'succeeded'])).status).toBe('succeeded');
+    expect(flagState).toEqual({ checkout: 'on', rollout: 10 });
   });
 });
