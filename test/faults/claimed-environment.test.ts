@@ -101,15 +101,18 @@ describe('attack A: a claimed environment or resource cannot choose the rule', (
     const id = res.body.id as string;
     const pending = await waitForStatus(h, id, ['pending_approval']);
     expect(pending.policy.rule).toBe('prod-http');
-    expect(target.calls).toEqual([]);
+    // Before approval only the preview's read of the current state, with the server-held secret.
+    expect(target.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['GET /state/config']);
+    expect(target.calls[0]?.headers['x-demo-secret']).toBe(TARGET_SECRET);
     const decided = await h.api('dana@example.com', `/v1/actions/${id}/decisions`, {
       body: { decision: 'approve' },
     });
     expect(decided.status, JSON.stringify(decided.body)).toBe(200);
     const done = await waitForStatus(h, id, ['succeeded']);
     expect(done.target).toBe('demo-echo');
-    await eventually(async () => (target.calls.length === 1 ? true : undefined), 10_000, 'one call');
-    expect(target.calls[0]?.headers['x-demo-secret']).toBe(TARGET_SECRET);
+    const writes = () => target.calls.filter((c) => c.method !== 'GET');
+    await eventually(async () => (writes().length === 1 ? true : undefined), 10_000, 'one call');
+    expect(writes()[0]?.headers['x-demo-secret']).toBe(TARGET_SECRET);
     await expectChainIntact(h);
   });
 });

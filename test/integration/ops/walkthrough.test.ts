@@ -148,6 +148,13 @@ describe("the README's walk-through against npm start", () => {
     expect(submitted.links.temporalUi).toContain(`/workflows/action-${id}`);
     const pending = await statusOf(read!, id, 'pending_approval');
     expect(pending.policy).toMatchObject({ rule: 'prod-http' });
+    // What the approver sees Airlock computed itself: the demo target's state beside the proposal.
+    expect(pending.preview).toMatchObject({
+      status: 'ok',
+      computedBy: 'airlock',
+      http: { path: '/state/config' },
+    });
+    expect(pending.preview.http.diff).toContain('-  "feature": "off"\n+  "feature": "on"');
 
     // The requester's own attempt: refused as a self-approval, and recorded on the request.
     expect(await sh(withId(selfTry!, id))).toMatchObject({
