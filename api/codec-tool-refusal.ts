@@ -1,7 +1,8 @@
 // A refused decode, answered so that the `temporal` CLI shows it at once. The CLI (the Go SDK's
 // remote codec) treats any status but 200 as a failure it retries until its 10 s deadline, and
 // then prints only "context deadline exceeded". So a decode refused (401/403) to a caller
-// without an Origin header (a tool: browsers always send one on these cross-origin posts) is
+// without an Origin header or a cookie (a tool: browsers send an Origin on these cross-origin
+// posts, and a codec session is a cookie, refused without its Origin as cross-site) is
 // answered 200 with one placeholder per payload that says why, and `Airlock-Codec-Refused`
 // names the status. Nothing is decoded. Browsers, the Temporal UI among them, get the problem.
 import type { RequestHandler } from 'express';
@@ -19,7 +20,8 @@ export function keepToolRefusal(guard: RequestHandler): RequestHandler {
       });
     } catch (err) {
       const refusal = err instanceof ProblemError && (err.status === 401 || err.status === 403);
-      if (!refusal || req.get('origin') !== undefined) throw err;
+      const tool = req.get('origin') === undefined && req.get('cookie') === undefined;
+      if (!refusal || !tool) throw err;
       res.locals.codecRefused = err;
       passed = true;
     }
