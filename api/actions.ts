@@ -23,7 +23,7 @@ import { openCursor, signCursor } from './cursor.js';
 import type { ApiDeps } from './deps.js';
 import { hashOf, requestIdFor } from './ids.js';
 import { agentFor } from './on-behalf-of.js';
-import { linksFor, presentAction } from './present.js';
+import { linksFor, presentAction, previewForRequester } from './present.js';
 import { PROBLEM, ProblemError } from './problem.js';
 import {
   actionRequestSchema,
@@ -96,7 +96,9 @@ export function actionsRouter(deps: ApiDeps): Router {
 
   router.get('/v1/actions/:id/card', requireRole('requester', 'approver', 'auditor'), async (req, res) => {
     const state = await readable(req);
-    res.json(buildApprovalCard(state));
+    const viewer = viewerOf(req, state);
+    const preview = state.preview && viewer.isRequester ? previewForRequester(state.preview) : state.preview;
+    res.json(buildApprovalCard({ ...state, ...(preview ? { preview } : {}) }));
   });
 
   router.get('/v1/actions/:id/audit', requireRole('auditor'), async (req, res) => {

@@ -1,6 +1,7 @@
 // How a request's state is shown over the API: the workflow state without internals, plus the
 // secrets only its requester may see (a gate token, a JIT grant password), derived on demand.
 import { requesterSecrets } from '../executors/requester-secrets.js';
+import type { ActionPreview } from '../workflows/preview-types.js';
 import type { ActionState } from '../workflows/types.js';
 
 export interface Viewer {
@@ -49,7 +50,7 @@ export function presentAction(
     refusedAttempts: state.refusals,
     enrichment: state.enrichment,
     // Airlock's own computation (computedBy "airlock"); request.diff is the requester's claim.
-    preview: state.preview,
+    preview: state.preview && (viewer.isRequester ? previewForRequester(state.preview) : state.preview),
     result: state.result,
     grant: state.grant,
     gate: state.gate ? { expiresAt: state.gate.expiresAt, redeemedAt: state.gate.redeemedAt } : undefined,
@@ -74,5 +75,27 @@ export function linksFor(state: Pick<ActionState, 'links'>): Record<string, stri
     audit: `${state.links.api}/audit`,
     card: `${state.links.api}/card`,
     temporalUi: state.links.temporalUi,
+  };
+}
+
+/**
+ * What a request's own requester reads of Airlock's preview: that there is one, its status and
+ * hash, nothing else. Airlock computed it with credentials the requester does not hold, before
+ * anyone approved anything: rows, the target's state, counts and error reasons would let a
+ * requester read (or probe, one predicate at a time) what it was never granted. Approvers, auditors
+ * and the cards get all of it.
+ */
+export function previewForRequester(preview: ActionPreview): ActionPreview {
+  const { status, computedBy, executor, computedAt, durationMs, hash } = preview;
+  return {
+    status,
+    computedBy,
+    executor,
+    computedAt,
+    durationMs,
+    summary: [],
+    ...(hash ? { hash } : {}),
+    withheld:
+      "the preview was computed with the target's credentials: its figures and rows are shown to approvers only",
   };
 }

@@ -49,6 +49,16 @@ export function renderMarkdown(r: Results): string {
       'p50 <= 50 ms, p99 <= 250 ms',
       `p50 ${ok(ap.goals.p50Ms.met)}; p99 ${ok(ap.goals.p99Ms.met)}`,
     ],
+    ...(s.previews
+      ? [
+          [
+            `postgres.sql preview on a ${s.previews.tableRows.toLocaleString('en-US')}-row table, ${s.previews.runs} runs each`,
+            `1,000-row UPDATE (indexed predicate) ${lat(s.previews.indexedUpdate1000Rows)}; full-table UPDATE (${s.previews.fullTableUpdate.rows.toLocaleString('en-US')} rows) ${lat(s.previews.fullTableUpdate)}; the bare statements in a rolled-back transaction p50 ${s.previews.bare.indexedUpdate1000Rows.p50Ms} and ${s.previews.bare.fullTableUpdate.p50Ms} ms; submit to first card ${lat(s.previews.timeToCard.withPreview)} with the preview, ${lat(s.previews.timeToCard.withoutPreview)} without (adds ${s.previews.timeToCard.addedP50Ms} ms at p50)`,
+            'measured, no goal',
+            '',
+          ],
+        ]
+      : []),
     [
       `${m.pending} requests pending at once`,
       `worker ${rss('worker')}; API ${rss('api')}; GET ${lat(m.getWhilePending)}; list ${lat(m.listWhilePending)}; drain ${m.drainPerSecond} req/s after approval (decisions ${m.decisionsPerSecond}/s)`,

@@ -36,14 +36,30 @@ import {
   waitFor,
 } from './lib.js';
 import { mcpUpstreamConfig, mcpUpstreamEnv, measureMcpOverhead } from './mcp.js';
+import {
+  measurePreviewTimes,
+  measureTimeToCard,
+  PREVIEW_BINDINGS,
+  PREVIEW_TABLE_ROWS,
+  previewTargetsConfig,
+  seedPreviewTable,
+} from './previews.js';
 import { renderMarkdown, updateReadme } from './report.js';
 
 const quick = process.argv.includes('--quick');
 // --sqlite: the dev server on a SQLite file (as `npm start` runs it) instead of in memory.
 const sqlite = process.argv.includes('--sqlite');
 const SIZES = quick
-  ? { latency: 30, throughput: 120, concurrency: 16, approvals: 30, pending: 500, audit: 5_000 }
-  : { latency: 300, throughput: 2_000, concurrency: 16, approvals: 300, pending: 10_000, audit: 50_000 };
+  ? { latency: 30, throughput: 120, concurrency: 16, approvals: 30, pending: 500, audit: 5_000, previews: 5 }
+  : {
+      latency: 300,
+      throughput: 2_000,
+      concurrency: 16,
+      approvals: 300,
+      pending: 10_000,
+      audit: 50_000,
+      previews: 20,
+    };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const MAIN = join(root, 'main.ts');
@@ -60,6 +76,11 @@ rules:
   - name: mcp-notes
     match: { action: "mcp.notes.*" }
     effect: allow
+  - name: db-approval
+    match: { action: "db.*" }
+    effect: require_approval
+    stages:
+      - { approvers: [approvers], timeout: 2h }
   - name: approval
     match: { action: "http.approve" }
     effect: require_approval
@@ -99,6 +120,11 @@ async function main(): Promise<void> {
     cleanups.push(() => db.drop());
     const target = await startHttpTarget();
     cleanups.push(() => target.close());
+    // The previews' target: a database of its own with a 1-million-row table.
+    const previewDb = await createTestDatabase('airlock_bench_previews');
+    cleanups.push(() => previewDb.drop());
+    log(`seeding ${PREVIEW_TABLE_ROWS} rows for the preview scenarios`);
+    await seedPreviewTable(previewDb.url);
     const connection = await Connection.connect({ address: dev.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection });
@@ -148,8 +174,10 @@ async function main(): Promise<void> {
   - { principal: approver@example.com, roles: [approver], sha256: ${hashApiKey(keys.approver)} }
 targets:
   noop: { type: http, environment: bench, resources: ["bench:*"], baseUrl: "${target.url}" }
+${previewTargetsConfig(previewDb.url)}
 actions:
   - { match: "http.*", executor: http.request, target: noop }
+${PREVIEW_BINDINGS}
 ${mcpUpstreamConfig()}`,
     );
     const apiPort = await freePort();
@@ -291,6 +319,11 @@ ${mcpUpstreamConfig()}`,
       client,
       approvalIds.slice(0, 20).map((id) => `action-${id}`),
     );
+
+    // --- verified previews -------------------------------------------------------------------------
+    log('previews: the executor on 1,000 and 1,000,000 rows, then submit to first card with and without');
+    const previewTimes = await measurePreviewTimes(previewDb.url, SIZES.previews);
+    const timeToCard = await measureTimeToCard(http, SIZES.previews);
 
     // --- many pending ---------------------------------------------------------------------------
     const n = SIZES.pending;
@@ -453,6 +486,7 @@ ${mcpUpstreamConfig()}`,
           },
           profile: approvedProfile,
         },
+        previews: { tableRows: PREVIEW_TABLE_ROWS, ...previewTimes, timeToCard },
         manyPending: {
           pending: n,
           submitPerSecond: round(n / submitSeconds),

@@ -26,6 +26,7 @@ export function previewForCard(preview: ActionPreview): CardPreview {
   if (preview.status === 'failed') lines.unshift(`Preview failed: ${reason}`);
   if (preview.status === 'unavailable') lines.unshift(`No preview: ${reason}`);
   if (preview.status === 'partial') lines.push(`Partial preview: ${reason}`);
+  if (preview.withheld) lines.push(preview.withheld);
   const detail = detailText(preview);
   return {
     status: preview.status,

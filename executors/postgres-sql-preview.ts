@@ -22,7 +22,7 @@ import type { PreviewContext, PreviewOutcome } from './types.js';
 
 export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
 /** Bounds of what a preview keeps: rows and columns per sample, characters per value and text. */
-export const SAMPLE_LIMITS = { rows: 20, columns: 12, value: 60, text: 500, plan: 800, sampled: 5 } as const;
+export const SAMPLE_LIMITS = { rows: 20, columns: 12, value: 60, text: 300, plan: 800, sampled: 5 } as const;
 /** Column names whose values a sample never shows. */
 const SECRET_COLUMN = /pass(word)?|secret|token|api_?key|private_?key|credential/i;
 const SAVEPOINT = 'airlock_preview';
@@ -182,7 +182,8 @@ async function runSampled(
   const keys = await primaryKey(client, qualified, deadline);
   const ownReturning = (node.returningList?.length ?? 0) > 0;
   const joinOld = !ownReturning && statement.kind !== 'DeleteStmt' && keys.length > 0;
-  const on = keys.map((k) => `airlock_old.${k} IS NOT DISTINCT FROM n.${k}`).join(' AND ');
+  // Primary key columns are never NULL: `=` lets the join use the key's index.
+  const on = keys.map((k) => `airlock_old.${k} = n.${k}`).join(' AND ');
   const text = [
     `WITH airlock_rows AS (${statement.text}${ownReturning ? '' : `\nRETURNING ${ref}.*`})`,
     'SELECT (SELECT count(*) FROM airlock_rows)::bigint AS total,',

@@ -95,6 +95,8 @@ export interface ActionPreview {
   sql?: SqlPreview;
   http?: HttpPreview;
   grant?: GrantPreview;
+  /** Set in a requester's own view of its request: what was left out of it, and why. */
+  withheld?: string;
   /**
    * SHA-256 (hex) of the canonical JSON of everything above: what the approver approved. Absent
    * only when the preview activity itself never finished (then the status is `failed`).

@@ -152,6 +152,15 @@ describe('verified previews', () => {
     expect(c.diff?.text).toContain('(1 row)');
     expect(await gold()).toBe(1204);
 
+    // The requester reads that there is a preview and its hash, never the rows Airlock read for it.
+    const own = (await h.api('agent@example.com', `/v1/actions/${id}`)).body;
+    expect(own.preview).toMatchObject({ status: 'ok', hash: pending.preview.hash, summary: [] });
+    expect(own.preview.withheld).toMatch(/shown to approvers only/);
+    expect(own.preview.sql).toBeUndefined();
+    expect(own.preview.rowsAffected).toBeUndefined();
+    const ownCard = (await h.api('agent@example.com', `/v1/actions/${id}/card`)).body;
+    expect(JSON.stringify([own, ownCard])).not.toMatch(/customer 1\b|1,204/);
+
     // Reality moves between approval and execution: six more rows match.
     await admin.query("UPDATE customers SET tier = 'gold' WHERE id BETWEEN 1205 AND 1210");
     const decided = await h.api('dana@example.com', `/v1/actions/${id}/decisions`, {
