@@ -97,7 +97,7 @@ export async function previewSql(ctx: PreviewContext): Promise<PreviewOutcome> {
           { text: statement.text, queryMode: 'extended' } as pg.QueryConfig,
           deadline,
         );
-        preview.rows = plain.rowCount ?? 0;
+        if (statement.kind !== 'ExplainStmt') preview.rows = plain.rowCount ?? 0;
       }
     }
     failedAt = -1;
@@ -300,8 +300,9 @@ export function summaryLine(s: SqlStatementPreview, i: number): string {
   if (s.mode === 'not_run') return `${n}: not run (${s.note ?? 'not previewed'})`;
   if (s.mode === 'explain')
     return `${n}: read, not run${s.estimatedRows !== undefined ? ` (planner estimate ${count(s.estimatedRows)})` : ''}`;
+  if (s.rows === undefined) return `${n}: run and rolled back`;
   const sample = s.before || s.after ? ' (sample below)' : '';
-  return `${n}: ${count(s.rows ?? 0)}${sample}`;
+  return `${n}: ${count(s.rows)}${sample}`;
 }
 
 function cut(text: string, max: number): string {

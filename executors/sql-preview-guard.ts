@@ -80,7 +80,8 @@ export function previewModeOf(statement: SqlStatement): PreviewMode {
     if (why) return { mode: 'not_run', why: `calls ${name}, which ${why}` };
   }
   if (statement.kind === 'SelectStmt' && isPureRead(node)) return { mode: 'explain' };
-  if (statement.kind === 'ExplainStmt') return { mode: 'explain' };
+  // An EXPLAIN runs as it is (EXPLAIN ANALYZE executes its statement, inside the rolled-back
+  // transaction); its figure is a plan, not rows, so execution is not held to it.
   return { mode: 'run' };
 }
 

@@ -122,6 +122,20 @@ describe('postgres.sql preview', () => {
     expect(await goldCount()).toBe(1204);
   });
 
+  it('runs an EXPLAIN as it is, holding execution to no figure of it', async () => {
+    // EXPLAIN ANALYZE executes its statement: the next one sees its effect, and both roll back.
+    const p = await preview([
+      `EXPLAIN ANALYZE ${UPDATE}`,
+      "UPDATE customers SET tier = 'gold' WHERE tier = 'platinum'",
+    ]);
+    expect(p.status).toBe('ok');
+    expect(p.sql!.statements[0]).toMatchObject({ kind: 'ExplainStmt', mode: 'run' });
+    expect(p.sql!.statements[0]!.rows).toBeUndefined();
+    expect(p.summary[0]).toBe('1. EXPLAIN: run and rolled back');
+    expect(p.sql!.statements[1]!.rows).toBe(1204);
+    expect(await goldCount()).toBe(1204);
+  });
+
   it.each([
     ['VACUUM customers', /VACUUM cannot run inside a transaction/],
     ['CREATE INDEX CONCURRENTLY customers_tier ON customers (tier)', /CONCURRENTLY/],

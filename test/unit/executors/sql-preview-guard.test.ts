@@ -18,6 +18,7 @@ describe('previewModeOf', () => {
     ['SELECT * INTO t2 FROM t', 'run'],
     ['WITH d AS (DELETE FROM t RETURNING *) SELECT count(*) FROM d', 'run'],
     ['SELECT a FROM t WHERE b > 1', 'explain'],
+    ['EXPLAIN SELECT a FROM t', 'run'],
   ])('%s: %s', (sql, expected) => {
     expect(mode(sql).mode).toBe(expected);
   });
