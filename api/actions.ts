@@ -90,7 +90,11 @@ export function actionsRouter(deps: ApiDeps): Router {
   });
 
   router.get('/v1/actions/:id', requireRole('requester', 'approver', 'auditor'), async (req, res) => {
-    const state = await readable(req);
+    const { wait } = waitQuerySchema.parse(req.query);
+    let state = await readable(req);
+    // The same long poll as submit's: clients wait on an existing request without a busy loop.
+    if (wait && !isSettled(state))
+      state = await call(() => actions.waitForSettled(state.requestId, wait * 1000));
     res.json(presentAction(state, viewerOf(req, state), deps.masterKey));
   });
 

@@ -2,6 +2,12 @@
 // (OpenAPI 3.1 schemas are JSON Schema 2020-12, which zod emits directly).
 import { z } from 'zod';
 import {
+  acceptedSchema,
+  actionPageSchema,
+  actionViewSchema,
+  decisionResultSchema,
+} from './response-schemas.js';
+import {
   actionRequestSchema,
   cancelSchema,
   completeSchema,
@@ -33,6 +39,14 @@ const body = (ref: string) => ({
   content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
 });
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const waitParam = {
+  name: 'wait',
+  in: 'query',
+  required: false,
+  schema: { type: 'integer', minimum: 0, maximum: 60 },
+  description:
+    'Hold the response up to this many seconds until the request settles (a final status, an active grant, or a gate token ready)',
+};
 const errors = {
   '400': problemResponse('Invalid input'),
   '401': problemResponse('Missing or invalid credentials'),
@@ -63,35 +77,42 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
     paths: {
       '/v1/actions': {
         post: {
+          operationId: 'submitAction',
+          tags: ['actions'],
           summary: 'Submit an action for approval',
           parameters: [
-            {
-              name: 'wait',
-              in: 'query',
-              schema: { type: 'integer', minimum: 0, maximum: 60 },
-              description: 'Hold the response up to this many seconds until the request settles',
-            },
+            waitParam,
             { name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 255 } },
           ],
           requestBody: body('ActionRequest'),
           responses: {
-            '202': json('Accepted: the workflow started'),
-            '200': json('The same idempotency key and body were seen before'),
+            '202': json(
+              'Accepted: the workflow started (with ?wait=, the request as it stands)',
+              'Submitted',
+            ),
+            '200': json(
+              'Settled within ?wait=, or the same idempotency key and body were seen before',
+              'Submitted',
+            ),
             '409': problemResponse('The idempotency key was used with another body'),
             '413': problemResponse('Body larger than 256 KiB'),
             ...errors,
           },
         },
         get: {
+          operationId: 'listActions',
+          tags: ['actions'],
           summary: 'List requests, newest first (the request index in the audit database)',
           parameters: queryParams(listQuerySchema),
-          responses: { '200': json('A page of requests'), ...errors },
+          responses: { '200': json('A page of requests', 'ActionPage'), ...errors },
         },
       },
       '/v1/actions/{id}': {
         get: {
+          operationId: 'getAction',
+          tags: ['actions'],
           summary: 'A request and its state',
-          parameters: [idParam],
+          parameters: [idParam, waitParam],
           responses: {
             '200': json('The request', 'Action'),
             '404': problemResponse('No such request'),
@@ -101,6 +122,8 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
       },
       '/v1/actions/{id}/card': {
         get: {
+          operationId: 'getActionCard',
+          tags: ['actions'],
           summary: 'The channel-neutral approval card',
           parameters: [idParam],
           responses: { '200': json('The card model'), ...errors },
@@ -108,6 +131,8 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
       },
       '/v1/actions/{id}/audit': {
         get: {
+          operationId: 'getActionAudit',
+          tags: ['audit'],
           summary: 'Audit events of a request and their verification',
           parameters: [idParam],
           responses: { '200': json('Events'), ...errors },
@@ -115,11 +140,13 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
       },
       '/v1/actions/{id}/decisions': {
         post: {
+          operationId: 'decideAction',
+          tags: ['actions'],
           summary: 'Approve or deny',
           parameters: [idParam],
           requestBody: body('Decision'),
           responses: {
-            '200': json('Decision recorded'),
+            '200': json('Decision recorded', 'DecisionResult'),
             '409': problemResponse('Already decided or ended'),
             ...errors,
           },
@@ -127,30 +154,50 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
       },
       '/v1/actions/{id}/cancel': {
         post: {
+          operationId: 'cancelAction',
+          tags: ['actions'],
           summary: 'Cancel a pending request',
           parameters: [idParam],
           requestBody: body('Cancel'),
-          responses: { '200': json('Cancelled'), '409': problemResponse('Not cancellable'), ...errors },
+          responses: {
+            '200': json('Cancelled', 'Action'),
+            '409': problemResponse('Not cancellable'),
+            ...errors,
+          },
         },
       },
       '/v1/actions/{id}/redeem': {
         post: {
+          operationId: 'redeemAction',
+          tags: ['gate'],
           summary: 'Redeem a gate-mode approval token once',
           parameters: [idParam],
           requestBody: body('Redeem'),
-          responses: { '200': json('Redeemed'), '409': problemResponse('Already redeemed'), ...errors },
+          responses: {
+            '200': json('Redeemed', 'Action'),
+            '409': problemResponse('Already redeemed'),
+            ...errors,
+          },
         },
       },
       '/v1/actions/{id}/complete': {
         post: {
+          operationId: 'completeAction',
+          tags: ['gate'],
           summary: 'Report a gate-mode outcome or release a JIT grant',
           parameters: [idParam],
           requestBody: body('Complete'),
-          responses: { '200': json('Recorded'), '409': problemResponse('Nothing to complete'), ...errors },
+          responses: {
+            '200': json('Recorded', 'Action'),
+            '409': problemResponse('Nothing to complete'),
+            ...errors,
+          },
         },
       },
       '/v1/actions/{id}/history': {
         get: {
+          operationId: 'getActionHistory',
+          tags: ['audit'],
           summary: 'The archived Temporal history of a closed request (auditor)',
           description:
             'The exact archived text (payloads encrypted); its SHA-256 is in the X-Airlock-History-Sha256 header and in the chain event history.archived. With decrypt=true, the payloads are decrypted.',
@@ -164,6 +211,8 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
       },
       '/v1/audit/verify': {
         get: {
+          operationId: 'verifyAudit',
+          tags: ['audit'],
           summary:
             'Recompute the chain, checkpoints and archived histories; name the first broken link (auditor)',
           responses: { '200': json('Verification report'), ...errors },
@@ -171,6 +220,8 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
       },
       '/v1/audit/export': {
         get: {
+          operationId: 'exportAudit',
+          tags: ['audit'],
           summary: 'A signed evidence pack for a period, verifiable offline (auditor)',
           parameters: queryParams(exportQuerySchema),
           responses: {
@@ -187,6 +238,8 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
       },
       '/.well-known/airlock-audit-keys.json': {
         get: {
+          operationId: 'getAuditKeys',
+          tags: ['audit'],
           summary: 'Public Ed25519 keys of checkpoints and evidence packs (JWKS)',
           security: [],
           responses: { '200': json('JWKS') },
@@ -194,18 +247,24 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
       },
       '/codec/decode': {
         post: {
+          operationId: 'codecDecode',
+          tags: ['codec'],
           summary: 'Temporal codec server: decrypt payloads (auditor or admin; CORS for the Temporal UI)',
           responses: { '200': json('Payloads'), ...errors },
         },
       },
       '/codec/encode': {
         post: {
+          operationId: 'codecEncode',
+          tags: ['codec'],
           summary: 'Temporal codec server: encrypt payloads (admin)',
           responses: { '200': json('Payloads'), ...errors },
         },
       },
       '/v1/policy': {
         get: {
+          operationId: 'getPolicy',
+          tags: ['policy'],
           summary: 'The active policy',
           description:
             'By file name and content hash. Approvers, auditors and admins see all of it; a plain requester sees the rules (names, matches, effects, risk, stage sizes) without identities, groups or channels.',
@@ -214,6 +273,8 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
       },
       '/v1/policy/evaluate': {
         post: {
+          operationId: 'evaluatePolicy',
+          tags: ['policy'],
           summary: 'Dry-run the policy for a request',
           requestBody: body('EvaluateRequest'),
           responses: { '200': json('The decision'), ...errors },
@@ -221,15 +282,27 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
       },
       '/v1/callback-secret': {
         get: {
+          operationId: 'getCallbackSecret',
+          tags: ['callbacks'],
           summary: "The key that signs this requester's callbacks (Airlock-Signature)",
           description:
             'Each requester has its own key, derived from the master key and its identity: it verifies only callbacks of its own requests.',
           responses: { '200': json('The HMAC-SHA256 key'), ...errors },
         },
       },
-      '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': json('Alive') } } },
+      '/healthz': {
+        get: {
+          operationId: 'getLiveness',
+          tags: ['health'],
+          summary: 'Liveness',
+          security: [],
+          responses: { '200': json('Alive') },
+        },
+      },
       '/readyz': {
         get: {
+          operationId: 'getReadiness',
+          tags: ['health'],
           summary: 'Readiness (Temporal, database)',
           security: [],
           responses: { '200': json('Ready'), '503': json('Not ready') },
@@ -248,19 +321,14 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
         Redeem: schema(redeemSchema),
         Complete: schema(completeSchema),
         EvaluateRequest: schema(evaluateSchema),
-        Preview: schema(previewSchema, 'output'),
-        Action: {
-          type: 'object',
-          description: 'A request and its state (the properties the console renders; more are returned)',
-          properties: {
-            id: { type: 'string', format: 'uuid' },
-            status: { type: 'string' },
-            request: { $ref: '#/components/schemas/ActionRequest' },
-            parametersHash: { type: 'string' },
-            preview: { $ref: '#/components/schemas/Preview' },
-          },
-          additionalProperties: true,
+        Action: schema(actionViewSchema, 'output'),
+        Accepted: schema(acceptedSchema, 'output'),
+        Submitted: {
+          oneOf: [{ $ref: '#/components/schemas/Action' }, { $ref: '#/components/schemas/Accepted' }],
         },
+        ActionPage: schema(actionPageSchema, 'output'),
+        DecisionResult: schema(decisionResultSchema, 'output'),
+        Preview: schema(previewSchema, 'output'),
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status'],

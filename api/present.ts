@@ -3,19 +3,16 @@
 import { requesterSecrets } from '../executors/requester-secrets.js';
 import type { ActionPreview } from '../workflows/preview-types.js';
 import type { ActionState } from '../workflows/types.js';
+import type { ActionView } from './response-schemas.js';
 
 export interface Viewer {
   id: string;
   isRequester: boolean;
 }
 
-export function presentAction(
-  state: ActionState,
-  viewer: Viewer,
-  masterKey: Buffer,
-): Record<string, unknown> {
+export function presentAction(state: ActionState, viewer: Viewer, masterKey: Buffer): ActionView {
   const stage = state.policy?.stages[state.stageIndex];
-  const body: Record<string, unknown> = {
+  const body: ActionView = {
     id: state.requestId,
     status: state.status,
     requester: state.requester,

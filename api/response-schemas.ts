@@ -1,0 +1,117 @@
+// The zod schemas of what the API answers: api/present.ts is typed by them and the OpenAPI
+// document describes every response from them, so a generated client reads real fields.
+import { z } from 'zod';
+import type { ActionStatus } from '../workflows/types.js';
+import { previewSchema } from './schemas.js';
+
+export const ACTION_STATUSES = [
+  'evaluating',
+  'pending_approval',
+  'approved',
+  'executing',
+  'succeeded',
+  'failed',
+  'denied',
+  'expired',
+  'cancelled',
+  'active',
+  'revoked',
+] as const;
+
+export const actionStatusSchema = z.enum(ACTION_STATUSES);
+// The documented list and the workflow's type stay one, both ways.
+const statusesMatch: [ActionStatus, (typeof ACTION_STATUSES)[number]] extends [
+  (typeof ACTION_STATUSES)[number],
+  ActionStatus,
+]
+  ? true
+  : never = true;
+void statusesMatch;
+
+export const actionLinksSchema = z.object({
+  self: z.string().optional(),
+  audit: z.string().optional(),
+  card: z.string().optional(),
+  temporalUi: z.string().optional(),
+});
+
+/** 202 of a submit without `?wait=`: the id and where to read it. */
+export const acceptedSchema = z.object({
+  id: z.string(),
+  status: actionStatusSchema.optional(),
+  links: actionLinksSchema,
+});
+
+// Nested shapes the workflow owns (workflows/types.ts) are documented as open objects; the cast
+// lets its interfaces (which have no index signature) satisfy them.
+const open = z.looseObject({}) as unknown as z.ZodType<object>;
+
+const requestView = z.looseObject({
+  action: z.string(),
+  resource: z.string(),
+  environment: z.string(),
+  parameters: z.record(z.string(), z.unknown()),
+}) as unknown as z.ZodType<{
+  action: string;
+  resource: string;
+  environment: string;
+  parameters: Record<string, unknown>;
+}>;
+
+/** A request as GET /v1/actions/{id} shows it (api/present.ts). */
+export const actionViewSchema = z.object({
+  id: z.string(),
+  status: actionStatusSchema,
+  requester: z.string(),
+  request: requestView,
+  parametersHash: z.string(),
+  executor: z.string(),
+  target: z.string().optional(),
+  risk: z.string().optional(),
+  policy: z
+    .object({
+      effect: z.string(),
+      rule: z.string().optional(),
+      version: z.string().optional(),
+      reason: z.string().optional(),
+    })
+    .optional(),
+  stage: z
+    .object({
+      number: z.number().int(),
+      of: z.number().int().optional(),
+      approvers: z.array(z.string()),
+      minApprovals: z.number().int(),
+      deadline: z.string().optional(),
+    })
+    .optional(),
+  decidedBy: z.string().optional(),
+  reason: z.string().optional(),
+  decisions: z.array(open),
+  refusedAttempts: z.array(open).optional(),
+  enrichment: open.optional(),
+  preview: previewSchema.optional(),
+  result: open.optional(),
+  grant: open.optional(),
+  gate: z.object({ expiresAt: z.string().optional(), redeemedAt: z.string().optional() }).optional(),
+  approvalToken: z.string().optional().describe('Gate mode: the one-time token, shown to the requester'),
+  submittedAt: z.string(),
+  decidedAt: z.string().optional(),
+  executedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  updatedAt: z.string().optional(),
+  links: actionLinksSchema,
+});
+export type ActionView = z.output<typeof actionViewSchema>;
+
+export const actionPageSchema = z.object({
+  items: z.array(open),
+  nextCursor: z.string().optional(),
+});
+
+export const decisionResultSchema = z.object({
+  id: z.string(),
+  status: actionStatusSchema,
+  approvals: z.number().int(),
+  needed: z.number().int(),
+});
