@@ -310,6 +310,10 @@ export const previewSchema = z
         ttlSeconds: z.number().int(),
       })
       .optional(),
+    withheld: z
+      .string()
+      .optional()
+      .describe("In the requester's own view: the figures, rows and reasons are shown to approvers only"),
     hash: z
       .string()
       .optional()
@@ -317,6 +321,11 @@ export const previewSchema = z
   })
   .describe('What Airlock computed the action would do, with server-held credentials and no lasting effect');
 
-// The documented shape and the type stay one: every ActionPreview is a valid `Preview`.
-const previewShapeMatches: ActionPreview extends z.output<typeof previewSchema> ? true : never = true;
+// The documented shape and the type stay one: every ActionPreview is a valid `Preview`, and the
+// schema names every field of it (an extra optional field would not fail the first check alone).
+const previewShapeMatches: ActionPreview extends z.output<typeof previewSchema>
+  ? Exclude<keyof ActionPreview, keyof z.output<typeof previewSchema>> extends never
+    ? true
+    : never
+  : never = true;
 void previewShapeMatches;

@@ -458,6 +458,8 @@ export interface components {
                 status: "ok" | "partial" | "unavailable" | "failed";
                 /** @description Lines for people: "1. UPDATE customers: 1,204 rows (sample below)" */
                 summary: string[];
+                /** @description In the requester's own view: the figures, rows and reasons are shown to approvers only */
+                withheld?: string;
             };
             reason?: string;
             refusedAttempts?: {
@@ -647,6 +649,8 @@ export interface components {
             status: "ok" | "partial" | "unavailable" | "failed";
             /** @description Lines for people: "1. UPDATE customers: 1,204 rows (sample below)" */
             summary: string[];
+            /** @description In the requester's own view: the figures, rows and reasons are shown to approvers only */
+            withheld?: string;
         };
         Problem: {
             detail?: string;
