@@ -46,7 +46,7 @@ export const CODEC_ROLES: Record<'decode' | 'encode', Role[]> = {
 const MAX_CODEC_BODY = '8mb';
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'must be base64');
-const payloadsSchema = z.object({
+export const payloadsSchema = z.object({
   payloads: z
     .array(z.looseObject({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() }))
     .max(10_000),

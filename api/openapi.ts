@@ -1,11 +1,22 @@
-// The OpenAPI 3.1 document, generated from the same zod schemas that validate requests
-// (OpenAPI 3.1 schemas are JSON Schema 2020-12, which zod emits directly).
+// The OpenAPI 3.1 document, generated from the same zod schemas that validate requests and
+// shape responses (OpenAPI 3.1 schemas are JSON Schema 2020-12, which zod emits directly).
+// sdk/openapi.ts is generated from it; test/integration/sdk/openapi-lint.test.ts lints it.
 import { z } from 'zod';
+import { payloadsSchema } from './codec-routes.js';
 import {
   acceptedSchema,
+  actionAuditSchema,
   actionPageSchema,
   actionViewSchema,
+  approvalCardSchema,
+  callbackSecretSchema,
   decisionResultSchema,
+  evidenceVerificationSchema,
+  jwksSchema,
+  livenessSchema,
+  policyDecisionSchema,
+  policySummarySchema,
+  readinessSchema,
 } from './response-schemas.js';
 import {
   actionRequestSchema,
@@ -22,23 +33,30 @@ import {
 
 const schema = (s: z.ZodType, io: 'input' | 'output' = 'input') =>
   z.toJSONSchema(s, { target: 'draft-2020-12', io, unrepresentable: 'any' });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
-const problem = { $ref: '#/components/schemas/Problem' };
 const problemResponse = (description: string) => ({
   description,
-  content: { 'application/problem+json': { schema: problem } },
+  content: { 'application/problem+json': { schema: ref('Problem') } },
 });
-const json = (description: string, ref?: string) => ({
+const json = (description: string, schemaName: string) => ({
   description,
-  content: {
-    'application/json': { schema: ref ? { $ref: `#/components/schemas/${ref}` } : { type: 'object' } },
-  },
+  content: { 'application/json': { schema: ref(schemaName) } },
 });
-const body = (ref: string) => ({
+const body = (schemaName: string, example: unknown) => ({
   required: true,
-  content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
+  content: { 'application/json': { schema: ref(schemaName), example } },
 });
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+
+/** An id that parses (the ids are UUIDs), so "Try it out" gets a 404 rather than a 400. */
+const EXAMPLE_ID = '00000000-0000-4000-8000-000000000000';
+const idParam = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', format: 'uuid' },
+  example: EXAMPLE_ID,
+};
 const waitParam = {
   name: 'wait',
   in: 'query',
@@ -47,11 +65,41 @@ const waitParam = {
   description:
     'Hold the response up to this many seconds until the request settles (a final status, an active grant, or a gate token ready)',
 };
-const errors = {
-  '400': problemResponse('Invalid input'),
+
+// What every authenticated route may answer; /v1 rate-limits per principal (429), and a
+// Temporal or database outage is a 503 problem.
+const authErrors = {
   '401': problemResponse('Missing or invalid credentials'),
-  '403': problemResponse('Not allowed'),
+  '403': problemResponse('The principal lacks the role'),
+  '429': problemResponse('Too many requests for this principal (Retry-After says when to retry)'),
+  '503': problemResponse('Temporal or the database is unavailable'),
 };
+const readErrors = { '400': problemResponse('Invalid query or path'), ...authErrors };
+/** Routes that read a JSON body also refuse it as too large, not JSON, or malformed. */
+const bodyErrors = {
+  '400': problemResponse('Invalid body (field-level errors in `errors`)'),
+  '413': problemResponse('Body larger than 256 KiB'),
+  '415': problemResponse('The body is not application/json'),
+  ...authErrors,
+};
+const notFound = { '404': problemResponse('No such request, or not one this principal may see') };
+
+interface Operation {
+  operationId: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  parameters?: unknown[];
+  requestBody?: unknown;
+  responses: Record<string, unknown>;
+  security?: unknown[];
+}
+
+/** One operation; the description defaults to the summary (linters want both). */
+function op(o: Operation): Record<string, unknown> {
+  const { tag, description, ...rest } = o;
+  return { ...rest, tags: [tag], description: description ?? o.summary };
+}
 
 function queryParams(s: z.ZodObject) {
   const js = schema(s) as { properties?: Record<string, unknown> };
@@ -63,6 +111,32 @@ function queryParams(s: z.ZodObject) {
   }));
 }
 
+/** The Action schema, with its preview as a reference to the Preview component. */
+function actionComponent(): Record<string, unknown> {
+  const action = schema(actionViewSchema, 'output') as { properties: Record<string, unknown> };
+  action.properties.preview = ref('Preview');
+  return action;
+}
+
+/** A request the demo (npm start) accepts and runs as it is: dev is free, demo-echo-dev serves it ("Try it out"). */
+export const EXAMPLE_REQUEST = {
+  action: 'http.config.update',
+  resource: 'demo-echo-dev:/config',
+  environment: 'dev',
+  parameters: { method: 'POST', path: '/config', body: { feature: 'on' } },
+  justification: 'turn the feature on in dev',
+};
+
+const TAGS = [
+  { name: 'actions', description: 'Submit, read, decide and cancel action requests' },
+  { name: 'gate', description: 'Gate mode: redeem the approval token, report the outcome' },
+  { name: 'audit', description: 'The audit trail, archived histories and evidence packs (auditor)' },
+  { name: 'policy', description: 'The active policy and dry runs' },
+  { name: 'callbacks', description: 'Verifying the callbacks Airlock sends' },
+  { name: 'codec', description: 'The Temporal codec server' },
+  { name: 'health', description: 'Liveness and readiness' },
+];
+
 export function buildOpenApi(publicUrl: string): Record<string, unknown> {
   return {
     openapi: '3.1.0',
@@ -70,21 +144,31 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
       title: 'Airlock',
       version: '1',
       description:
-        'Action-level approvals: every privileged action becomes a durable Temporal workflow that waits for a verified human decision.',
+        'Action-level approvals: every privileged action becomes a durable Temporal workflow that waits for a verified human decision. Errors are RFC 9457 problems whose `type` is a stable URN.',
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Airlock' },
+      contact: { name: 'Airlock', url: `${publicUrl}/docs` },
     },
     servers: [{ url: publicUrl }],
     security: [{ bearer: [] }, { apiKey: [] }],
+    tags: TAGS,
     paths: {
       '/v1/actions': {
-        post: {
+        post: op({
           operationId: 'submitAction',
-          tags: ['actions'],
+          tag: 'actions',
           summary: 'Submit an action for approval',
+          description:
+            'Starts the request. The answer is 202 with its id and links; with ?wait= it holds until the request settles and returns the request (200 when settled, 202 when still on its way). The same Idempotency-Key and body answer 200 with the first request.',
           parameters: [
             waitParam,
-            { name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 255 } },
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              schema: { type: 'string', maxLength: 255 },
+            },
           ],
-          requestBody: body('ActionRequest'),
+          requestBody: body('ActionRequest', EXAMPLE_REQUEST),
           responses: {
             '202': json(
               'Accepted: the workflow started (with ?wait=, the request as it stands)',
@@ -95,133 +179,139 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
               'Submitted',
             ),
             '409': problemResponse('The idempotency key was used with another body'),
-            '413': problemResponse('Body larger than 256 KiB'),
-            ...errors,
+            ...bodyErrors,
           },
-        },
-        get: {
+        }),
+        get: op({
           operationId: 'listActions',
-          tags: ['actions'],
+          tag: 'actions',
           summary: 'List requests, newest first (the request index in the audit database)',
           parameters: queryParams(listQuerySchema),
-          responses: { '200': json('A page of requests', 'ActionPage'), ...errors },
-        },
+          responses: { '200': json('A page of requests', 'ActionPage'), ...readErrors },
+        }),
       },
       '/v1/actions/{id}': {
-        get: {
+        get: op({
           operationId: 'getAction',
-          tags: ['actions'],
+          tag: 'actions',
           summary: 'A request and its state',
+          description:
+            'With ?wait=, held until the request settles or the wait ends (a long poll, as submit).',
           parameters: [idParam, waitParam],
-          responses: {
-            '200': json('The request', 'Action'),
-            '404': problemResponse('No such request'),
-            ...errors,
-          },
-        },
+          responses: { '200': json('The request', 'Action'), ...notFound, ...readErrors },
+        }),
       },
       '/v1/actions/{id}/card': {
-        get: {
+        get: op({
           operationId: 'getActionCard',
-          tags: ['actions'],
+          tag: 'actions',
           summary: 'The channel-neutral approval card',
           parameters: [idParam],
-          responses: { '200': json('The card model'), ...errors },
-        },
+          responses: { '200': json('The card model', 'ApprovalCard'), ...notFound, ...readErrors },
+        }),
       },
       '/v1/actions/{id}/audit': {
-        get: {
+        get: op({
           operationId: 'getActionAudit',
-          tags: ['audit'],
-          summary: 'Audit events of a request and their verification',
+          tag: 'audit',
+          summary: 'Audit events of a request and their verification (auditor)',
           parameters: [idParam],
-          responses: { '200': json('Events'), ...errors },
-        },
+          responses: { '200': json('Events', 'ActionAudit'), ...notFound, ...readErrors },
+        }),
       },
       '/v1/actions/{id}/decisions': {
-        post: {
+        post: op({
           operationId: 'decideAction',
-          tags: ['actions'],
+          tag: 'actions',
           summary: 'Approve or deny',
           parameters: [idParam],
-          requestBody: body('Decision'),
+          requestBody: body('Decision', { decision: 'approve', reason: 'checked the parameters' }),
           responses: {
             '200': json('Decision recorded', 'DecisionResult'),
-            '409': problemResponse('Already decided or ended'),
-            ...errors,
+            ...notFound,
+            '409': problemResponse('Already decided, or the request has ended'),
+            ...bodyErrors,
           },
-        },
+        }),
       },
       '/v1/actions/{id}/cancel': {
-        post: {
+        post: op({
           operationId: 'cancelAction',
-          tags: ['actions'],
-          summary: 'Cancel a pending request',
+          tag: 'actions',
+          summary: 'Cancel a pending request (its requester, or an admin)',
           parameters: [idParam],
-          requestBody: body('Cancel'),
+          requestBody: body('Cancel', { reason: 'no longer needed' }),
           responses: {
             '200': json('Cancelled', 'Action'),
+            ...notFound,
             '409': problemResponse('Not cancellable'),
-            ...errors,
+            ...bodyErrors,
           },
-        },
+        }),
       },
       '/v1/actions/{id}/redeem': {
-        post: {
+        post: op({
           operationId: 'redeemAction',
-          tags: ['gate'],
+          tag: 'gate',
           summary: 'Redeem a gate-mode approval token once',
+          description:
+            'The token comes from GET /v1/actions/{id} (approvalToken, requester only) or the callback. environment, resource and parametersHash, when given, must match the request.',
           parameters: [idParam],
-          requestBody: body('Redeem'),
+          requestBody: body('Redeem', { token: 'v2.paste-the-approvalToken-here' }),
           responses: {
             '200': json('Redeemed', 'Action'),
+            ...notFound,
             '409': problemResponse('Already redeemed'),
-            ...errors,
+            ...bodyErrors,
           },
-        },
+        }),
       },
       '/v1/actions/{id}/complete': {
-        post: {
+        post: op({
           operationId: 'completeAction',
-          tags: ['gate'],
+          tag: 'gate',
           summary: 'Report a gate-mode outcome or release a JIT grant',
           parameters: [idParam],
-          requestBody: body('Complete'),
+          requestBody: body('Complete', { outcome: 'succeeded', details: { exitCode: 0 } }),
           responses: {
             '200': json('Recorded', 'Action'),
+            ...notFound,
             '409': problemResponse('Nothing to complete'),
-            ...errors,
+            ...bodyErrors,
           },
-        },
+        }),
       },
       '/v1/actions/{id}/history': {
-        get: {
+        get: op({
           operationId: 'getActionHistory',
-          tags: ['audit'],
+          tag: 'audit',
           summary: 'The archived Temporal history of a closed request (auditor)',
           description:
             'The exact archived text (payloads encrypted); its SHA-256 is in the X-Airlock-History-Sha256 header and in the chain event history.archived. With decrypt=true, the payloads are decrypted.',
           parameters: [idParam, ...queryParams(historyQuerySchema)],
           responses: {
-            '200': json('History (protobuf JSON)'),
-            '404': problemResponse('Not archived yet'),
-            ...errors,
+            '200': {
+              description: 'History (Temporal protobuf JSON)',
+              content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } },
+            },
+            '404': problemResponse('No such request, or not archived yet'),
+            ...readErrors,
           },
-        },
+        }),
       },
       '/v1/audit/verify': {
-        get: {
+        get: op({
           operationId: 'verifyAudit',
-          tags: ['audit'],
+          tag: 'audit',
           summary:
             'Recompute the chain, checkpoints and archived histories; name the first broken link (auditor)',
-          responses: { '200': json('Verification report'), ...errors },
-        },
+          responses: { '200': json('Verification report', 'EvidenceVerification'), ...readErrors },
+        }),
       },
       '/v1/audit/export': {
-        get: {
+        get: op({
           operationId: 'exportAudit',
-          tags: ['audit'],
+          tag: 'audit',
           summary: 'A signed evidence pack for a period, verifiable offline (auditor)',
           parameters: queryParams(exportQuerySchema),
           responses: {
@@ -232,81 +322,83 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
                 'text/csv': { schema: { type: 'string' } },
               },
             },
-            ...errors,
+            ...readErrors,
           },
-        },
+        }),
       },
       '/.well-known/airlock-audit-keys.json': {
-        get: {
+        get: op({
           operationId: 'getAuditKeys',
-          tags: ['audit'],
+          tag: 'audit',
           summary: 'Public Ed25519 keys of checkpoints and evidence packs (JWKS)',
           security: [],
-          responses: { '200': json('JWKS') },
-        },
+          responses: { '200': json('JWKS', 'Jwks') },
+        }),
       },
       '/codec/decode': {
-        post: {
+        post: op({
           operationId: 'codecDecode',
-          tags: ['codec'],
+          tag: 'codec',
           summary: 'Temporal codec server: decrypt payloads (auditor or admin; CORS for the Temporal UI)',
-          responses: { '200': json('Payloads'), ...errors },
-        },
+          requestBody: body('Payloads', { payloads: [] }),
+          responses: { '200': json('Payloads', 'Payloads'), ...bodyErrors },
+        }),
       },
       '/codec/encode': {
-        post: {
+        post: op({
           operationId: 'codecEncode',
-          tags: ['codec'],
+          tag: 'codec',
           summary: 'Temporal codec server: encrypt payloads (admin)',
-          responses: { '200': json('Payloads'), ...errors },
-        },
+          requestBody: body('Payloads', { payloads: [] }),
+          responses: { '200': json('Payloads', 'Payloads'), ...bodyErrors },
+        }),
       },
       '/v1/policy': {
-        get: {
+        get: op({
           operationId: 'getPolicy',
-          tags: ['policy'],
+          tag: 'policy',
           summary: 'The active policy',
           description:
             'By file name and content hash. Approvers, auditors and admins see all of it; a plain requester sees the rules (names, matches, effects, risk, stage sizes) without identities, groups or channels.',
-          responses: { '200': json('Policy summary'), ...errors },
-        },
+          responses: { '200': json('Policy summary', 'PolicySummary'), ...readErrors },
+        }),
       },
       '/v1/policy/evaluate': {
-        post: {
+        post: op({
           operationId: 'evaluatePolicy',
-          tags: ['policy'],
+          tag: 'policy',
           summary: 'Dry-run the policy for a request',
-          requestBody: body('EvaluateRequest'),
-          responses: { '200': json('The decision'), ...errors },
-        },
+          requestBody: body('EvaluateRequest', EXAMPLE_REQUEST),
+          responses: { '200': json('The decision', 'PolicyDecision'), ...bodyErrors },
+        }),
       },
       '/v1/callback-secret': {
-        get: {
+        get: op({
           operationId: 'getCallbackSecret',
-          tags: ['callbacks'],
+          tag: 'callbacks',
           summary: "The key that signs this requester's callbacks (Airlock-Signature)",
           description:
             'Each requester has its own key, derived from the master key and its identity: it verifies only callbacks of its own requests.',
-          responses: { '200': json('The HMAC-SHA256 key'), ...errors },
-        },
+          responses: { '200': json('The HMAC-SHA256 key', 'CallbackSecret'), ...readErrors },
+        }),
       },
       '/healthz': {
-        get: {
+        get: op({
           operationId: 'getLiveness',
-          tags: ['health'],
+          tag: 'health',
           summary: 'Liveness',
           security: [],
-          responses: { '200': json('Alive') },
-        },
+          responses: { '200': json('Alive', 'Liveness') },
+        }),
       },
       '/readyz': {
-        get: {
+        get: op({
           operationId: 'getReadiness',
-          tags: ['health'],
+          tag: 'health',
           summary: 'Readiness (Temporal, database)',
           security: [],
-          responses: { '200': json('Ready'), '503': json('Not ready') },
-        },
+          responses: { '200': json('Ready', 'Readiness'), '503': json('Not ready', 'Readiness') },
+        }),
       },
     },
     components: {
@@ -321,16 +413,25 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
         Redeem: schema(redeemSchema),
         Complete: schema(completeSchema),
         EvaluateRequest: schema(evaluateSchema),
-        Action: schema(actionViewSchema, 'output'),
+        Payloads: schema(payloadsSchema),
+        Action: actionComponent(),
         Accepted: schema(acceptedSchema, 'output'),
-        Submitted: {
-          oneOf: [{ $ref: '#/components/schemas/Action' }, { $ref: '#/components/schemas/Accepted' }],
-        },
+        Submitted: { oneOf: [ref('Action'), ref('Accepted')] },
         ActionPage: schema(actionPageSchema, 'output'),
         DecisionResult: schema(decisionResultSchema, 'output'),
+        ApprovalCard: schema(approvalCardSchema, 'output'),
+        ActionAudit: schema(actionAuditSchema, 'output'),
+        EvidenceVerification: schema(evidenceVerificationSchema, 'output'),
+        PolicySummary: schema(policySummarySchema, 'output'),
+        PolicyDecision: schema(policyDecisionSchema, 'output'),
+        CallbackSecret: schema(callbackSecretSchema, 'output'),
+        Jwks: schema(jwksSchema, 'output'),
+        Liveness: schema(livenessSchema, 'output'),
+        Readiness: schema(readinessSchema, 'output'),
         Preview: schema(previewSchema, 'output'),
         Problem: {
           type: 'object',
+          description: 'RFC 9457 problem details; branch on `type` (urn:airlock:problem:<slug>)',
           required: ['type', 'title', 'status'],
           properties: {
             type: { type: 'string', format: 'uri-reference' },
@@ -338,7 +439,7 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
             status: { type: 'integer' },
             detail: { type: 'string' },
             instance: { type: 'string' },
-            field: { type: 'string' },
+            field: { type: 'string', description: 'The first field at fault' },
             errors: {
               type: 'array',
               items: {
@@ -347,6 +448,7 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
               },
             },
           },
+          additionalProperties: true,
         },
       },
     },

@@ -115,3 +115,61 @@ export const decisionResultSchema = z.object({
   approvals: z.number().int(),
   needed: z.number().int(),
 });
+
+/** Shallow shapes of the other answers: their top-level fields, documented; the rest stays open. */
+export const approvalCardSchema = z.looseObject({
+  requestId: z.string(),
+  title: z.string(),
+  action: z.string(),
+  risk: z.string(),
+  status: z.string(),
+  statusLine: z.string(),
+  fields: z.array(open),
+  parametersHash: z.string(),
+});
+
+export const actionAuditSchema = z.object({
+  id: z.string(),
+  events: z.array(open),
+  verification: open,
+});
+
+export const evidenceVerificationSchema = z.looseObject({
+  ok: z.boolean().describe('The chain, every checkpoint and every archived history verified'),
+  chain: open,
+  checkpoints: z.looseObject({ ok: z.boolean(), count: z.number().int() }),
+  histories: z.looseObject({ ok: z.boolean(), count: z.number().int() }),
+  database: open.optional(),
+});
+
+export const policySummarySchema = z.looseObject({
+  view: z.enum(['full', 'requester']),
+  version: z.string(),
+  source: z.string(),
+  loadedAt: z.string(),
+  rules: z.array(open),
+  default: open,
+});
+
+export const policyDecisionSchema = z.looseObject({
+  effect: z.enum(['allow', 'deny', 'require_approval']),
+  rule: z.string().optional(),
+  reason: z.string().optional(),
+  stages: z.array(open),
+  executor: z.string().nullable().describe('The executor it would run on; null when submit would refuse it'),
+  target: z.string().nullable(),
+  refused: z.object({ field: z.string(), detail: z.string() }).optional(),
+});
+
+export const callbackSecretSchema = z.object({
+  principal: z.string(),
+  secret: z.string(),
+  algorithm: z.literal('HMAC-SHA256'),
+  header: z.literal('Airlock-Signature'),
+  signs: z.string(),
+});
+export type CallbackSecretView = z.output<typeof callbackSecretSchema>;
+
+export const jwksSchema = z.object({ keys: z.array(open) });
+export const livenessSchema = z.object({ status: z.literal('ok') });
+export const readinessSchema = z.object({ status: z.enum(['ready', 'not ready']), checks: open });

@@ -9,7 +9,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Public Ed25519 keys of checkpoints and evidence packs (JWKS) */
+        /**
+         * Public Ed25519 keys of checkpoints and evidence packs (JWKS)
+         * @description Public Ed25519 keys of checkpoints and evidence packs (JWKS)
+         */
         get: operations["getAuditKeys"];
         put?: never;
         post?: never;
@@ -28,7 +31,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Temporal codec server: decrypt payloads (auditor or admin; CORS for the Temporal UI) */
+        /**
+         * Temporal codec server: decrypt payloads (auditor or admin; CORS for the Temporal UI)
+         * @description Temporal codec server: decrypt payloads (auditor or admin; CORS for the Temporal UI)
+         */
         post: operations["codecDecode"];
         delete?: never;
         options?: never;
@@ -45,7 +51,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Temporal codec server: encrypt payloads (admin) */
+        /**
+         * Temporal codec server: encrypt payloads (admin)
+         * @description Temporal codec server: encrypt payloads (admin)
+         */
         post: operations["codecEncode"];
         delete?: never;
         options?: never;
@@ -60,7 +69,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness */
+        /**
+         * Liveness
+         * @description Liveness
+         */
         get: operations["getLiveness"];
         put?: never;
         post?: never;
@@ -77,7 +89,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness (Temporal, database) */
+        /**
+         * Readiness (Temporal, database)
+         * @description Readiness (Temporal, database)
+         */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -94,10 +109,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List requests, newest first (the request index in the audit database) */
+        /**
+         * List requests, newest first (the request index in the audit database)
+         * @description List requests, newest first (the request index in the audit database)
+         */
         get: operations["listActions"];
         put?: never;
-        /** Submit an action for approval */
+        /**
+         * Submit an action for approval
+         * @description Starts the request. The answer is 202 with its id and links; with ?wait= it holds until the request settles and returns the request (200 when settled, 202 when still on its way). The same Idempotency-Key and body answer 200 with the first request.
+         */
         post: operations["submitAction"];
         delete?: never;
         options?: never;
@@ -112,7 +133,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A request and its state */
+        /**
+         * A request and its state
+         * @description With ?wait=, held until the request settles or the wait ends (a long poll, as submit).
+         */
         get: operations["getAction"];
         put?: never;
         post?: never;
@@ -129,7 +153,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Audit events of a request and their verification */
+        /**
+         * Audit events of a request and their verification (auditor)
+         * @description Audit events of a request and their verification (auditor)
+         */
         get: operations["getActionAudit"];
         put?: never;
         post?: never;
@@ -148,7 +175,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a pending request */
+        /**
+         * Cancel a pending request (its requester, or an admin)
+         * @description Cancel a pending request (its requester, or an admin)
+         */
         post: operations["cancelAction"];
         delete?: never;
         options?: never;
@@ -163,7 +193,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The channel-neutral approval card */
+        /**
+         * The channel-neutral approval card
+         * @description The channel-neutral approval card
+         */
         get: operations["getActionCard"];
         put?: never;
         post?: never;
@@ -182,7 +215,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Report a gate-mode outcome or release a JIT grant */
+        /**
+         * Report a gate-mode outcome or release a JIT grant
+         * @description Report a gate-mode outcome or release a JIT grant
+         */
         post: operations["completeAction"];
         delete?: never;
         options?: never;
@@ -199,7 +235,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve or deny */
+        /**
+         * Approve or deny
+         * @description Approve or deny
+         */
         post: operations["decideAction"];
         delete?: never;
         options?: never;
@@ -236,7 +275,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Redeem a gate-mode approval token once */
+        /**
+         * Redeem a gate-mode approval token once
+         * @description The token comes from GET /v1/actions/{id} (approvalToken, requester only) or the callback. environment, resource and parametersHash, when given, must match the request.
+         */
         post: operations["redeemAction"];
         delete?: never;
         options?: never;
@@ -251,7 +293,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A signed evidence pack for a period, verifiable offline (auditor) */
+        /**
+         * A signed evidence pack for a period, verifiable offline (auditor)
+         * @description A signed evidence pack for a period, verifiable offline (auditor)
+         */
         get: operations["exportAudit"];
         put?: never;
         post?: never;
@@ -268,7 +313,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Recompute the chain, checkpoints and archived histories; name the first broken link (auditor) */
+        /**
+         * Recompute the chain, checkpoints and archived histories; name the first broken link (auditor)
+         * @description Recompute the chain, checkpoints and archived histories; name the first broken link (auditor)
+         */
         get: operations["verifyAudit"];
         put?: never;
         post?: never;
@@ -327,7 +375,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Dry-run the policy for a request */
+        /**
+         * Dry-run the policy for a request
+         * @description Dry-run the policy for a request
+         */
         post: operations["evaluatePolicy"];
         delete?: never;
         options?: never;
@@ -385,82 +436,7 @@ export interface components {
                 rule?: string;
                 version?: string;
             };
-            /** @description What Airlock computed the action would do, with server-held credentials and no lasting effect */
-            preview?: {
-                computedAt: string;
-                /**
-                 * @description Airlock's own computation, unlike request.diff (the requester's claim)
-                 * @constant
-                 */
-                computedBy: "airlock";
-                durationMs: number;
-                executor: string;
-                grant?: {
-                    attributes: string[];
-                    privileges: {
-                        object: string;
-                        on: string;
-                        privilege: string;
-                    }[];
-                    role: string;
-                    statements: string[];
-                    ttlSeconds: number;
-                };
-                /** @description SHA-256 of the canonical JSON of the rest: what approvers approved */
-                hash?: string;
-                http?: {
-                    /** @description SHA-256 of the current state; execution refuses when it changed */
-                    currentHash: string;
-                    /** @description Unified diff from the current state to the proposed body */
-                    diff: string;
-                    /** @constant */
-                    method: "GET";
-                    path: string;
-                    status: number;
-                    truncated: boolean;
-                };
-                /** @description Why the preview is partial, unavailable or failed */
-                reason?: string;
-                /** @description Total rows affected (postgres.sql), only when ok */
-                rowsAffected?: number;
-                sql?: {
-                    lockTimeoutMs: number;
-                    rolledBack: boolean;
-                    statements: {
-                        after?: {
-                            columns: string[];
-                            rows: (string | null)[][];
-                            truncated: boolean;
-                        };
-                        before?: {
-                            columns: string[];
-                            rows: (string | null)[][];
-                            truncated: boolean;
-                        };
-                        estimatedRows?: number;
-                        /** @description PostgreSQL parse node: UpdateStmt, SelectStmt, ... */
-                        kind: string;
-                        /** @enum {string} */
-                        mode: "run" | "explain" | "not_run";
-                        note?: string;
-                        plan?: string;
-                        /** @description Rows affected; execution is held to it (drift) */
-                        rows?: number;
-                        table?: string;
-                        text: string;
-                    }[];
-                    statementTimeoutMs: number;
-                };
-                /**
-                 * @description ok: computed; partial: up to a statement a preview may not run; unavailable; failed (reason)
-                 * @enum {string}
-                 */
-                status: "ok" | "partial" | "unavailable" | "failed";
-                /** @description Lines for people: "1. UPDATE customers: 1,204 rows (sample below)" */
-                summary: string[];
-                /** @description In the requester's own view: the figures, rows and reasons are shown to approvers only */
-                withheld?: string;
-            };
+            preview?: components["schemas"]["Preview"];
             reason?: string;
             refusedAttempts?: {
                 [key: string]: unknown;
@@ -492,6 +468,15 @@ export interface components {
             submittedAt: string;
             target?: string;
             updatedAt?: string;
+        };
+        ActionAudit: {
+            events: {
+                [key: string]: unknown;
+            }[];
+            id: string;
+            verification: {
+                [key: string]: unknown;
+            };
         };
         ActionPage: {
             items: {
@@ -529,6 +514,29 @@ export interface components {
             };
             /** @description What the action touches */
             resource: string;
+        };
+        ApprovalCard: {
+            action: string;
+            fields: {
+                [key: string]: unknown;
+            }[];
+            parametersHash: string;
+            requestId: string;
+            risk: string;
+            status: string;
+            statusLine: string;
+            title: string;
+        } & {
+            [key: string]: unknown;
+        };
+        CallbackSecret: {
+            /** @constant */
+            algorithm: "HMAC-SHA256";
+            /** @constant */
+            header: "Airlock-Signature";
+            principal: string;
+            secret: string;
+            signs: string;
         };
         Cancel: {
             reason?: string;
@@ -575,6 +583,82 @@ export interface components {
             };
             requester?: string;
             resource: string;
+        };
+        EvidenceVerification: {
+            chain: {
+                [key: string]: unknown;
+            };
+            checkpoints: {
+                count: number;
+                ok: boolean;
+            } & {
+                [key: string]: unknown;
+            };
+            database?: {
+                [key: string]: unknown;
+            };
+            histories: {
+                count: number;
+                ok: boolean;
+            } & {
+                [key: string]: unknown;
+            };
+            /** @description The chain, every checkpoint and every archived history verified */
+            ok: boolean;
+        } & {
+            [key: string]: unknown;
+        };
+        Jwks: {
+            keys: {
+                [key: string]: unknown;
+            }[];
+        };
+        Liveness: {
+            /** @constant */
+            status: "ok";
+        };
+        Payloads: {
+            payloads: ({
+                data?: string;
+                metadata?: {
+                    [key: string]: string;
+                };
+            } & {
+                [key: string]: unknown;
+            })[];
+        };
+        PolicyDecision: {
+            /** @enum {string} */
+            effect: "allow" | "deny" | "require_approval";
+            /** @description The executor it would run on; null when submit would refuse it */
+            executor: string | null;
+            reason?: string;
+            refused?: {
+                detail: string;
+                field: string;
+            };
+            rule?: string;
+            stages: {
+                [key: string]: unknown;
+            }[];
+            target: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        PolicySummary: {
+            default: {
+                [key: string]: unknown;
+            };
+            loadedAt: string;
+            rules: {
+                [key: string]: unknown;
+            }[];
+            source: string;
+            version: string;
+            /** @enum {string} */
+            view: "full" | "requester";
+        } & {
+            [key: string]: unknown;
         };
         /** @description What Airlock computed the action would do, with server-held credentials and no lasting effect */
         Preview: {
@@ -652,18 +736,29 @@ export interface components {
             /** @description In the requester's own view: the figures, rows and reasons are shown to approvers only */
             withheld?: string;
         };
+        /** @description RFC 9457 problem details; branch on `type` (urn:airlock:problem:<slug>) */
         Problem: {
             detail?: string;
             errors?: {
                 detail?: string;
                 field?: string;
             }[];
+            /** @description The first field at fault */
             field?: string;
             instance?: string;
             status: number;
             title: string;
             /** Format: uri-reference */
             type: string;
+        } & {
+            [key: string]: unknown;
+        };
+        Readiness: {
+            checks: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            status: "ready" | "not ready";
         };
         Redeem: {
             /** @description The environment the redeeming side runs in */
@@ -699,7 +794,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Jwks"];
                 };
             };
         };
@@ -711,7 +806,16 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "payloads": []
+                 *     }
+                 */
+                "application/json": components["schemas"]["Payloads"];
+            };
+        };
         responses: {
             /** @description Payloads */
             200: {
@@ -719,10 +823,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Payloads"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid body (field-level errors in `errors`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -740,8 +844,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description The principal lacks the role */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this principal (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal or the database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -758,7 +898,16 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "payloads": []
+                 *     }
+                 */
+                "application/json": components["schemas"]["Payloads"];
+            };
+        };
         responses: {
             /** @description Payloads */
             200: {
@@ -766,10 +915,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Payloads"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid body (field-level errors in `errors`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -787,8 +936,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description The principal lacks the role */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this principal (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal or the database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -813,7 +998,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Liveness"];
                 };
             };
         };
@@ -833,7 +1018,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description Not ready */
@@ -842,7 +1027,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
         };
@@ -872,7 +1057,7 @@ export interface operations {
                     "application/json": components["schemas"]["ActionPage"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid query or path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -890,8 +1075,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description The principal lacks the role */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this principal (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal or the database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -915,6 +1118,21 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "action": "http.config.update",
+                 *       "resource": "demo-echo-dev:/config",
+                 *       "environment": "dev",
+                 *       "parameters": {
+                 *         "method": "POST",
+                 *         "path": "/config",
+                 *         "body": {
+                 *           "feature": "on"
+                 *         }
+                 *       },
+                 *       "justification": "turn the feature on in dev"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ActionRequest"];
             };
         };
@@ -937,7 +1155,7 @@ export interface operations {
                     "application/json": components["schemas"]["Submitted"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid body (field-level errors in `errors`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -955,7 +1173,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description The principal lacks the role */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -982,6 +1200,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this principal (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal or the database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getAction: {
@@ -992,6 +1237,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @example 00000000-0000-4000-8000-000000000000 */
                 id: string;
             };
             cookie?: never;
@@ -1007,7 +1253,7 @@ export interface operations {
                     "application/json": components["schemas"]["Action"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid query or path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1025,7 +1271,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description The principal lacks the role */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1034,8 +1280,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such request */
+            /** @description No such request, or not one this principal may see */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this principal (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal or the database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1050,6 +1314,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 00000000-0000-4000-8000-000000000000 */
                 id: string;
             };
             cookie?: never;
@@ -1062,10 +1327,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ActionAudit"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid query or path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1083,8 +1348,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description The principal lacks the role */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such request, or not one this principal may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this principal (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal or the database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1099,12 +1391,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 00000000-0000-4000-8000-000000000000 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "no longer needed"
+                 *     }
+                 */
                 "application/json": components["schemas"]["Cancel"];
             };
         };
@@ -1118,7 +1416,7 @@ export interface operations {
                     "application/json": components["schemas"]["Action"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid body (field-level errors in `errors`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1136,8 +1434,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description The principal lacks the role */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such request, or not one this principal may see */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1154,6 +1461,42 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Body larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this principal (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal or the database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getActionCard: {
@@ -1161,6 +1504,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 00000000-0000-4000-8000-000000000000 */
                 id: string;
             };
             cookie?: never;
@@ -1173,10 +1517,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ApprovalCard"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid query or path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1194,8 +1538,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description The principal lacks the role */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such request, or not one this principal may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this principal (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal or the database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1210,12 +1581,21 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 00000000-0000-4000-8000-000000000000 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "outcome": "succeeded",
+                 *       "details": {
+                 *         "exitCode": 0
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["Complete"];
             };
         };
@@ -1229,7 +1609,7 @@ export interface operations {
                     "application/json": components["schemas"]["Action"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid body (field-level errors in `errors`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1247,8 +1627,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description The principal lacks the role */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such request, or not one this principal may see */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1265,6 +1654,42 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Body larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this principal (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal or the database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     decideAction: {
@@ -1272,12 +1697,19 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 00000000-0000-4000-8000-000000000000 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "decision": "approve",
+                 *       "reason": "checked the parameters"
+                 *     }
+                 */
                 "application/json": components["schemas"]["Decision"];
             };
         };
@@ -1291,7 +1723,7 @@ export interface operations {
                     "application/json": components["schemas"]["DecisionResult"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid body (field-level errors in `errors`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1309,7 +1741,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description The principal lacks the role */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1318,8 +1750,53 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Already decided or ended */
+            /** @description No such request, or not one this principal may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already decided, or the request has ended */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this principal (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal or the database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1336,22 +1813,25 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @example 00000000-0000-4000-8000-000000000000 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description History (protobuf JSON) */
+            /** @description History (Temporal protobuf JSON) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid query or path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1369,7 +1849,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description The principal lacks the role */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1378,8 +1858,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not archived yet */
+            /** @description No such request, or not archived yet */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this principal (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal or the database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1394,12 +1892,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 00000000-0000-4000-8000-000000000000 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "token": "v2.paste-the-approvalToken-here"
+                 *     }
+                 */
                 "application/json": components["schemas"]["Redeem"];
             };
         };
@@ -1413,7 +1917,7 @@ export interface operations {
                     "application/json": components["schemas"]["Action"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid body (field-level errors in `errors`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1431,8 +1935,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description The principal lacks the role */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such request, or not one this principal may see */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1442,6 +1955,42 @@ export interface operations {
             };
             /** @description Already redeemed */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this principal (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal or the database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1475,7 +2024,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid query or path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1493,8 +2042,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description The principal lacks the role */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this principal (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal or the database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1519,10 +2086,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["EvidenceVerification"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid query or path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1540,8 +2107,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description The principal lacks the role */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this principal (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal or the database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1566,10 +2151,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["CallbackSecret"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid query or path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1587,8 +2172,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description The principal lacks the role */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this principal (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal or the database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1613,10 +2216,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["PolicySummary"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid query or path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1634,8 +2237,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description The principal lacks the role */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this principal (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal or the database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1654,6 +2275,21 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "action": "http.config.update",
+                 *       "resource": "demo-echo-dev:/config",
+                 *       "environment": "dev",
+                 *       "parameters": {
+                 *         "method": "POST",
+                 *         "path": "/config",
+                 *         "body": {
+                 *           "feature": "on"
+                 *         }
+                 *       },
+                 *       "justification": "turn the feature on in dev"
+                 *     }
+                 */
                 "application/json": components["schemas"]["EvaluateRequest"];
             };
         };
@@ -1664,10 +2300,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["PolicyDecision"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid body (field-level errors in `errors`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1685,8 +2321,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed */
+            /** @description The principal lacks the role */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this principal (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal or the database is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
