@@ -228,7 +228,7 @@ function actionsBlock(card: ApprovalCard): Block {
           text: {
             type: 'mrkdwn',
             text: fitMrkdwn(
-              `Airlock will run ${card.action} with exactly these parameters (sha256 ${card.parametersHash.slice(0, 12)}…).`,
+              `Airlock will run ${card.action} with exactly these parameters (sha256 ${card.parametersHash.slice(0, 12)}…)${card.preview?.hash ? `, and only if reality still matches the preview it computed (sha256 ${card.preview.hash.slice(0, 12)}…)` : ''}.`,
               300,
             ),
           },

@@ -101,6 +101,7 @@ describe('the preview on the cards', () => {
       expect(text).toContain('1. UPDATE customers: 1,204 rows (sample below)');
     }
     expect(teams).toContain(CLAIM_HEADING);
+    expect(slack).toContain('only if reality still matches the preview it computed (sha256 cccccccccccc…)');
     expect(slack).toContain(CLAIM_HEADING);
   });
 
