@@ -5,18 +5,22 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TYPES_FILE, typesFor } from '../../../sdk/generate.js';
 import { AirlockClient, AirlockProblem, AirlockUnreachable, isSettled } from '../../../sdk/index.js';
+import { startHttpTarget } from '../../fakes/http-target.js';
 import { type Harness, startHarness } from '../../support/harness.js';
-import { SDK_CONFIG, SDK_POLICY, SDK_PRINCIPALS } from './fixtures.js';
+import { SDK_POLICY, SDK_PRINCIPALS, sdkConfig } from './fixtures.js';
 
 let h: Harness;
+let target: Awaited<ReturnType<typeof startHttpTarget>>;
 const client = (principal: string, fetch?: typeof globalThis.fetch) =>
   new AirlockClient({ baseUrl: h.url, token: h.keys[principal], ...(fetch ? { fetch } : {}) });
 
 beforeAll(async () => {
-  h = await startHarness({ policy: SDK_POLICY, config: SDK_CONFIG, principals: SDK_PRINCIPALS });
+  target = await startHttpTarget();
+  h = await startHarness({ policy: SDK_POLICY, config: sdkConfig(target.url), principals: SDK_PRINCIPALS });
 });
 afterAll(async () => {
   await h?.stop();
+  await target?.close();
 });
 
 const deploy = (environment: string, image: string) => ({

@@ -1,5 +1,5 @@
 // The world of the SDK and guard tests: gate-mode deploys, free in dev and approved by dana in
-// production, and agent tools on the callback executor (gate mode).
+// production; http tools run by Airlock's executor against a fake target.
 export const SDK_POLICY = `version: 1
 groups:
   dba: [dana@example.com]
@@ -17,13 +17,20 @@ default:
   reason: not in this world
 `;
 
-export const SDK_CONFIG = `actions:
+/** Gate-mode deploys and agent tools (callback executor), and an http target for managed tools. */
+export function sdkConfig(targetUrl: string): string {
+  return `targets:
+  echo-dev: { type: http, environment: dev, resources: ["admin-api:*"], baseUrl: "${targetUrl}" }
+  echo: { type: http, environment: production, resources: ["admin-api:*"], baseUrl: "${targetUrl}" }
+actions:
+  - { match: "http.*", executor: http.request, target: echo-dev }
+  - { match: "http.*", executor: http.request, target: echo }
   - { match: "gate.*", executor: callback, environment: [production, dev], resources: ["k8s://*"] }
-  - { match: "agent.*", executor: callback, environment: [production, dev], resources: ["agent://*"] }
 gate:
   tokenTtl: 1m
   completionTimeout: 1m
 `;
+}
 
 export const SDK_PRINCIPALS = [
   { principal: 'ci@example.com', roles: ['requester'] },
