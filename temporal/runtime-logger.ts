@@ -29,9 +29,14 @@ export function installRuntimeLogger(logger: Logger, opts: { prometheusBindAddre
         warn: (m, meta) => log('WARN', m, meta),
         error: (m, meta) => log('ERROR', m, meta),
       },
-      ...(opts.prometheusBindAddress
-        ? { telemetryOptions: { metrics: { prometheus: { bindAddress: opts.prometheusBindAddress } } } }
-        : {}),
+      telemetryOptions: {
+        // The SDK core's own lines (retries while the server is away, slow workflow tasks) go to
+        // the logger too; by default the core writes them to stderr as unstructured text.
+        logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+        ...(opts.prometheusBindAddress
+          ? { metrics: { prometheus: { bindAddress: opts.prometheusBindAddress } } }
+          : {}),
+      },
     });
   } catch {
     // Already installed by someone else in this process: keep theirs.
