@@ -33,6 +33,7 @@ import {
   idParamSchema,
   listQuerySchema,
   redeemSchema,
+  reviewSchema,
   waitQuerySchema,
 } from './schemas.js';
 import { bindExecution } from './submit-binding.js';
@@ -129,6 +130,38 @@ export function actionsRouter(deps: ApiDeps): Router {
         await recordLateAttempt(deps, id, principal.id, body.decision);
       }
       throw err;
+    }
+  });
+
+  router.post('/v1/actions/:id/review', requireRole('approver', 'requester'), async (req, res) => {
+    const { id } = idParamSchema.parse(req.params);
+    const body = reviewSchema.parse(req.body);
+    const principal = req.principal!;
+    if (!hasRole(principal, 'approver'))
+      await refuseNonApprover(deps, id, principal.id, `review:${body.outcome}`);
+    const reviewer = { id: principal.id, channel: 'api' as const };
+    try {
+      const state = await call(() =>
+        actions.review(id, { outcome: body.outcome, reason: body.reason, reviewer }),
+      );
+      res.json(presentAction(state, viewerOf(req, state), deps.masterKey));
+    } catch (err) {
+      if (!(err instanceof ProblemError && err.extra?.code === 'request_closed')) throw err;
+      // A reviewed request closes: a second review comes too late and is recorded as such.
+      const ended = await actions.state(id).catch(() => undefined);
+      const by = ended?.breakGlass?.review?.by;
+      const code = by ? 'already_reviewed' : 'not_break_glass';
+      const detail = by
+        ? `this break-glass request was already reviewed by ${by}`
+        : 'this request did not break the glass';
+      await appendRefusal(deps, id, 'api:late', {
+        code,
+        what: `review:${body.outcome}`,
+        actor: principal.id,
+        channel: 'api',
+        detail,
+      });
+      throw problemFor(new ActionError(code, detail));
     }
   });
 

@@ -15,6 +15,9 @@ export interface AuditSeries {
   refused: Counter;
   executorErrors: Counter;
   observeErrors: Counter;
+  breakGlass: Counter;
+  breakGlassReviews: Counter;
+  breakGlassOverdue: Counter;
 }
 
 const OUTCOMES = new Set(['succeeded', 'failed', 'denied', 'expired', 'cancelled', 'revoked']);
@@ -23,6 +26,9 @@ const INTERESTING = new Set([
   'request.escalated',
   'attempt.refused',
   'execution.started',
+  'breakglass.used',
+  'breakglass.reviewed',
+  'breakglass.review_overdue',
   ...[...OUTCOMES].map((o) => `request.${o}`),
 ]);
 
@@ -41,6 +47,10 @@ export async function observeAuditEvent(
     from ? Math.max(0, (Date.parse(event.at) - Date.parse(from.at)) / 1000) : undefined;
 
   if (event.type === 'request.escalated') s.escalations.inc(labels);
+  else if (event.type === 'breakglass.used') s.breakGlass.inc(labels);
+  else if (event.type === 'breakglass.reviewed')
+    s.breakGlassReviews.inc({ ...labels, outcome: str(event.data.outcome) });
+  else if (event.type === 'breakglass.review_overdue') s.breakGlassOverdue.inc(labels);
   else if (event.type === 'attempt.refused') s.refused.inc({ ...labels, code: str(event.data.code) });
   else if (event.type === 'request.approved') {
     const t = since(submitted);

@@ -103,6 +103,24 @@ export function createMetrics(opts: MetricsOptions = {}): AirlockMetrics {
       labelNames: [...ae, 'error_type'],
       registers,
     }),
+    breakGlass: new Counter({
+      name: 'airlock_breakglass_total',
+      help: 'Requests run at once by break-glass (breakglass.used)',
+      labelNames: ae,
+      registers,
+    }),
+    breakGlassReviews: new Counter({
+      name: 'airlock_breakglass_reviews_total',
+      help: 'Break-glass reviews, by outcome (acknowledged, incident)',
+      labelNames: [...ae, 'outcome'],
+      registers,
+    }),
+    breakGlassOverdue: new Counter({
+      name: 'airlock_breakglass_review_overdue_total',
+      help: 'Break-glass reviews found overdue (breakglass.review_overdue; counted again at each repost)',
+      labelNames: ae,
+      registers,
+    }),
     observeErrors: new Counter({
       name: 'airlock_metrics_observe_errors_total',
       help: 'Audit events the metrics hook could not attribute (lookup failed)',

@@ -29,6 +29,7 @@ import {
   listQuerySchema,
   previewSchema,
   redeemSchema,
+  reviewSchema,
 } from './schemas.js';
 
 const schema = (s: z.ZodType, io: 'input' | 'output' = 'input') =>
@@ -234,6 +235,23 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
           },
         }),
       },
+      '/v1/actions/{id}/review': {
+        post: op({
+          operationId: 'reviewBreakGlass',
+          tag: 'actions',
+          summary: 'Review a break-glass request after the fact (a stage approver, not its requester)',
+          description:
+            "Acknowledge it, or flag it as an incident with a reason. Due within the rule's breakGlass.reviewWithin; once overdue the request is marked and its cards posted again.",
+          parameters: [idParam],
+          requestBody: body('Review', { outcome: 'acknowledge', reason: 'the outage ticket explains it' }),
+          responses: {
+            '200': json('Review recorded', 'Action'),
+            ...notFound,
+            '409': problemResponse('Already reviewed, or not a break-glass request'),
+            ...bodyErrors,
+          },
+        }),
+      },
       '/v1/actions/{id}/cancel': {
         post: op({
           operationId: 'cancelAction',
@@ -410,6 +428,7 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
         ActionRequest: schema(actionRequestSchema),
         Decision: schema(decisionSchema),
         Cancel: schema(cancelSchema),
+        Review: schema(reviewSchema),
         Redeem: schema(redeemSchema),
         Complete: schema(completeSchema),
         EvaluateRequest: schema(evaluateSchema),

@@ -50,6 +50,7 @@ export function presentAction(state: ActionState, viewer: Viewer, masterKey: Buf
     preview: state.preview && (viewer.isRequester ? previewForRequester(state.preview) : state.preview),
     result: state.result,
     grant: state.grant,
+    breakGlass: state.breakGlass,
     gate: state.gate ? { expiresAt: state.gate.expiresAt, redeemedAt: state.gate.redeemedAt } : undefined,
     submittedAt: state.submittedAt,
     decidedAt: state.decidedAt,

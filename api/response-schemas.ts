@@ -94,6 +94,26 @@ export const actionViewSchema = z.object({
   result: open.optional(),
   grant: open.optional(),
   gate: z.object({ expiresAt: z.string().optional(), redeemedAt: z.string().optional() }).optional(),
+  breakGlass: z
+    .object({
+      reason: z.string(),
+      by: z.string(),
+      at: z.string(),
+      reviewDueAt: z.string(),
+      overdue: z.boolean().optional(),
+      reposts: z.number().int().optional(),
+      review: z
+        .object({
+          outcome: z.enum(['acknowledged', 'incident']),
+          by: z.string(),
+          channel: z.string(),
+          reason: z.string().optional(),
+          at: z.string(),
+        })
+        .optional(),
+    })
+    .optional()
+    .describe('Set when the requester broke the glass: it ran without approval and awaits its review'),
   approvalToken: z.string().optional().describe('Gate mode: the one-time token, shown to the requester'),
   submittedAt: z.string(),
   decidedAt: z.string().optional(),

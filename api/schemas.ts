@@ -91,7 +91,7 @@ export function noControlCharacters(multiline: readonly string[] = []) {
 }
 
 /** Top-level fields of a body whose strings are free text (tab, CR, LF allowed). */
-const TEXT_FIELDS = ['justification', 'reason', 'diff', 'parameters', 'details'] as const;
+const TEXT_FIELDS = ['justification', 'reason', 'diff', 'parameters', 'details', 'breakGlass'] as const;
 
 const dotted = z
   .string()
@@ -135,6 +135,12 @@ export const actionRequestSchema = z
       .max(2048)
       .optional(),
     idempotencyKey: z.string().min(1).max(255).optional(),
+    breakGlass: z
+      .strictObject({ reason: z.string().min(1).max(4000).describe('Why this cannot wait for approval') })
+      .optional()
+      .describe(
+        'Run at once, without approval, where the matched rule lets the requester break the glass; a stage approver reviews it afterwards',
+      ),
   })
   .refine((b) => !b.labels || Object.keys(b.labels).length <= 32, {
     message: 'at most 32 labels',
@@ -147,6 +153,14 @@ export type ActionRequestPayload = z.infer<typeof actionRequestSchema>;
 export const decisionSchema = z
   .strictObject({
     decision: z.enum(['approve', 'deny']),
+    reason: z.string().max(2000).optional(),
+  })
+  .superRefine(noControlCharacters(TEXT_FIELDS));
+
+/** A break-glass review: acknowledged, or flagged as an incident (with a reason). */
+export const reviewSchema = z
+  .strictObject({
+    outcome: z.enum(['acknowledge', 'incident']),
     reason: z.string().max(2000).optional(),
   })
   .superRefine(noControlCharacters(TEXT_FIELDS));

@@ -77,12 +77,15 @@ export function buildApprovalCard(state: ActionState, note?: string): ApprovalCa
   const pending = state.status === 'pending_approval';
   return {
     requestId: state.requestId,
-    title: bound(`${r.action} on ${r.resource}`, CARD_LIMITS.title).text,
+    // Break-glass is loud on every card: in the title, the status line and its own fields.
+    title: bound(`${state.breakGlass ? 'BREAK-GLASS: ' : ''}${r.action} on ${r.resource}`, CARD_LIMITS.title)
+      .text,
     action: r.action,
     risk: state.risk ?? 'unknown',
     status: state.status,
     statusLine: statusLine(state),
     fields: [
+      ...breakGlassFields(state),
       ...field('Requester', state.requester),
       ...field('Agent', agent),
       ...field('Origin', mcpOrigin(r)),
@@ -145,7 +148,25 @@ function historyLine(state: ActionState): string | undefined {
   return `In ${h.windowDays} days: requester ${summary(h.byRequester)}; this resource ${summary(h.onResource)}`;
 }
 
+function breakGlassFields(state: ActionState): CardField[] {
+  const bg = state.breakGlass;
+  if (!bg) return [];
+  const review = bg.review
+    ? `${bg.review.outcome === 'incident' ? 'Flagged as an incident' : 'Acknowledged'} by ${bg.review.by} at ${bg.review.at}${bg.review.reason ? `: ${bg.review.reason}` : ''}`
+    : `${bg.overdue ? 'OVERDUE: ' : ''}due by ${bg.reviewDueAt} from an approver of this rule (acknowledge or flag as an incident: POST ${state.links.api}/review)`;
+  return [
+    ...field('Break-glass', `${bg.by} ran this at once, without approval, at ${bg.at}`),
+    ...field('Break-glass reason', bg.reason, CARD_LIMITS.justification),
+    ...field('Review', review),
+  ];
+}
+
 function statusLine(state: ActionState): string {
+  if (state.breakGlass) return `BREAK-GLASS by ${state.breakGlass.by}: ${baseStatusLine(state)}`;
+  return baseStatusLine(state);
+}
+
+function baseStatusLine(state: ActionState): string {
   const stage = state.policy?.stages[state.stageIndex];
   switch (state.status) {
     case 'pending_approval': {

@@ -6,8 +6,14 @@ import { CelCompileError, type CompiledWhen, compileWhen } from './cel.js';
 import { parseDuration } from './duration.js';
 import type { IssuePath } from './errors.js';
 import { compileGlob, type Matcher } from './glob.js';
-import { type Policy, type PolicyDefault, type PolicyStage, stageIdentities } from './schema.js';
-import type { ApprovalStage, Effect, Risk } from './types.js';
+import {
+  type Policy,
+  type PolicyDefault,
+  type PolicyRule,
+  type PolicyStage,
+  stageIdentities,
+} from './schema.js';
+import type { ApprovalStage, BreakGlassPolicy, Effect, Risk } from './types.js';
 
 export const NO_DEFAULT_REASON = 'no policy rule matched and the policy has no default';
 
@@ -24,6 +30,7 @@ export interface CompiledOutcome {
   denyReasonRequired: boolean;
   requirePreview?: boolean;
   drift?: DriftTolerance;
+  breakGlass?: BreakGlassPolicy;
 }
 
 export interface CompiledRule extends CompiledOutcome {
@@ -70,7 +77,13 @@ export function compilePolicy(policy: Policy, meta: { source: string; version: s
       const glob = rule.match[field];
       return glob === undefined ? [] : [{ field, test: compileGlob(glob) }];
     });
-    return { index, match, ...(when ? { when } : {}), ...compileOutcome(policy, rule.name, rule) };
+    return {
+      index,
+      match,
+      ...(when ? { when } : {}),
+      ...compileOutcome(policy, rule.name, rule),
+      ...(rule.breakGlass ? { breakGlass: breakGlassOf(policy, rule.breakGlass) } : {}),
+    };
   });
   if (issues.length > 0) return { ok: false, issues };
   const fallback = policy.default
@@ -104,6 +117,15 @@ function compileOutcome(policy: Policy, name: string, outcome: PolicyDefault): C
     denyReasonRequired: outcome.denyReasonRequired,
     ...(outcome.requirePreview ? { requirePreview: true } : {}),
     ...(outcome.drift ? { drift: driftOf(outcome.drift) } : {}),
+  };
+}
+
+function breakGlassOf(policy: Policy, breakGlass: NonNullable<PolicyRule['breakGlass']>): BreakGlassPolicy {
+  return {
+    approvers: [...breakGlass.approvers],
+    approverIdentities: stageIdentities(policy.groups, breakGlass.approvers),
+    minReasonLength: breakGlass.minReasonLength,
+    reviewWithinMs: parseDuration(breakGlass.reviewWithin),
   };
 }
 

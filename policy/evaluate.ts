@@ -80,5 +80,14 @@ function decide(
     ...(outcome.requirePreview ? { requirePreview: true } : {}),
     ...(outcome.drift ? { drift: { ...outcome.drift } } : {}),
     ...(input.preview !== undefined ? { afterPreview: true } : {}),
+    ...(outcome.breakGlass
+      ? {
+          breakGlass: {
+            ...outcome.breakGlass,
+            approvers: [...outcome.breakGlass.approvers],
+            approverIdentities: [...outcome.breakGlass.approverIdentities],
+          },
+        }
+      : {}),
   };
 }

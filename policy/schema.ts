@@ -78,11 +78,22 @@ const outcome = {
   drift: DriftSchema.optional(),
 };
 
+/**
+ * Who may break the glass on a rule (SPEC 14): members of these groups may run a request at once
+ * with a reason, and a stage approver reviews it afterwards within `reviewWithin`.
+ */
+export const BreakGlassSchema = z.strictObject({
+  approvers: z.array(name).min(1, { error: 'must list at least one group allowed to break the glass' }),
+  minReasonLength: z.number().int().min(1).default(20),
+  reviewWithin: duration,
+});
+
 export const RuleSchema = z.strictObject({
   name,
   match: MatchSchema.default({}),
   when: name.optional(),
   ...outcome,
+  breakGlass: BreakGlassSchema.optional(),
 });
 
 export const DefaultSchema = z.strictObject(outcome);
@@ -129,7 +140,7 @@ export type Policy = z.output<typeof PolicyObject>;
 export type PolicyRule = z.output<typeof RuleSchema>;
 export type PolicyDefault = z.output<typeof DefaultSchema>;
 export type PolicyStage = z.output<typeof StageSchema>;
-type Outcome = Pick<PolicyRule, 'effect' | 'stages'>;
+type Outcome = Pick<PolicyRule, 'effect' | 'stages'> & Partial<Pick<PolicyRule, 'breakGlass'>>;
 type Path = (string | number)[];
 
 export interface CrossIssue {
@@ -183,6 +194,7 @@ function checkOutcome(policy: Pick<Policy, 'groups' | 'channels'>, outcome: Outc
   }
   const groups = Object.keys(policy.groups);
   const channels = Object.keys(policy.channels);
+  if (outcome.breakGlass) issues.push(...checkBreakGlass(policy, outcome, at));
   stages.forEach((stage, s) => {
     const here = [...at, 'stages', s];
     let unknownApprovers = 0;
@@ -228,6 +240,26 @@ function checkOutcome(policy: Pick<Policy, 'groups' | 'channels'>, outcome: Outc
         message: `reminderBefore ${stage.reminderBefore} must be shorter than the timeout ${stage.timeout}`,
       });
     }
+  });
+  return issues;
+}
+
+/** Break-glass needs reviewers (the stages') and is never a way around a deny. */
+function checkBreakGlass(policy: Pick<Policy, 'groups'>, outcome: Outcome, at: Path): CrossIssue[] {
+  const issues: CrossIssue[] = [];
+  const breakGlass = outcome.breakGlass!;
+  if (outcome.effect !== 'require_approval') {
+    issues.push({
+      path: [...at, 'breakGlass'],
+      message: `break-glass needs effect require_approval (its stage approvers review it), not ${outcome.effect}`,
+    });
+  }
+  breakGlass.approvers.forEach((group, g) => {
+    if (Object.hasOwn(policy.groups, group)) return;
+    issues.push({
+      path: [...at, 'breakGlass', 'approvers', g],
+      message: `unknown group ${JSON.stringify(group)} (known groups: ${list(Object.keys(policy.groups))})`,
+    });
   });
   return issues;
 }

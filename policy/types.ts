@@ -40,6 +40,15 @@ export interface PolicyDecision {
   drift?: DriftTolerance;
   /** This decision was made with the preview in view (a rule read `preview`). */
   afterPreview?: boolean;
+  /** Who may break the glass on this rule, resolved to identities (SPEC 14). */
+  breakGlass?: BreakGlassPolicy;
+}
+
+export interface BreakGlassPolicy {
+  approvers: string[];
+  approverIdentities: string[];
+  minReasonLength: number;
+  reviewWithinMs: number;
 }
 
 /**

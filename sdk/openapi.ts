@@ -286,6 +286,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/actions/{id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Review a break-glass request after the fact (a stage approver, not its requester)
+         * @description Acknowledge it, or flag it as an incident with a reason. Due within the rule's breakGlass.reviewWithin; once overdue the request is marked and its cards posted again.
+         */
+        post: operations["reviewBreakGlass"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit/export": {
         parameters: {
             query?: never;
@@ -404,6 +424,23 @@ export interface components {
         Action: {
             /** @description Gate mode: the one-time token, shown to the requester */
             approvalToken?: string;
+            /** @description Set when the requester broke the glass: it ran without approval and awaits its review */
+            breakGlass?: {
+                at: string;
+                by: string;
+                overdue?: boolean;
+                reason: string;
+                reposts?: number;
+                review?: {
+                    at: string;
+                    by: string;
+                    channel: string;
+                    /** @enum {string} */
+                    outcome: "acknowledged" | "incident";
+                    reason?: string;
+                };
+                reviewDueAt: string;
+            };
             decidedAt?: string;
             decidedBy?: string;
             decisions: {
@@ -492,6 +529,11 @@ export interface components {
                 name?: string;
                 onBehalfOf?: string;
                 session?: string;
+            };
+            /** @description Run at once, without approval, where the matched rule lets the requester break the glass; a stage approver reviews it afterwards */
+            breakGlass?: {
+                /** @description Why this cannot wait for approval */
+                reason: string;
             };
             /** Format: uri */
             callbackUrl?: string;
@@ -768,6 +810,11 @@ export interface components {
             /** @description The resource it is about to touch */
             resource?: string;
             token: string;
+        };
+        Review: {
+            /** @enum {string} */
+            outcome: "acknowledge" | "incident";
+            reason?: string;
         };
         Submitted: components["schemas"]["Action"] | components["schemas"]["Accepted"];
     };
@@ -1954,6 +2001,120 @@ export interface operations {
                 };
             };
             /** @description Already redeemed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this principal (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal or the database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reviewBreakGlass: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 00000000-0000-4000-8000-000000000000 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "outcome": "acknowledge",
+                 *       "reason": "the outage ticket explains it"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Review"];
+            };
+        };
+        responses: {
+            /** @description Review recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Action"];
+                };
+            };
+            /** @description Invalid body (field-level errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The principal lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such request, or not one this principal may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already reviewed, or not a break-glass request */
             409: {
                 headers: {
                     [name: string]: unknown;

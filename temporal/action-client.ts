@@ -18,8 +18,10 @@ import {
   decideUpdate,
   type RedeemInput,
   type RefusalInput,
+  type ReviewInput,
   redeemUpdate,
   refusalSignal,
+  reviewUpdate,
   stateQuery,
 } from '../workflows/messages.js';
 import { SA } from '../workflows/search-attributes.js';
@@ -195,6 +197,15 @@ export class ActionClient {
       this.client.workflow
         .getHandle(workflowIdFor(requestId))
         .executeUpdate(completeUpdate, { args: [this.prover.sign('complete', requestId, input)] }),
+    );
+  }
+
+  /** A stage approver's review of a break-glass request. */
+  async review(requestId: string, input: ReviewInput): Promise<ActionState> {
+    return this.update(requestId, () =>
+      this.client.workflow
+        .getHandle(workflowIdFor(requestId))
+        .executeUpdate(reviewUpdate, { args: [this.prover.sign('review', requestId, input)] }),
     );
   }
 

@@ -5,13 +5,14 @@
 import { allHandlersFinished, condition, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { cards, local } from './activity-options.js';
 import { askApprovers, bestEffort } from './approvals.js';
+import { awaitReview, breakTheGlass } from './break-glass.js';
 import { notifyRequester, runApproved } from './execution.js';
 import { AUDIT_REJECTED } from './failure-types.js';
 import { failureDetail, failureType } from './failures.js';
 import { AuditLedger } from './ledger.js';
 import { evaluateWithPreview } from './preview.js';
 import { ActionRequest } from './request.js';
-import { missingRequiredPreview } from './rules.js';
+import { judgeBreakGlass, missingRequiredPreview } from './rules.js';
 import { initialState } from './state.js';
 import type { ActionRequestInput, ActionState, ActionStatus } from './types.js';
 
@@ -59,6 +60,21 @@ async function lifecycle(input: ActionRequestInput, request: ActionRequest): Pro
 
   // A cancel accepted while the request was being evaluated wins over the policy's answer.
   if (request.cancelled) return finish('cancelled', request.cancelled.by, state.outcomeReason);
+  // A break-glass the rule does not allow (never where it denies) is a refusal, and runs nothing.
+  const breakGlass = input.request.breakGlass;
+  if (breakGlass) {
+    const verdict = judgeBreakGlass(policy, input.requester, breakGlass.reason);
+    if (!verdict.ok) {
+      await request.noteRefusal({
+        code: verdict.code,
+        what: 'break-glass',
+        actor: input.requester,
+        channel: 'api',
+        detail: verdict.detail,
+      });
+      return finish('denied', 'policy', verdict.detail);
+    }
+  }
   if (policy.effect === 'deny')
     return finish('denied', 'policy', policy.reason ?? `denied by policy rule ${policy.rule}`);
   const minJustification = policy.requireJustification?.minLength ?? 0;
@@ -73,7 +89,9 @@ async function lifecycle(input: ActionRequestInput, request: ActionRequest): Pro
   if (noPreview) return finish('denied', 'policy', noPreview);
 
   // 3.-5. Ask, wait, decide (the handlers in request.ts judge every decision).
-  if (policy.effect === 'allow') {
+  if (breakGlass && policy.breakGlass) {
+    await breakTheGlass(request, policy.breakGlass, breakGlass.reason);
+  } else if (policy.effect === 'allow') {
     request.markDecidedBy('policy');
     state.decidedAt = nowIso();
     request.setStatus('approved');
@@ -90,8 +108,15 @@ async function lifecycle(input: ActionRequestInput, request: ActionRequest): Pro
   }
   ledger.record('request.approved', state.decidedBy ?? 'policy', { decidedBy: state.decidedBy });
 
-  // 6. Execute exactly once with the exact approved parameters, the way its executor runs.
-  return runApproved(request, finish);
+  // 6. Execute exactly once with the exact approved parameters, the way its executor runs; a
+  // break-glass request then stays open for its review.
+  const ended = await runApproved(request, finish);
+  if (state.breakGlass && policy.breakGlass) {
+    await awaitReview(request, policy.breakGlass);
+    await ledger.flush();
+    await condition(allHandlersFinished);
+  }
+  return ended;
 
   // 7. Record the outcome (the trail first: whoever sees the final status can read its event),
   // update every card, tell the requester.

@@ -19,12 +19,14 @@ import {
   decideUpdate,
   type MessageKind,
   type RedeemInput,
+  type ReviewInput,
   redeemUpdate,
   refusalSignal,
+  reviewUpdate,
   type Signed,
   stateQuery,
 } from './messages.js';
-import { judgeCancel, judgeDecision, recordRefusal, tally, tooManyRefusals } from './rules.js';
+import { judgeCancel, judgeDecision, judgeReview, recordRefusal, tally, tooManyRefusals } from './rules.js';
 import { SA } from './search-attributes.js';
 import type { ActionState, ActionStatus, DecisionInput, RefusalCode, RefusedAttempt } from './types.js';
 
@@ -94,6 +96,54 @@ export class ActionRequest {
     setHandler(cancelUpdate, (c) => this.cancel(c));
     setHandler(redeemUpdate, (r) => this.redeem(r));
     setHandler(completeUpdate, (c) => this.complete(c));
+    setHandler(reviewUpdate, (r) => this.review(r), {
+      validator: (r) => notFlooding({ approver: r?.reviewer }),
+    });
+  }
+
+  /** A stage approver's review of a break-glass request (judged in rules.ts). */
+  async review(r: Signed<ReviewInput>): Promise<ActionState> {
+    await this.verified('review', r);
+    const state = this.state;
+    const verdict = judgeReview(
+      {
+        breakGlass: state.breakGlass,
+        requester: state.requester,
+        agent: state.request.agent,
+        stages: state.policy?.stages ?? [],
+      },
+      r,
+    );
+    if (!verdict.ok || !state.breakGlass) {
+      const refusal = verdict.ok
+        ? { code: 'not_break_glass' as const, detail: 'this request did not break the glass' }
+        : verdict;
+      return this.refuse({
+        ...refusal,
+        what: `review:${r.outcome}`,
+        actor: r.reviewer.id,
+        channel: r.reviewer.channel,
+      });
+    }
+    const outcome = r.outcome === 'incident' ? 'incident' : 'acknowledged';
+    state.breakGlass.review = {
+      outcome,
+      by: r.reviewer.id,
+      channel: r.reviewer.channel,
+      ...(r.reason?.trim() ? { reason: r.reason } : {}),
+      at: nowIso(),
+    };
+    state.updatedAt = nowIso();
+    this.ledger.setAttributes([{ key: SA.breakGlass, value: outcome }]);
+    this.changes++;
+    await this.ledger.recordNow('breakglass.reviewed', r.reviewer.id, {
+      outcome,
+      reason: r.reason,
+      channel: r.reviewer.channel,
+      channelUserId: r.reviewer.channelUserId,
+      overdue: state.breakGlass.overdue === true,
+    });
+    return state;
   }
 
   async decide(d: Signed<DecisionInput>): Promise<DecisionAnswer> {
@@ -228,7 +278,7 @@ export class ActionRequest {
     throw ApplicationFailure.create({ type: attempt.code, message: attempt.detail, nonRetryable: true });
   }
 
-  private async noteRefusal(attempt: Omit<RefusedAttempt, 'at' | 'count' | 'firstAt'>): Promise<void> {
+  async noteRefusal(attempt: Omit<RefusedAttempt, 'at' | 'count' | 'firstAt'>): Promise<void> {
     const { entry, audit } = recordRefusal(this.state, attempt, nowIso());
     if (audit) await this.ledger.recordNow('attempt.refused', attempt.actor, { ...entry });
   }

@@ -2,12 +2,14 @@
 // Plain functions over plain data, so they are unit-tested without Temporal and the workflow
 // only applies their verdicts.
 import { canonicalOrUndefined, sameForSelfApproval, sameIdentity } from '../policy/identity.js';
-import type { ApprovalStage, PolicyInput } from '../policy/types.js';
+import type { ApprovalStage, PolicyDecision, PolicyInput } from '../policy/types.js';
+import type { ReviewInput } from './messages.js';
 import type { ActionPreview, DriftTolerance } from './preview-types.js';
 import type {
   ActionRequestInput,
   ActionStatus,
   AgentInfo,
+  BreakGlassState,
   DecisionInput,
   Enrichment,
   RecordedDecision,
@@ -285,3 +287,75 @@ export function missingRequiredPreview(
       : `the preview is ${preview.status}: ${preview.reason ?? 'no reason given'}`;
   return `rule ${rule} requires a verified preview, and ${why}`;
 }
+
+/**
+ * Whether this requester may break the glass on the rule the policy matched: never where it
+ * denies, only where the rule names a break-glass group the requester (the authenticated
+ * principal, not a name an agent gives) belongs to, and only with a reason long enough.
+ */
+export function judgeBreakGlass(policy: PolicyDecision, requester: string, reason: string): Verdict {
+  const refuse = (detail: string): Verdict => ({ ok: false, code: 'break_glass_refused', detail });
+  if (policy.effect === 'deny') {
+    return refuse(`break-glass is never allowed where the policy denies (rule ${policy.rule})`);
+  }
+  const breakGlass = policy.breakGlass;
+  if (policy.effect !== 'require_approval' || !breakGlass) {
+    return refuse(`rule ${policy.rule} does not allow break-glass`);
+  }
+  const who = canonicalOrUndefined(requester);
+  if (who === undefined || !breakGlass.approverIdentities.some((id) => sameIdentity(id, who))) {
+    return refuse(
+      `you are not in a break-glass group of rule ${policy.rule} (${breakGlass.approvers.join(', ')})`,
+    );
+  }
+  if (reason.trim().length < breakGlass.minReasonLength) {
+    return refuse(
+      `rule ${policy.rule} requires a break-glass reason of at least ${breakGlass.minReasonLength} characters`,
+    );
+  }
+  return { ok: true };
+}
+
+export interface ReviewContext {
+  breakGlass?: BreakGlassState;
+  requester: string;
+  agent?: AgentInfo;
+  stages: ApprovalStage[];
+}
+
+/**
+ * Whether this review of a break-glass request may be recorded: once, by an approver of any of
+ * the rule's stages who is not the requester (self-review is self-approval), an incident with a reason.
+ */
+export function judgeReview(ctx: ReviewContext, input: ReviewInput): Verdict {
+  if (!ctx.breakGlass) {
+    return { ok: false, code: 'not_break_glass', detail: 'this request did not break the glass' };
+  }
+  if (ctx.breakGlass.review) {
+    return {
+      ok: false,
+      code: 'already_reviewed',
+      detail: `this break-glass request was already reviewed by ${ctx.breakGlass.review.by}`,
+    };
+  }
+  if (
+    requesterIdentities(ctx.requester, ctx.agent).some((id) => sameForSelfApproval(id, input.reviewer.id))
+  ) {
+    return { ok: false, code: 'self_approval', detail: 'you cannot review your own break-glass request' };
+  }
+  const who = canonicalOrUndefined(input.reviewer.id);
+  if (who === undefined || !eligibleApprovers(ctx.stages, ctx.stages.length - 1).has(who)) {
+    return {
+      ok: false,
+      code: 'not_a_reviewer',
+      detail: "only an approver of the rule's stages can review a break-glass request",
+    };
+  }
+  if (input.outcome === 'incident' && !input.reason?.trim()) {
+    return { ok: false, code: 'reason_required', detail: 'flagging an incident needs a reason' };
+  }
+  return { ok: true };
+}
+
+/** An overdue break-glass review is posted again every `reviewWithin`, this many times, then only waited for. */
+export const BREAK_GLASS_REPOSTS = 10;

@@ -10,6 +10,8 @@ export const SA = {
   approvers: defineSearchAttributeKey('AirlockApprovers', SearchAttributeType.KEYWORD_LIST),
   /** Beyond SPEC 8: who approved, denied or cancelled ('policy' when the policy allowed). */
   decidedBy: defineSearchAttributeKey('AirlockDecidedBy', SearchAttributeType.KEYWORD),
+  /** Set on break-glass requests only: review_pending, review_overdue, acknowledged or incident. */
+  breakGlass: defineSearchAttributeKey('AirlockBreakGlass', SearchAttributeType.KEYWORD),
 } as const;
 
 /** Name -> type as the operator service and `temporal server start-dev --search-attribute` want it. */
@@ -21,4 +23,5 @@ export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'KeywordList'> =
   AirlockStatus: 'Keyword',
   AirlockApprovers: 'KeywordList',
   AirlockDecidedBy: 'Keyword',
+  AirlockBreakGlass: 'Keyword',
 };

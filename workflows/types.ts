@@ -51,6 +51,8 @@ export interface ActionRequestBody {
   labels?: Record<string, string>;
   callbackUrl?: string;
   idempotencyKey?: string;
+  /** Run at once, without approval, where the rule lets this requester break the glass (SPEC 14). */
+  breakGlass?: { reason: string };
 }
 
 /**
@@ -126,7 +128,11 @@ export type RefusalCode =
   | 'not_requester'
   | 'invalid_token'
   | 'token_already_redeemed'
-  | 'unverified_message';
+  | 'unverified_message'
+  | 'break_glass_refused'
+  | 'not_break_glass'
+  | 'already_reviewed'
+  | 'not_a_reviewer';
 
 /** Refused attempts of one actor, code and kind, aggregated: `count` of them, `firstAt` to `at`. */
 export interface RefusedAttempt {
@@ -189,6 +195,30 @@ export interface GateState {
   redeemedAt?: string;
 }
 
+export type BreakGlassVerb = 'acknowledge' | 'incident';
+
+/** The after-the-fact review of a break-glass request. */
+export interface BreakGlassReview {
+  outcome: 'acknowledged' | 'incident';
+  by: string;
+  channel: ChannelKind;
+  reason?: string;
+  at: string;
+}
+
+/** A request that ran at once because its requester broke the glass (SPEC 14). */
+export interface BreakGlassState {
+  reason: string;
+  by: string;
+  at: string;
+  /** When the review is due; past it (and unreviewed) the request is overdue and reposted. */
+  reviewDueAt: string;
+  overdue?: boolean;
+  /** How often the cards were posted again because the review was overdue. */
+  reposts?: number;
+  review?: BreakGlassReview;
+}
+
 /** The full state the `state` query returns; the API serves it. */
 export interface ActionState {
   requestId: string;
@@ -215,6 +245,7 @@ export interface ActionState {
   result?: ExecutionResult;
   grant?: GrantState;
   gate?: GateState;
+  breakGlass?: BreakGlassState;
   submittedAt: string;
   decidedAt?: string;
   executedAt?: string;

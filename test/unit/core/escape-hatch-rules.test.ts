@@ -1,0 +1,178 @@
+// The pure rules of SPEC 14's escape hatches, and the policy that configures them: who may break
+// the glass (never where the policy denies), who may review it afterwards (never its requester).
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { evaluatePolicy } from '../../../policy/evaluate.js';
+import { PolicyLoadError, parsePolicy } from '../../../policy/load.js';
+import type { ApprovalStage, PolicyDecision } from '../../../policy/types.js';
+import { judgeBreakGlass, judgeReview, type ReviewContext } from '../../../workflows/rules.js';
+import type { BreakGlassState } from '../../../workflows/types.js';
+import { request } from '../policy/helpers.js';
+
+const stage: ApprovalStage = {
+  approvers: ['dba'],
+  approverIdentities: ['dana@example.com', 'dev@example.com'],
+  minApprovals: 1,
+  timeoutMs: 60_000,
+  notify: [],
+};
+
+const decision = (overrides: Partial<PolicyDecision> = {}): PolicyDecision => ({
+  effect: 'require_approval',
+  risk: 'high',
+  rule: 'production',
+  policyVersion: 'v',
+  stages: [stage],
+  denyReasonRequired: true,
+  breakGlass: {
+    approvers: ['responders'],
+    approverIdentities: ['ci@example.com'],
+    minReasonLength: 10,
+    reviewWithinMs: 60_000,
+  },
+  ...overrides,
+});
+
+describe('judgeBreakGlass', () => {
+  it('lets a member of the group break the glass with a long enough reason', () => {
+    expect(judgeBreakGlass(decision(), 'ci@example.com', 'the site is down now')).toEqual({ ok: true });
+    expect(judgeBreakGlass(decision(), 'CI@Example.com', 'the site is down now')).toEqual({ ok: true });
+  });
+
+  it.each([
+    [
+      'a deny rule',
+      decision({ effect: 'deny' }),
+      'ci@example.com',
+      'the site is down',
+      /never allowed where the policy denies/,
+    ],
+    [
+      'a rule without breakGlass',
+      decision({ breakGlass: undefined }),
+      'ci@example.com',
+      'the site is down',
+      /does not allow break-glass/,
+    ],
+    [
+      'an allow rule',
+      decision({ effect: 'allow' }),
+      'ci@example.com',
+      'the site is down',
+      /does not allow break-glass/,
+    ],
+    ['a non-member', decision(), 'eve@example.com', 'the site is down', /not in a break-glass group/],
+    [
+      'a tagged spelling of a member',
+      decision(),
+      'ci+x@example.com',
+      'the site is down',
+      /not in a break-glass group/,
+    ],
+    ['a short reason', decision(), 'ci@example.com', '  short   ', /at least 10 characters/],
+  ])('refuses %s', (_what, policy, requester, reason, why) => {
+    const verdict = judgeBreakGlass(policy, requester, reason);
+    expect(verdict.ok).toBe(false);
+    if (!verdict.ok) {
+      expect(verdict.code).toBe('break_glass_refused');
+      expect(verdict.detail).toMatch(why);
+    }
+  });
+});
+
+describe('judgeReview', () => {
+  const broke: BreakGlassState = {
+    reason: 'the site is down',
+    by: 'ci@example.com',
+    at: '2030-01-01T00:00:00.000Z',
+    reviewDueAt: '2030-01-01T01:00:00.000Z',
+  };
+  const ctx = (overrides: Partial<ReviewContext> = {}): ReviewContext => ({
+    breakGlass: broke,
+    requester: 'ci@example.com',
+    stages: [stage],
+    ...overrides,
+  });
+  const by = (id: string, outcome: 'acknowledge' | 'incident' = 'acknowledge', reason?: string) => ({
+    outcome,
+    reviewer: { id, channel: 'api' as const },
+    ...(reason ? { reason } : {}),
+  });
+  const code = (v: ReturnType<typeof judgeReview>) => (v.ok ? 'ok' : v.code);
+
+  it('takes one review from a stage approver', () => {
+    expect(code(judgeReview(ctx(), by('dana@example.com')))).toBe('ok');
+    expect(code(judgeReview(ctx(), by('dana@example.com', 'incident', 'no outage that night')))).toBe('ok');
+  });
+
+  it('refuses self-review (requester, onBehalfOf, agent), a non-approver, a second review, an incident without a reason', () => {
+    expect(code(judgeReview(ctx({ requester: 'dana@example.com' }), by('dana@example.com')))).toBe(
+      'self_approval',
+    );
+    expect(
+      code(judgeReview(ctx({ agent: { onBehalfOf: 'dana+ops@example.com' } }), by('dana@example.com'))),
+    ).toBe('self_approval');
+    expect(code(judgeReview(ctx(), by('eve@example.com')))).toBe('not_a_reviewer');
+    const reviewed = {
+      ...broke,
+      review: {
+        outcome: 'acknowledged' as const,
+        by: 'dev@example.com',
+        channel: 'api' as const,
+        at: broke.at,
+      },
+    };
+    expect(code(judgeReview(ctx({ breakGlass: reviewed }), by('dana@example.com')))).toBe('already_reviewed');
+    expect(code(judgeReview(ctx(), by('dana@example.com', 'incident')))).toBe('reason_required');
+    expect(code(judgeReview(ctx({ breakGlass: undefined }), by('dana@example.com')))).toBe('not_break_glass');
+  });
+});
+
+describe('policy: breakGlass', () => {
+  const doc = (rule: Record<string, unknown>) => ({
+    version: 1,
+    groups: { dba: ['dana@example.com'], responders: ['ci@example.com'] },
+    rules: [{ name: 'r', match: { environment: 'production' }, ...rule }],
+  });
+  const stages = [{ approvers: ['dba'], timeout: '15m' }];
+
+  it('resolves the group and the review deadline into the decision', () => {
+    const loaded = parsePolicy(
+      stringify(
+        doc({
+          effect: 'require_approval',
+          stages,
+          breakGlass: { approvers: ['responders'], reviewWithin: '2h' },
+        }),
+      ),
+      't.yaml',
+    );
+    expect(evaluatePolicy(loaded, request()).breakGlass).toEqual({
+      approvers: ['responders'],
+      approverIdentities: ['ci@example.com'],
+      minReasonLength: 20,
+      reviewWithinMs: 2 * 3_600_000,
+    });
+  });
+
+  it.each([
+    [
+      'on a deny rule',
+      { effect: 'deny', breakGlass: { approvers: ['responders'], reviewWithin: '2h' } },
+      /needs effect require_approval/,
+    ],
+    [
+      'with an unknown group',
+      { effect: 'require_approval', stages, breakGlass: { approvers: ['nobody'], reviewWithin: '2h' } },
+      /unknown group "nobody"/,
+    ],
+    [
+      'without a review deadline',
+      { effect: 'require_approval', stages, breakGlass: { approvers: ['responders'] } },
+      /reviewWithin/,
+    ],
+  ])('is a load error %s', (_what, rule, why) => {
+    expect(() => parsePolicy(stringify(doc(rule)), 't.yaml')).toThrow(PolicyLoadError);
+    expect(() => parsePolicy(stringify(doc(rule)), 't.yaml')).toThrow(why);
+  });
+});
