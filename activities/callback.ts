@@ -4,6 +4,7 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { callbackAllowed } from '../config/callback-allow.js';
+import { consoleLinkOf } from '../console/links.js';
 import { requesterSecrets } from '../executors/requester-secrets.js';
 import { canonicalOrUndefined } from '../policy/identity.js';
 import type { ActionState } from '../workflows/types.js';
@@ -49,7 +50,7 @@ export function callbackPayload(state: ActionState, masterKey: Buffer): Record<s
     decidedBy: state.decidedBy,
     reason: state.outcomeReason,
     result: state.result,
-    links: state.links,
+    links: { ...state.links, console: consoleLinkOf(state.links.api) },
     ...requesterSecrets(state, masterKey),
   };
   return payload;

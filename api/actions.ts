@@ -2,6 +2,8 @@
 // per-request audit trail and card. Business refusals come back from the workflow as typed
 // ActionErrors and leave here as RFC 9457 problems.
 import { type Request, type Response, Router } from 'express';
+import type { z } from 'zod';
+import type { RequestSummary } from '../audit/types.js';
 import { buildApprovalCard } from '../bots/card.js';
 import { callbackAllowed, callbackUrlProblem } from '../config/callback-allow.js';
 import { verifyGateToken } from '../executors/gate-token.js';
@@ -9,7 +11,7 @@ import { gateClaimsOf } from '../executors/requester-secrets.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
 import { sameIdentity } from '../policy/identity.js';
 import { ActionError, isSettled, workflowIdFor } from '../temporal/action-client.js';
-import { REFUSAL_HTTP_STATUS } from '../workflows/messages.js';
+import { type DecisionAnswer, REFUSAL_HTTP_STATUS } from '../workflows/messages.js';
 import { tooManyRefusals } from '../workflows/rules.js';
 import {
   type ActionRequestBody,
@@ -64,30 +66,7 @@ export function actionsRouter(deps: ApiDeps): Router {
   });
 
   router.get('/v1/actions', requireRole('requester', 'approver', 'auditor'), async (req, res) => {
-    const q = listQuerySchema.parse(req.query);
-    const principal = req.principal!;
-    const all = seesAll(principal.roles);
-    if (!all && q.requester && q.requester !== principal.id) {
-      throw new ProblemError({
-        status: 403,
-        type: PROBLEM.forbidden,
-        title: 'Forbidden',
-        detail: 'requesters list only their own requests',
-      });
-    }
-    const token = q.cursor === undefined ? undefined : openCursor(deps.masterKey, q.cursor);
-    const after = token === undefined ? undefined : cursorPosition(token);
-    if (q.cursor !== undefined && after === undefined) {
-      throw invalid('cursor', 'is not a cursor this service issued; pass nextCursor from a previous page');
-    }
-    const { cursor: _cursor, ...filters } = q;
-    const page = await deps.audit.listRequests({
-      ...filters,
-      after,
-      requester: all ? q.requester : principal.id,
-    });
-    const next = page.next && Buffer.from(JSON.stringify(page.next)).toString('base64url');
-    res.json({ items: page.items, nextCursor: signCursor(deps.masterKey, next) });
+    res.json(await listActions(deps, req.principal!, listQuerySchema.parse(req.query)));
   });
 
   router.get('/v1/actions/:id', requireRole('requester', 'approver', 'auditor'), async (req, res) => {
@@ -117,20 +96,7 @@ export function actionsRouter(deps: ApiDeps): Router {
   router.post('/v1/actions/:id/decisions', requireRole('approver', 'requester'), async (req, res) => {
     const { id } = idParamSchema.parse(req.params);
     const body = decisionSchema.parse(req.body);
-    const principal = req.principal!;
-    if (!hasRole(principal, 'approver')) await refuseNonApprover(deps, id, principal.id, body.decision);
-    const approver = { id: principal.id, channel: 'api' as const };
-    try {
-      const answer = await call(() =>
-        actions.decide(id, { decision: body.decision, reason: body.reason, approver }),
-      );
-      res.json({ id, ...answer });
-    } catch (err) {
-      if (err instanceof ProblemError && err.extra?.code === 'request_closed') {
-        await recordLateAttempt(deps, id, principal.id, body.decision);
-      }
-      throw err;
-    }
+    res.json({ id, ...(await decideAction(deps, req.principal!, id, body)) });
   });
 
   router.post('/v1/actions/:id/review', requireRole('approver', 'requester'), async (req, res) => {
@@ -315,6 +281,71 @@ export async function submitAction(
   const { created } = await call(() => deps.actions.start(input));
   deps.metrics?.submitted(body.action, body.environment);
   return { input, created };
+}
+
+/** A request as this principal may read it: a plain requester's view of others' is a 404. */
+export async function readActionFor(deps: ApiDeps, principal: Principal, id: string): Promise<ActionState> {
+  const state = await call(() => deps.actions.state(id));
+  if (!seesAll(principal.roles) && !sameIdentity(state.requester, principal.id)) throw notFound();
+  return state;
+}
+
+/**
+ * One page of GET /v1/actions as this principal may see it (a plain requester only its own),
+ * with the signed cursor of the next page; shared by REST and the console.
+ */
+export async function listActions(
+  deps: ApiDeps,
+  principal: Principal,
+  q: z.infer<typeof listQuerySchema>,
+): Promise<{ items: RequestSummary[]; nextCursor: string | undefined }> {
+  const all = seesAll(principal.roles);
+  if (!all && q.requester && q.requester !== principal.id) {
+    throw new ProblemError({
+      status: 403,
+      type: PROBLEM.forbidden,
+      title: 'Forbidden',
+      detail: 'requesters list only their own requests',
+    });
+  }
+  const token = q.cursor === undefined ? undefined : openCursor(deps.masterKey, q.cursor);
+  const after = token === undefined ? undefined : cursorPosition(token);
+  if (q.cursor !== undefined && after === undefined) {
+    throw invalid('cursor', 'is not a cursor this service issued; pass nextCursor from a previous page');
+  }
+  const { cursor: _cursor, ...filters } = q;
+  const page = await deps.audit.listRequests({
+    ...filters,
+    after,
+    requester: all ? q.requester : principal.id,
+  });
+  const next = page.next && Buffer.from(JSON.stringify(page.next)).toString('base64url');
+  return { items: page.items, nextCursor: signCursor(deps.masterKey, next) };
+}
+
+/**
+ * The one decision path of an authenticated principal (REST and the console): a caller without
+ * the approver role is refused here (self-approval recorded), everyone else through the
+ * workflow's rules; a decision on an ended request is recorded in the trail before the 409.
+ */
+export async function decideAction(
+  deps: ApiDeps,
+  principal: Principal,
+  id: string,
+  body: { decision: 'approve' | 'deny'; reason?: string | undefined },
+): Promise<DecisionAnswer> {
+  if (!hasRole(principal, 'approver')) await refuseNonApprover(deps, id, principal.id, body.decision);
+  const approver = { id: principal.id, channel: 'api' as const };
+  try {
+    return await call(() =>
+      deps.actions.decide(id, { decision: body.decision, reason: body.reason, approver }),
+    );
+  } catch (err) {
+    if (err instanceof ProblemError && err.extra?.code === 'request_closed') {
+      await recordLateAttempt(deps, id, principal.id, body.decision);
+    }
+    throw err;
+  }
 }
 
 type OwnerChange = 'cancel' | 'redeem' | 'complete';

@@ -2,6 +2,7 @@
 // problems for every error. Chat endpoints and the demo target plug in as extra routers.
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { consoleRouter } from '../console/router.js';
 import { McpSessions, mcpRouter } from '../mcp/http.js';
 import { workflowIdFor } from '../temporal/action-client.js';
 import { actionsRouter } from './actions.js';
@@ -27,6 +28,8 @@ export function createApp(deps: ApiDeps): Express {
   // The codec server authenticates on its own (bearer, CORS for the Temporal UI); outside /v1.
   if (deps.evidence) app.use(codecRouter(deps, deps.evidence));
   for (const router of deps.extraRouters ?? []) app.use(router);
+  // The console signs people in with its own session cookie, outside /v1's bearer authentication.
+  if (deps.console) app.use(consoleRouter(deps, deps.console));
   // One limiter for /v1 and /mcp: an agent cannot double its budget by switching protocol.
   const limiter = new RateLimiter(deps.rateLimits ?? {});
   // The MCP gateway authenticates like /v1 but reads its own JSON-RPC bodies (mcp/http.ts).

@@ -5,6 +5,7 @@ import type { SigningKey } from '../audit/keys.js';
 import type { AuditStore } from '../audit/store.js';
 import type { RateLimits } from '../config/env.js';
 import type { ServiceConfig } from '../config/types.js';
+import type { ConsoleOptions } from '../console/router.js';
 import type { ExecutorRegistry } from '../executors/registry.js';
 import type { McpGatewayDeps } from '../mcp/http.js';
 import type { LoadedPolicy } from '../policy/load.js';
@@ -43,6 +44,8 @@ export interface ApiDeps {
   oidc?: { issuer: string };
   /** The MCP gateway's sessions and upstream tools (main.ts closes them on shutdown). */
   mcp?: McpGatewayDeps;
+  /** The approver console at /console (console/router.ts); unset: not served. */
+  console?: ConsoleOptions;
 }
 
 export interface ApiEvidenceDeps {

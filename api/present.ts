@@ -1,5 +1,6 @@
 // How a request's state is shown over the API: the workflow state without internals, plus the
 // secrets only its requester may see (a gate token, a JIT grant password), derived on demand.
+import { consoleLinkOf } from '../console/links.js';
 import { requesterSecrets } from '../executors/requester-secrets.js';
 import type { ActionPreview } from '../workflows/preview-types.js';
 import type { ActionState } from '../workflows/types.js';
@@ -72,6 +73,7 @@ export function linksFor(state: Pick<ActionState, 'links'>): Record<string, stri
     self: state.links.api,
     audit: `${state.links.api}/audit`,
     card: `${state.links.api}/card`,
+    console: consoleLinkOf(state.links.api),
     temporalUi: state.links.temporalUi,
   };
 }

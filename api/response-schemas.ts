@@ -32,6 +32,8 @@ export const actionLinksSchema = z.object({
   self: z.string().optional(),
   audit: z.string().optional(),
   card: z.string().optional(),
+  /** The request's page in the approver console. */
+  console: z.string().optional(),
   temporalUi: z.string().optional(),
 });
 

@@ -151,4 +151,31 @@ export const MIGRATIONS: Migration[] = [
       'CREATE INDEX IF NOT EXISTS request_index_seed_idx ON request_index (submitted_at, request_id) WHERE state_seq = 0',
     ],
   },
+  {
+    // The console: its inbox ("waiting for me") reads who may still decide a pending request and
+    // its stage deadline from the index, and its sign-in sessions live here, server-side.
+    version: 'audit.006_console',
+    statements: [
+      'ALTER TABLE request_index ADD COLUMN IF NOT EXISTS deciders text',
+      'ALTER TABLE request_index ADD COLUMN IF NOT EXISTS stage_deadline timestamptz',
+      `CREATE INDEX IF NOT EXISTS request_index_inbox_idx ON request_index (stage_deadline, request_id)
+         WHERE status = 'pending_approval'`,
+      `CREATE TABLE IF NOT EXISTS console_sessions (
+         id_hash text PRIMARY KEY,
+         principal text NOT NULL,
+         roles text NOT NULL,
+         via text NOT NULL,
+         on_behalf_of text,
+         csrf text NOT NULL,
+         created_at timestamptz NOT NULL DEFAULT now(),
+         expires_at timestamptz NOT NULL,
+         ended_at timestamptz
+       )`,
+      `DO $$ BEGIN
+         IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${AUDIT_WRITER_ROLE}') THEN
+           GRANT SELECT, INSERT, UPDATE, DELETE ON console_sessions TO ${AUDIT_WRITER_ROLE};
+         END IF;
+       END $$`,
+    ],
+  },
 ];

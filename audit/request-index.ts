@@ -20,6 +20,8 @@ const COLUMNS = {
   risk: 'risk',
   submittedAt: 'submitted_at',
   endedAt: 'ended_at',
+  deciders: 'deciders',
+  stageDeadline: 'stage_deadline',
 } as const satisfies Record<
   Exclude<keyof RequestIndexRow, 'requestId' | 'statePayload' | 'stateSeq'>,
   string

@@ -56,6 +56,10 @@ export interface RequestIndexRow {
   risk?: string | null;
   submittedAt?: string | Date | null;
   endedAt?: string | Date | null;
+  /** Who may still decide a pending request, one canonical identity a line (`\n` around each). */
+  deciders?: string | null;
+  /** The current stage's deadline, while pending. */
+  stageDeadline?: string | Date | null;
   /** The request's state, sealed by the payload codec (temporal/state-snapshot.ts). */
   statePayload?: string;
   /** Orders the snapshots: a write with a lower seq than the stored one leaves it. */

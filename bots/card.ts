@@ -1,5 +1,6 @@
 // The approval card, built once from the request state as plain, bounded text. Channel
 // renderers (Adaptive Card, Block Kit) only lay it out and escape it for their markup.
+import { consoleLinkOf } from '../console/links.js';
 import type { ActionState } from '../workflows/types.js';
 import { type CardPreview, previewForCard } from './preview-text.js';
 
@@ -32,7 +33,7 @@ export interface ApprovalCard {
   rule?: string;
   stage?: { number: number; of: number; approvers: string[]; deadline?: string };
   decisions: string[];
-  links: { request: string; temporalUi?: string };
+  links: { request: string; console?: string; temporalUi?: string };
   /** Present only while a decision can still be made: the buttons. */
   actions?: { approve: true; deny: true; denyReasonRequired: boolean };
   note?: string;
@@ -118,7 +119,11 @@ export function buildApprovalCard(state: ActionState, note?: string): ApprovalCa
       (d) =>
         `${d.decision === 'approve' ? 'Approved' : 'Denied'} by ${d.approver.id} via ${d.approver.channel} at ${d.at}${d.reason ? `: ${bound(d.reason, 200).text}` : ''}`,
     ),
-    links: { request: state.links.api, temporalUi: state.links.temporalUi },
+    links: {
+      request: state.links.api,
+      console: consoleLinkOf(state.links.api),
+      temporalUi: state.links.temporalUi,
+    },
     actions: pending
       ? { approve: true, deny: true, denyReasonRequired: state.policy?.denyReasonRequired ?? true }
       : undefined,

@@ -79,6 +79,12 @@ export interface AirlockEnv {
   /** How long a codec session cookie (GET /codec/login) lasts (AIRLOCK_CODEC_SESSION_TTL, default 8h). */
   codecSessionTtlMs: number;
   /**
+   * The approver console: keySignIn (AIRLOCK_CONSOLE_KEY_SIGNIN, default on in demo mode only) lets a
+   * person sign in with an API key; oidcClientId/Secret (CONSOLE_OIDC_CLIENT_ID, _SECRET) sign in
+   * through OIDC_ISSUER with the authorization code flow and PKCE.
+   */
+  console: { keySignIn: boolean; oidcClientId?: string; oidcClientSecret?: string };
+  /**
    * Workflows a worker keeps in memory (AIRLOCK_WORKER_CACHED_WORKFLOWS). Others are replayed from
    * their history when something happens to them (a decision, a timer); GET reads the state
    * snapshot in PostgreSQL, not the workflow. Each cached one costs ~0.2 MB (measured).
@@ -290,6 +296,9 @@ const envSchema = z.object({
   OIDC_JWKS_URL: optional(httpUrl),
   OIDC_PRINCIPAL_CLAIM: optional(nonEmpty),
   OIDC_TRUST_UNVERIFIED_EMAIL: optional(strictBoolean),
+  AIRLOCK_CONSOLE_KEY_SIGNIN: optional(strictBoolean),
+  CONSOLE_OIDC_CLIENT_ID: optional(nonEmpty),
+  CONSOLE_OIDC_CLIENT_SECRET: optional(nonEmpty),
   TEMPORAL_ADDRESS: optional(hostPort),
   TEMPORAL_NAMESPACE: optional(nonEmpty),
   TEMPORAL_TASK_QUEUE: optional(nonEmpty),
@@ -407,6 +416,11 @@ function toAirlockEnv(raw: RawEnv): AirlockEnv {
     previousEncryptionKeys: raw.AIRLOCK_ENCRYPTION_KEYS_OLD ?? [],
     archive: { intervalMs: raw.AIRLOCK_ARCHIVE_INTERVAL ?? 5 * 60_000 },
     codecSessionTtlMs: raw.AIRLOCK_CODEC_SESSION_TTL ?? 8 * 3_600_000,
+    console: {
+      keySignIn: raw.AIRLOCK_CONSOLE_KEY_SIGNIN ?? demoMode,
+      ...(raw.CONSOLE_OIDC_CLIENT_ID ? { oidcClientId: raw.CONSOLE_OIDC_CLIENT_ID } : {}),
+      ...(raw.CONSOLE_OIDC_CLIENT_SECRET ? { oidcClientSecret: raw.CONSOLE_OIDC_CLIENT_SECRET } : {}),
+    },
     workerCachedWorkflows: raw.AIRLOCK_WORKER_CACHED_WORKFLOWS ?? DEFAULT_CACHED_WORKFLOWS,
     botFramework: {},
     rateLimits: rateLimitsOf(raw),

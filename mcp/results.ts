@@ -2,6 +2,7 @@
 // and where they were asked) and its tool result (the executor's output, or a refusal the agent
 // can read). Pure functions of the request state.
 import type { CallToolResult, Task } from '@modelcontextprotocol/sdk/types.js';
+import { consoleLinkOf } from '../console/links.js';
 import type { ChannelDestination } from '../policy/types.js';
 import { isSettled } from '../temporal/action-client.js';
 import type { ActionState } from '../workflows/types.js';
@@ -42,7 +43,7 @@ export function statusMessage(state: ActionState, channels: Channels = []): stri
     case 'evaluating':
       return `Airlock is evaluating the policy for ${id}`;
     case 'pending_approval':
-      return `${waitingFor(state, channels)}; ${id}, ${state.links.api}`;
+      return `${waitingFor(state, channels)}; ${id}, ${consoleLinkOf(state.links.api)}`;
     case 'approved':
       return state.gate
         ? `approved by ${state.decidedBy ?? 'policy'}: redeem the approval token (${id})`

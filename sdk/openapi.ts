@@ -415,6 +415,7 @@ export interface components {
             links: {
                 audit?: string;
                 card?: string;
+                console?: string;
                 self?: string;
                 temporalUi?: string;
             };
@@ -463,6 +464,7 @@ export interface components {
             links: {
                 audit?: string;
                 card?: string;
+                console?: string;
                 self?: string;
                 temporalUi?: string;
             };

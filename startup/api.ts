@@ -12,6 +12,7 @@ import type { ChannelPlugin } from '../bots/plugin.js';
 import type { DemoSecrets } from '../config/demo-secrets.js';
 import type { AirlockEnv } from '../config/env.js';
 import type { ServiceConfig } from '../config/types.js';
+import { LiveStreams } from '../console/live.js';
 import type { ExecutorRegistry } from '../executors/registry.js';
 import { McpSessions } from '../mcp/http.js';
 import type { UpstreamPool } from '../mcp/upstreams.js';
@@ -49,6 +50,8 @@ export function apiHandler(p: ApiPhase): RequestListener {
   // Open MCP streams would hold the HTTP server's close: they end first (stop runs in reverse).
   const mcpSessions = new McpSessions();
   p.lifetime.onStop(() => mcpSessions.closeAll());
+  const consoleLive = new LiveStreams();
+  p.lifetime.onStop(() => consoleLive.closeAll());
   const app = createApp({
     actions: p.actions,
     policy: p.policy,
@@ -88,6 +91,7 @@ export function apiHandler(p: ApiPhase): RequestListener {
     },
     ...(env.oidc ? { oidc: { issuer: env.oidc.issuer } } : {}),
     mcp: { sessions: mcpSessions, upstreams: p.upstreams },
+    console: { keySignIn: env.console.keySignIn, live: consoleLive },
   });
   return p.tracing ? p.tracing.traceRequests(app) : app;
 }

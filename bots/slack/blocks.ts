@@ -185,7 +185,8 @@ function tailBlocks(card: ApprovalCard): Block[] {
   if (facts.length) blocks.push(context(facts));
   if (card.history) blocks.push(context([`:bar_chart: ${fitMrkdwn(card.history, 600)}`]));
   if (card.decisions.length) blocks.push(mrkdwnSection(decisionsText(card.decisions)));
-  const links = [link(card.links.request, 'Open request')];
+  const links = [link(card.links.console ?? card.links.request, 'Open in console')];
+  if (card.links.console) links.push(link(card.links.request, 'API'));
   if (card.links.temporalUi) links.push(link(card.links.temporalUi, 'Temporal UI'));
   blocks.push(context([fitMrkdwnSafe(links.join('  ·  '), 3000)]));
   if (card.actions) {

@@ -234,6 +234,9 @@ function layout(card: ApprovalCard): AdaptiveCardJson {
       { type: 'Action.Execute', title: 'Deny', verb: VERBS.deny, style: 'destructive', data },
     );
   }
+  if (isHttpUrl(card.links.console)) {
+    actions.push({ type: 'Action.OpenUrl', title: 'Open in console', url: card.links.console });
+  }
   if (isHttpUrl(card.links.temporalUi)) {
     actions.push({ type: 'Action.OpenUrl', title: 'Temporal UI', url: card.links.temporalUi });
   }

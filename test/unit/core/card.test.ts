@@ -106,6 +106,7 @@ describe('buildApprovalCard: fields', () => {
     expect(card.rule).toBe(`prod-http (policy ${POLICY_VERSION.slice(0, 12)})`);
     expect(card.links).toEqual({
       request: 'http://airlock.test/v1/actions/11111111-2222-4333-8444-555555555555',
+      console: 'http://airlock.test/console/requests/11111111-2222-4333-8444-555555555555',
       temporalUi: 'http://temporal.test/namespaces/default/workflows/action-1111',
     });
   });

@@ -39,7 +39,8 @@ describe('renderCard', () => {
       '*Rule* prod-data-export (policy 0123456789ab)',
       '*Stage* 1 of 1 (dba)',
       '<!date^1893556800^{date_short_pretty} {time}|2030-01-02T04:00:00.000Z>',
-      `<http://airlock.test/v1/actions/${ID}|Open request>`,
+      `<http://airlock.test/console/requests/${ID}|Open in console>`,
+      `<http://airlock.test/v1/actions/${ID}|API>`,
       '<http://temporal.test/wf?id=a%7Cb|Temporal UI>',
     ]) {
       expect(json).toContain(part);
