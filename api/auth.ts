@@ -148,9 +148,7 @@ function oidcVerifier(
   onError?: (err: unknown) => void,
 ): (token: string) => Promise<Principal> {
   const jwks = createRemoteJWKSet(new URL(oidc.jwksUrl), { timeoutDuration: 5_000 });
-  const principalClaim = oidc.principalClaim ?? 'email';
-  const rolesClaim = oidc.rolesClaim ?? 'roles';
-  const subjects = (oidc.subjects ?? []).map((s) => ({ ...s, pattern: globToRegExp(s.match) }));
+  const subjects = compiledSubjects(oidc);
 
   return async (token) => {
     let payload: JWTPayload;
@@ -175,33 +173,54 @@ function oidcVerifier(
       }
       throw unauthenticated('invalid or expired token');
     }
-    const principal = principalOf(payload, principalClaim, oidc.trustUnverifiedEmail === true);
-    if (!principal) throw unauthenticated('invalid or expired token');
-    const sub = typeof payload.sub === 'string' ? payload.sub : undefined;
-    const matched = sub === undefined ? [] : subjects.filter((s) => s.pattern.test(sub));
-    const id = matched.find((s) => s.principal !== undefined)?.principal ?? principal;
-    const roles = new Set<Role>(rolesFrom(claim(payload, rolesClaim)));
-    for (const s of matched) for (const r of s.roles) roles.add(r);
-    const expiresAt = typeof payload.exp === 'number' ? payload.exp * 1000 : undefined;
-    const actor = payload.act === undefined ? undefined : actorOf(payload.act);
-    if (payload.act !== undefined) {
-      // RFC 8693 delegation: the caller is the actor, acting for the token's subject. It may ask
-      // for that person, never decide or audit as them: those need the person's own token.
-      if (!actor || !id.includes('@')) throw unauthenticated('invalid or expired token');
-      return {
-        id: actor,
-        roles: roles.has('requester') || roles.has('admin') ? ['requester'] : [],
-        via: 'oidc',
-        onBehalfOf: id,
-        ...(expiresAt ? { expiresAt } : {}),
-      };
-    }
+    return principalFromClaims(payload, oidc, subjects);
+  };
+}
+
+type CompiledSubject = { match: string; principal?: string; roles: Role[]; pattern: RegExp };
+
+function compiledSubjects(oidc: OidcOptions): CompiledSubject[] {
+  return (oidc.subjects ?? []).map((s) => ({ ...s, pattern: globToRegExp(s.match) }));
+}
+
+/**
+ * The principal and roles the verified claims of an OIDC token name: the API's bearer JWTs and
+ * the console's ID tokens are mapped by this one function, so a person holds the same roles in
+ * both. Throws the 401 problem when the claims name no clean identity.
+ */
+export function principalFromClaims(
+  payload: JWTPayload,
+  oidc: OidcOptions,
+  subjects: CompiledSubject[] = compiledSubjects(oidc),
+): Principal {
+  const principalClaim = oidc.principalClaim ?? 'email';
+  const rolesClaim = oidc.rolesClaim ?? 'roles';
+  const principal = principalOf(payload, principalClaim, oidc.trustUnverifiedEmail === true);
+  if (!principal) throw unauthenticated('invalid or expired token');
+  const sub = typeof payload.sub === 'string' ? payload.sub : undefined;
+  const matched = sub === undefined ? [] : subjects.filter((s) => s.pattern.test(sub));
+  const id = matched.find((s) => s.principal !== undefined)?.principal ?? principal;
+  const roles = new Set<Role>(rolesFrom(claim(payload, rolesClaim)));
+  for (const s of matched) for (const r of s.roles) roles.add(r);
+  const expiresAt = typeof payload.exp === 'number' ? payload.exp * 1000 : undefined;
+  const actor = payload.act === undefined ? undefined : actorOf(payload.act);
+  if (payload.act !== undefined) {
+    // RFC 8693 delegation: the caller is the actor, acting for the token's subject. It may ask
+    // for that person, never decide or audit as them: those need the person's own token.
+    if (!actor || !id.includes('@')) throw unauthenticated('invalid or expired token');
     return {
-      id,
-      roles: KNOWN_ROLES.filter((r) => roles.has(r)),
+      id: actor,
+      roles: roles.has('requester') || roles.has('admin') ? ['requester'] : [],
       via: 'oidc',
+      onBehalfOf: id,
       ...(expiresAt ? { expiresAt } : {}),
     };
+  }
+  return {
+    id,
+    roles: KNOWN_ROLES.filter((r) => roles.has(r)),
+    via: 'oidc',
+    ...(expiresAt ? { expiresAt } : {}),
   };
 }
 

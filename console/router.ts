@@ -145,7 +145,12 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
   if (opts.oidc) {
     const oidc = opts.oidc;
     router.get('/console/oidc/start', async (req, res) => {
-      await oidc.start(req, res, safeReturnTo(req.query.returnTo));
+      try {
+        await oidc.start(req, res, safeReturnTo(req.query.returnTo));
+      } catch (err) {
+        deps.logger.warn({ err: String(err) }, 'console OIDC: the identity provider could not be reached');
+        sendSignIn(req, res, 503, 'The identity provider could not be reached. Try again shortly.');
+      }
     });
     router.get('/console/oidc/callback', async (req, res) => {
       const outcome = await oidc.finish(req, res);

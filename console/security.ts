@@ -11,10 +11,10 @@ export const PRE_SESSION_COOKIE = 'airlock_console_pre';
 export const OIDC_FLOW_COOKIE = 'airlock_console_oidc';
 const COOKIE_PATH = '/console';
 
-export function consoleKey(masterKey: Buffer): Buffer {
-  return Buffer.from(
-    hkdfSync('sha256', masterKey, Buffer.from('airlock-kdf-v1'), Buffer.from('airlock/console/v1'), 32),
-  );
+/** A key of the console's own from the master key (HKDF, one `info` per purpose). */
+export function consoleKey(masterKey: Buffer, purpose: 'forms' | 'oidc-flow' = 'forms'): Buffer {
+  const info = `airlock/console/${purpose}/v1`;
+  return Buffer.from(hkdfSync('sha256', masterKey, Buffer.from('airlock-kdf-v1'), Buffer.from(info), 32));
 }
 
 export function securityHeaders(res: Response): void {

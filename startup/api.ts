@@ -13,6 +13,8 @@ import type { DemoSecrets } from '../config/demo-secrets.js';
 import type { AirlockEnv } from '../config/env.js';
 import type { ServiceConfig } from '../config/types.js';
 import { LiveStreams } from '../console/live.js';
+import { consoleOidc } from '../console/oidc.js';
+import { consoleKey } from '../console/security.js';
 import type { ExecutorRegistry } from '../executors/registry.js';
 import { McpSessions } from '../mcp/http.js';
 import type { UpstreamPool } from '../mcp/upstreams.js';
@@ -50,7 +52,25 @@ export function apiHandler(p: ApiPhase): RequestListener {
   // Open MCP streams would hold the HTTP server's close: they end first (stop runs in reverse).
   const mcpSessions = new McpSessions();
   p.lifetime.onStop(() => mcpSessions.closeAll());
+  const oidc = env.oidc
+    ? {
+        ...config.oidc,
+        ...env.oidc,
+        principalClaim: env.oidc.principalClaim ?? config.oidc?.principalClaim ?? 'email',
+      }
+    : undefined;
   const consoleLive = new LiveStreams();
+  // The console signs people in through the same issuer, mapping their roles like the API does.
+  const consoleSignIn =
+    oidc && env.console.oidcClientId
+      ? consoleOidc({
+          oidc,
+          clientId: env.console.oidcClientId,
+          ...(env.console.oidcClientSecret ? { clientSecret: env.console.oidcClientSecret } : {}),
+          publicUrl: p.publicUrl,
+          key: consoleKey(p.masterKey, 'oidc-flow'),
+        })
+      : undefined;
   p.lifetime.onStop(() => consoleLive.closeAll());
   const app = createApp({
     actions: p.actions,
@@ -60,13 +80,7 @@ export function apiHandler(p: ApiPhase): RequestListener {
     executors: p.executors,
     authenticate: createAuthenticator({
       apiKeys: config.apiKeys,
-      oidc: env.oidc
-        ? {
-            ...config.oidc,
-            ...env.oidc,
-            principalClaim: env.oidc.principalClaim ?? config.oidc?.principalClaim ?? 'email',
-          }
-        : undefined,
+      oidc,
       onError: (err) => logger.warn({ err: String(err) }, 'authentication provider error'),
     }),
     masterKey: p.masterKey,
@@ -91,7 +105,11 @@ export function apiHandler(p: ApiPhase): RequestListener {
     },
     ...(env.oidc ? { oidc: { issuer: env.oidc.issuer } } : {}),
     mcp: { sessions: mcpSessions, upstreams: p.upstreams },
-    console: { keySignIn: env.console.keySignIn, live: consoleLive },
+    console: {
+      keySignIn: env.console.keySignIn,
+      live: consoleLive,
+      ...(consoleSignIn ? { oidc: consoleSignIn } : {}),
+    },
   });
   return p.tracing ? p.tracing.traceRequests(app) : app;
 }

@@ -9,7 +9,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpTarget } from '../../fakes/http-target.js';
 import { eventually, type Harness, startHarness } from '../../support/harness.js';
-import { CORE_POLICY, coreConfig, httpRequest, PRINCIPALS } from '../core/fixtures.js';
+import { CORE_POLICY, coreConfig, PRINCIPALS } from '../core/fixtures.js';
 import {
   ARTEFACTS,
   browserRequired,
@@ -19,6 +19,7 @@ import {
   personContext,
   seriousViolations,
   signInWithKey,
+  submitPending as submitPendingOn,
   textOf,
 } from './support.js';
 
@@ -30,22 +31,7 @@ let h: Harness;
 let target: Awaited<ReturnType<typeof startHttpTarget>>;
 let browser: Browser;
 
-async function submitPending(by: string, marker: string): Promise<string> {
-  const res = await h.api(by, '/v1/actions', {
-    body: httpRequest({ parameters: { method: 'POST', path: '/config', body: { marker } } }),
-  });
-  expect(res.status).toBe(202);
-  const id = res.body.id as string;
-  await eventually(
-    async () =>
-      (await h.api('audit@example.com', `/v1/actions/${id}`)).body.status === 'pending_approval'
-        ? true
-        : undefined,
-    30_000,
-    'pending',
-  );
-  return id;
-}
+const submitPending = (by: string, marker: string) => submitPendingOn(h, by, marker);
 
 const statusOf = async (id: string) => (await h.api('audit@example.com', `/v1/actions/${id}`)).body;
 

@@ -4,6 +4,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { eventually, type Harness } from '../../support/harness.js';
+import { httpRequest } from '../core/fixtures.js';
 import { chromiumPath } from '../ops/browser.js';
 
 export const ARTEFACTS = join('test-results', 'console');
@@ -64,4 +67,22 @@ export function collectErrors(page: Page): string[] {
 /** What a person reads in an element (rendered text, hidden parts left out). */
 export async function textOf(locator: Locator): Promise<string> {
   return (await locator.allInnerTexts()).join('\n');
+}
+
+/** Submits a production http request (one dba approval needed) and waits until it is pending. */
+export async function submitPending(h: Harness, by: string, marker: string): Promise<string> {
+  const res = await h.api(by, '/v1/actions', {
+    body: httpRequest({ parameters: { method: 'POST', path: '/config', body: { marker } } }),
+  });
+  expect(res.status).toBe(202);
+  const id = res.body.id as string;
+  await eventually(
+    async () =>
+      (await h.api('audit@example.com', `/v1/actions/${id}`)).body.status === 'pending_approval'
+        ? true
+        : undefined,
+    30_000,
+    'pending',
+  );
+  return id;
 }
