@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../../temporal/dev-server.js';
 import { eventually } from '../../support/harness.js';
+import { haveBrowser, launchBrowser, personContext } from '../console/support.js';
 import { type AirlockProcess, startAsNpmStart } from './processes.js';
 
 const run = promisify(execFile);
@@ -271,4 +272,30 @@ describe("the README's walk-through against npm start", () => {
       type: 'urn:airlock:problem:self-approval',
     });
   });
+
+  // Where Debian's chromium is installed: the banner's console link, the printed approver key,
+  // one click, and the page follows the request to its end.
+  it.skipIf(!haveBrowser)(
+    "approves the walk-through's request in the console the banner links",
+    async () => {
+      const [submit] = only(bannerCommands(banner), /^Submit a request/);
+      const [read] = only(bannerCommands(banner), /^Read it, and its audit trail/);
+      const consoleUrl = /Console\s+(http:\/\/\S+)/.exec(banner)![1]!;
+      const { id } = await sh(submit!);
+      await statusOf(read!, id, 'pending_approval');
+      const browser = await launchBrowser();
+      try {
+        const page = await (await personContext(browser)).newPage();
+        await page.goto(consoleUrl);
+        await page.getByLabel('API key').fill(keyOf('approver  dana@example.com'));
+        await page.getByRole('button', { name: 'Sign in with the key' }).click();
+        await page.locator(`a[href="/console/requests/${id}"]`).click();
+        await page.getByRole('button', { name: 'Approve' }).click();
+        await page.locator('main [data-status="succeeded"]').first().waitFor({ timeout: 30_000 });
+      } finally {
+        await browser.close();
+      }
+    },
+    90_000,
+  );
 });

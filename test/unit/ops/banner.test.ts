@@ -34,6 +34,15 @@ describe('bannerText', () => {
     expect(bannerText({ ...base, host: '10.0.0.5' })).toContain('Listening on 10.0.0.5\n');
   });
 
+  it('prints the console link, and in demo mode how to approve there', () => {
+    const text = bannerText({ ...base, host: '127.0.0.1', demo });
+    expect(text).toContain('  Console      http://localhost:8080/console');
+    expect(text).toContain(
+      'Or approve it in the browser: open http://localhost:8080/console, sign in with the approver key',
+    );
+    expect(bannerText({ ...base })).toContain('Console      http://localhost:8080/console');
+  });
+
   it('prints no key outside demo mode', () => {
     const text = bannerText({ ...base });
     expect(text).toContain('Listening on every interface');
