@@ -10,6 +10,7 @@ import { createExecuteActivities } from './execute.js';
 import { createNotifyActivities } from './notify.js';
 import { createPolicyActivities } from './policy.js';
 import { createPreviewActivities } from './preview.js';
+import { createStandingActivities } from './standing.js';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPreviewActivities(deps),
     ...createCallbackActivities(deps),
     ...createArchiveActivities(deps),
+    ...createStandingActivities(deps),
   };
 }
 

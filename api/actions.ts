@@ -8,6 +8,7 @@ import { buildApprovalCard } from '../bots/card.js';
 import { callbackAllowed, callbackUrlProblem } from '../config/callback-allow.js';
 import { verifyGateToken } from '../executors/gate-token.js';
 import { gateClaimsOf } from '../executors/requester-secrets.js';
+import { parseDuration } from '../policy/duration.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
 import { sameIdentity } from '../policy/identity.js';
 import { ActionError, isSettled, workflowIdFor } from '../temporal/action-client.js';
@@ -332,13 +333,19 @@ export async function decideAction(
   deps: ApiDeps,
   principal: Principal,
   id: string,
-  body: { decision: 'approve' | 'deny'; reason?: string | undefined },
+  body: { decision: 'approve' | 'deny'; reason?: string | undefined; standing?: { ttl: string } | undefined },
 ): Promise<DecisionAnswer> {
   if (!hasRole(principal, 'approver')) await refuseNonApprover(deps, id, principal.id, body.decision);
   const approver = { id: principal.id, channel: 'api' as const };
+  const standing = body.standing ? { ttlMs: standingTtl(body.standing.ttl) } : undefined;
   try {
     return await call(() =>
-      deps.actions.decide(id, { decision: body.decision, reason: body.reason, approver }),
+      deps.actions.decide(id, {
+        decision: body.decision,
+        reason: body.reason,
+        approver,
+        ...(standing ? { standing } : {}),
+      }),
     );
   } catch (err) {
     if (err instanceof ProblemError && err.extra?.code === 'request_closed') {
@@ -487,6 +494,15 @@ async function appendRefusal(
     .catch((err: unknown) =>
       deps.logger.warn({ requestId, err: String(err) }, 'could not record a refused attempt'),
     );
+}
+
+/** The TTL an approver gives a standing approval, in the policy's duration grammar. */
+function standingTtl(text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    throw invalid('standing.ttl', (err as Error).message);
+  }
 }
 
 const invalid = (field: string, detail: string) =>

@@ -15,6 +15,7 @@ import { healthRouter } from './health.js';
 import { policyRouter } from './policy-routes.js';
 import { notFoundHandler, PROBLEM, ProblemError, problemMiddleware } from './problem.js';
 import { RateLimiter, rateLimitMiddleware } from './rate-limit.js';
+import { standingRouter } from './standing-routes.js';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -45,6 +46,7 @@ export function createApp(deps: ApiDeps): Express {
     express.json({ limit: MAX_BODY_BYTES, strict: true }),
   );
   app.use(actionsRouter(deps));
+  app.use(standingRouter(deps));
   if (deps.evidence) app.use(auditRouter(deps, deps.evidence));
   app.use(policyRouter(deps));
   app.use(callbackSecretRouter(deps));

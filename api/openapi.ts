@@ -17,6 +17,8 @@ import {
   policyDecisionSchema,
   policySummarySchema,
   readinessSchema,
+  standingApprovalSchema,
+  standingPageSchema,
 } from './response-schemas.js';
 import {
   actionRequestSchema,
@@ -252,6 +254,27 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
           },
         }),
       },
+      '/v1/standing': {
+        get: op({
+          operationId: 'listStanding',
+          tag: 'actions',
+          summary: 'Standing approvals, newest first (a plain requester sees those for its own requests)',
+          responses: { '200': json('Standing approvals', 'StandingPage'), ...readErrors },
+        }),
+      },
+      '/v1/standing/{id}': {
+        delete: op({
+          operationId: 'revokeStanding',
+          tag: 'actions',
+          summary: 'Revoke a standing approval at once (one of its approvers, or an admin)',
+          parameters: [idParam],
+          responses: {
+            '200': json('Revoked (or already revoked)', 'StandingApproval'),
+            ...notFound,
+            ...readErrors,
+          },
+        }),
+      },
       '/v1/actions/{id}/cancel': {
         post: op({
           operationId: 'cancelAction',
@@ -448,6 +471,8 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
         Liveness: schema(livenessSchema, 'output'),
         Readiness: schema(readinessSchema, 'output'),
         Preview: schema(previewSchema, 'output'),
+        StandingApproval: schema(standingApprovalSchema, 'output'),
+        StandingPage: schema(standingPageSchema, 'output'),
         Problem: {
           type: 'object',
           description: 'RFC 9457 problem details; branch on `type` (urn:airlock:problem:<slug>)',

@@ -52,6 +52,7 @@ export function presentAction(state: ActionState, viewer: Viewer, masterKey: Buf
     result: state.result,
     grant: state.grant,
     breakGlass: state.breakGlass,
+    standing: state.standing,
     gate: state.gate ? { expiresAt: state.gate.expiresAt, redeemedAt: state.gate.redeemedAt } : undefined,
     submittedAt: state.submittedAt,
     decidedAt: state.decidedAt,

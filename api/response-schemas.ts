@@ -116,6 +116,15 @@ export const actionViewSchema = z.object({
     })
     .optional()
     .describe('Set when the requester broke the glass: it ran without approval and awaits its review'),
+  standing: z
+    .object({
+      created: z.object({ id: z.string(), expiresAt: z.string(), approvers: z.array(z.string()) }).optional(),
+      notCreated: z.string().optional(),
+      usedId: z.string().optional(),
+      usedApprovers: z.array(z.string()).optional(),
+    })
+    .optional()
+    .describe('The standing approval this request created, or the one that approved it'),
   approvalToken: z.string().optional().describe('Gate mode: the one-time token, shown to the requester'),
   submittedAt: z.string(),
   decidedAt: z.string().optional(),
@@ -195,3 +204,29 @@ export type CallbackSecretView = z.output<typeof callbackSecretSchema>;
 export const jwksSchema = z.object({ keys: z.array(open) });
 export const livenessSchema = z.object({ status: z.literal('ok') });
 export const readinessSchema = z.object({ status: z.enum(['ready', 'not ready']), checks: open });
+
+/** A standing approval as GET /v1/standing lists it (api/standing-routes.ts). */
+export const standingApprovalSchema = z.object({
+  id: z.string(),
+  requestId: z.string().describe('The request whose approval created it'),
+  scope: z.object({
+    rule: z.string(),
+    action: z.string(),
+    resource: z.string(),
+    environment: z.string(),
+    requester: z.string(),
+    onBehalfOf: z.string().optional(),
+    vary: z.array(z.string()).describe('Parameters allowed to differ; the others must be equal'),
+  }),
+  scopeHash: z.string(),
+  approvers: z.array(z.string()),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  revokedAt: z.string().optional(),
+  revokedBy: z.string().optional(),
+  uses: z.number().int(),
+  lastUsedAt: z.string().optional(),
+  status: z.enum(['active', 'revoked', 'expired']),
+});
+
+export const standingPageSchema = z.object({ items: z.array(standingApprovalSchema) });

@@ -154,8 +154,21 @@ export const decisionSchema = z
   .strictObject({
     decision: z.enum(['approve', 'deny']),
     reason: z.string().max(2000).optional(),
+    standing: z
+      .strictObject({
+        ttl: z
+          .string()
+          .max(32)
+          .describe(
+            'How long later requests in the same scope are approved too, e.g. "2h" (at most the rule\'s standing.maxTtl)',
+          ),
+      })
+      .optional()
+      .describe('Approve this and the same again: a standing approval, where the rule allows it'),
   })
   .superRefine(noControlCharacters(TEXT_FIELDS));
+
+export const standingIdParamSchema = z.strictObject({ id: z.uuid() });
 
 /** A break-glass review: acknowledged, or flagged as an incident (with a reason). */
 export const reviewSchema = z

@@ -178,4 +178,52 @@ export const MIGRATIONS: Migration[] = [
        END $$`,
     ],
   },
+  {
+    // Standing approvals and delegations (SPEC 14, audit/standing-store.ts, audit/delegation-store.ts):
+    // current facts, revoked or ended by an UPDATE; their every change is an audit event too.
+    version: 'audit.007_escape_hatches',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS standing_approvals (
+         id text PRIMARY KEY,
+         request_id text NOT NULL,
+         rule text NOT NULL,
+         action text NOT NULL,
+         resource text NOT NULL,
+         environment text NOT NULL,
+         requester text NOT NULL,
+         on_behalf_of text,
+         vary jsonb NOT NULL,
+         scope_hash text NOT NULL,
+         approvers jsonb NOT NULL,
+         created_at timestamptz NOT NULL,
+         expires_at timestamptz NOT NULL,
+         revoked_at timestamptz,
+         revoked_by text,
+         uses integer NOT NULL DEFAULT 0,
+         last_used_at timestamptz,
+         last_used_by_request text
+       )`,
+      'CREATE INDEX IF NOT EXISTS standing_scope_idx ON standing_approvals (scope_hash, expires_at)',
+      `CREATE TABLE IF NOT EXISTS delegations (
+         id text PRIMARY KEY,
+         delegator text NOT NULL,
+         delegate text NOT NULL,
+         starts_at timestamptz NOT NULL,
+         ends_at timestamptz NOT NULL,
+         reason text NOT NULL,
+         created_by text NOT NULL,
+         created_at timestamptz NOT NULL,
+         ended_at timestamptz,
+         ended_by text
+       )`,
+      'CREATE INDEX IF NOT EXISTS delegations_delegate_idx ON delegations (delegate, ends_at)',
+      `DO $$ BEGIN
+         IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'airlock_audit_writer') THEN
+           GRANT SELECT, INSERT, UPDATE ON standing_approvals, delegations TO airlock_audit_writer;
+         END IF;
+       EXCEPTION WHEN OTHERS THEN
+         RAISE NOTICE 'airlock: grants on standing_approvals, delegations not made (%)', SQLERRM;
+       END $$`,
+    ],
+  },
 ];

@@ -87,6 +87,7 @@ export function buildApprovalCard(state: ActionState, note?: string): ApprovalCa
     statusLine: statusLine(state),
     fields: [
       ...breakGlassFields(state),
+      ...field('Standing approval', standingLine(state)),
       ...field('Requester', state.requester),
       ...field('Agent', agent),
       ...field('Origin', mcpOrigin(r)),
@@ -117,7 +118,7 @@ export function buildApprovalCard(state: ActionState, note?: string): ApprovalCa
       : undefined,
     decisions: state.decisions.map(
       (d) =>
-        `${d.decision === 'approve' ? 'Approved' : 'Denied'} by ${d.approver.id} via ${d.approver.channel} at ${d.at}${d.reason ? `: ${bound(d.reason, 200).text}` : ''}`,
+        `${d.decision === 'approve' ? 'Approved' : 'Denied'} by ${d.approver.id} via ${d.approver.channel} at ${d.at}${d.standing ? ` (and the same again for ${Math.round(d.standing.ttlMs / 60_000)} min)` : ''}${d.reason ? `: ${bound(d.reason, 200).text}` : ''}`,
     ),
     links: {
       request: state.links.api,
@@ -151,6 +152,16 @@ function historyLine(state: ActionState): string | undefined {
     return `${x.total} request${x.total === 1 ? '' : 's'}${parts.length ? ` (${parts.join(', ')})` : ''}`;
   };
   return `In ${h.windowDays} days: requester ${summary(h.byRequester)}; this resource ${summary(h.onResource)}`;
+}
+
+/** Which standing approval approved this request, or the one it created (or why not). */
+function standingLine(state: ActionState): string | undefined {
+  const s = state.standing;
+  if (!s) return undefined;
+  if (s.usedId) return `approved at once by standing approval ${s.usedId} of ${s.usedApprovers?.join(', ')}`;
+  if (s.created)
+    return `the same again is approved until ${s.created.expiresAt} (standing approval ${s.created.id} of ${s.created.approvers.join(', ')})`;
+  return s.notCreated;
 }
 
 function breakGlassFields(state: ActionState): CardField[] {

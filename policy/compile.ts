@@ -13,7 +13,7 @@ import {
   type PolicyStage,
   stageIdentities,
 } from './schema.js';
-import type { ApprovalStage, BreakGlassPolicy, Effect, Risk } from './types.js';
+import type { ApprovalStage, BreakGlassPolicy, Effect, Risk, StandingPolicy } from './types.js';
 
 export const NO_DEFAULT_REASON = 'no policy rule matched and the policy has no default';
 
@@ -31,6 +31,7 @@ export interface CompiledOutcome {
   requirePreview?: boolean;
   drift?: DriftTolerance;
   breakGlass?: BreakGlassPolicy;
+  standing?: StandingPolicy;
 }
 
 export interface CompiledRule extends CompiledOutcome {
@@ -83,6 +84,14 @@ export function compilePolicy(policy: Policy, meta: { source: string; version: s
       ...(when ? { when } : {}),
       ...compileOutcome(policy, rule.name, rule),
       ...(rule.breakGlass ? { breakGlass: breakGlassOf(policy, rule.breakGlass) } : {}),
+      ...(rule.standing
+        ? {
+            standing: {
+              maxTtlMs: parseDuration(rule.standing.maxTtl),
+              vary: [...rule.standing.scope.vary],
+            },
+          }
+        : {}),
     };
   });
   if (issues.length > 0) return { ok: false, issues };

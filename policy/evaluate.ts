@@ -89,5 +89,6 @@ function decide(
           },
         }
       : {}),
+    ...(outcome.standing ? { standing: { ...outcome.standing, vary: [...outcome.standing.vary] } } : {}),
   };
 }

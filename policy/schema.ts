@@ -88,12 +88,23 @@ export const BreakGlassSchema = z.strictObject({
   reviewWithin: duration,
 });
 
+/**
+ * Where an approver may approve "this and the same again" (SPEC 14): for at most `maxTtl`, for
+ * the same action, resource, environment and requester, and the same parameters except those
+ * `scope.vary` names.
+ */
+export const StandingSchema = z.strictObject({
+  maxTtl: duration,
+  scope: z.strictObject({ vary: z.array(name).default([]) }).default({ vary: [] }),
+});
+
 export const RuleSchema = z.strictObject({
   name,
   match: MatchSchema.default({}),
   when: name.optional(),
   ...outcome,
   breakGlass: BreakGlassSchema.optional(),
+  standing: StandingSchema.optional(),
 });
 
 export const DefaultSchema = z.strictObject(outcome);
@@ -140,7 +151,8 @@ export type Policy = z.output<typeof PolicyObject>;
 export type PolicyRule = z.output<typeof RuleSchema>;
 export type PolicyDefault = z.output<typeof DefaultSchema>;
 export type PolicyStage = z.output<typeof StageSchema>;
-type Outcome = Pick<PolicyRule, 'effect' | 'stages'> & Partial<Pick<PolicyRule, 'breakGlass'>>;
+type Outcome = Pick<PolicyRule, 'effect' | 'stages'> &
+  Partial<Pick<PolicyRule, 'breakGlass' | 'standing' | 'risk'>>;
 type Path = (string | number)[];
 
 export interface CrossIssue {
@@ -195,6 +207,18 @@ function checkOutcome(policy: Pick<Policy, 'groups' | 'channels'>, outcome: Outc
   const groups = Object.keys(policy.groups);
   const channels = Object.keys(policy.channels);
   if (outcome.breakGlass) issues.push(...checkBreakGlass(policy, outcome, at));
+  if (outcome.standing && outcome.effect !== 'require_approval') {
+    issues.push({
+      path: [...at, 'standing'],
+      message: `standing approvals need effect require_approval, not ${outcome.effect}`,
+    });
+  }
+  if (outcome.standing && outcome.risk === 'critical') {
+    issues.push({
+      path: [...at, 'standing'],
+      message: 'standing approvals are never allowed for critical risk',
+    });
+  }
   stages.forEach((stage, s) => {
     const here = [...at, 'stages', s];
     let unknownApprovers = 0;

@@ -42,6 +42,14 @@ export interface PolicyDecision {
   afterPreview?: boolean;
   /** Who may break the glass on this rule, resolved to identities (SPEC 14). */
   breakGlass?: BreakGlassPolicy;
+  /** Approvers may approve "this and the same again" for at most maxTtlMs (SPEC 14). */
+  standing?: StandingPolicy;
+}
+
+export interface StandingPolicy {
+  maxTtlMs: number;
+  /** Parameters a later request may change and still be in scope. */
+  vary: string[];
 }
 
 export interface BreakGlassPolicy {

@@ -406,6 +406,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/standing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Standing approvals, newest first (a plain requester sees those for its own requests)
+         * @description Standing approvals, newest first (a plain requester sees those for its own requests)
+         */
+        get: operations["listStanding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/standing/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a standing approval at once (one of its approvers, or an admin)
+         * @description Revoke a standing approval at once (one of its approvers, or an admin)
+         */
+        delete: operations["revokeStanding"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -502,6 +542,17 @@ export interface components {
                 number: number;
                 of?: number;
             };
+            /** @description The standing approval this request created, or the one that approved it */
+            standing?: {
+                created?: {
+                    approvers: string[];
+                    expiresAt: string;
+                    id: string;
+                };
+                notCreated?: string;
+                usedApprovers?: string[];
+                usedId?: string;
+            };
             /** @enum {string} */
             status: "evaluating" | "pending_approval" | "approved" | "executing" | "succeeded" | "failed" | "denied" | "expired" | "cancelled" | "active" | "revoked";
             submittedAt: string;
@@ -596,6 +647,11 @@ export interface components {
             /** @enum {string} */
             decision: "approve" | "deny";
             reason?: string;
+            /** @description Approve this and the same again: a standing approval, where the rule allows it */
+            standing?: {
+                /** @description How long later requests in the same scope are approved too, e.g. "2h" (at most the rule's standing.maxTtl) */
+                ttl: string;
+            };
         };
         DecisionResult: {
             approvals: number;
@@ -817,6 +873,58 @@ export interface components {
             /** @enum {string} */
             outcome: "acknowledge" | "incident";
             reason?: string;
+        };
+        StandingApproval: {
+            approvers: string[];
+            createdAt: string;
+            expiresAt: string;
+            id: string;
+            lastUsedAt?: string;
+            /** @description The request whose approval created it */
+            requestId: string;
+            revokedAt?: string;
+            revokedBy?: string;
+            scope: {
+                action: string;
+                environment: string;
+                onBehalfOf?: string;
+                requester: string;
+                resource: string;
+                rule: string;
+                /** @description Parameters allowed to differ; the others must be equal */
+                vary: string[];
+            };
+            scopeHash: string;
+            /** @enum {string} */
+            status: "active" | "revoked" | "expired";
+            uses: number;
+        };
+        StandingPage: {
+            items: {
+                approvers: string[];
+                createdAt: string;
+                expiresAt: string;
+                id: string;
+                lastUsedAt?: string;
+                /** @description The request whose approval created it */
+                requestId: string;
+                revokedAt?: string;
+                revokedBy?: string;
+                scope: {
+                    action: string;
+                    environment: string;
+                    onBehalfOf?: string;
+                    requester: string;
+                    resource: string;
+                    rule: string;
+                    /** @description Parameters allowed to differ; the others must be equal */
+                    vary: string[];
+                };
+                scopeHash: string;
+                /** @enum {string} */
+                status: "active" | "revoked" | "expired";
+                uses: number;
+            }[];
         };
         Submitted: components["schemas"]["Action"] | components["schemas"]["Accepted"];
     };
@@ -2504,6 +2612,148 @@ export interface operations {
             };
             /** @description The body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this principal (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal or the database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listStanding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Standing approvals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StandingPage"];
+                };
+            };
+            /** @description Invalid query or path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The principal lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this principal (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporal or the database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeStanding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 00000000-0000-4000-8000-000000000000 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked (or already revoked) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StandingApproval"];
+                };
+            };
+            /** @description Invalid query or path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The principal lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such request, or not one this principal may see */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

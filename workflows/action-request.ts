@@ -13,6 +13,7 @@ import { AuditLedger } from './ledger.js';
 import { evaluateWithPreview } from './preview.js';
 import { ActionRequest } from './request.js';
 import { judgeBreakGlass, missingRequiredPreview } from './rules.js';
+import { approveByStanding, createChosenStanding, expireStanding } from './standing.js';
 import { initialState } from './state.js';
 import type { ActionRequestInput, ActionState, ActionStatus } from './types.js';
 
@@ -95,7 +96,7 @@ async function lifecycle(input: ActionRequestInput, request: ActionRequest): Pro
     request.markDecidedBy('policy');
     state.decidedAt = nowIso();
     request.setStatus('approved');
-  } else {
+  } else if (!(await approveByStanding(request, input, policy))) {
     await askApprovers(request, policy.stages);
     // Let the deciding handler write its decision to the trail before the outcome follows it.
     await condition(allHandlersFinished);
@@ -105,14 +106,17 @@ async function lifecycle(input: ActionRequestInput, request: ActionRequest): Pro
       return finish('denied', state.decidedBy ?? 'approver', state.outcomeReason);
     if (state.status !== 'approved')
       return finish('expired', 'system', 'no decision before the last stage timed out');
+    await createChosenStanding(request, input, policy);
   }
   ledger.record('request.approved', state.decidedBy ?? 'policy', { decidedBy: state.decidedBy });
 
   // 6. Execute exactly once with the exact approved parameters, the way its executor runs; a
-  // break-glass request then stays open for its review.
+  // break-glass request then stays open for its review, one that created a standing approval
+  // for its expiry.
   const ended = await runApproved(request, finish);
-  if (state.breakGlass && policy.breakGlass) {
-    await awaitReview(request, policy.breakGlass);
+  if (state.breakGlass && policy.breakGlass) await awaitReview(request, policy.breakGlass);
+  await expireStanding(request);
+  if (state.breakGlass || state.standing?.created) {
     await ledger.flush();
     await condition(allHandlersFinished);
   }

@@ -81,4 +81,5 @@ export const REFUSAL_HTTP_STATUS: Record<string, number> = {
   already_reviewed: 409,
   not_break_glass: 409,
   break_glass_refused: 403,
+  standing_not_allowed: 403,
 };

@@ -26,7 +26,15 @@ import {
   type Signed,
   stateQuery,
 } from './messages.js';
-import { judgeCancel, judgeDecision, judgeReview, recordRefusal, tally, tooManyRefusals } from './rules.js';
+import {
+  judgeCancel,
+  judgeDecision,
+  judgeReview,
+  judgeStandingRequest,
+  recordRefusal,
+  tally,
+  tooManyRefusals,
+} from './rules.js';
 import { SA } from './search-attributes.js';
 import type { ActionState, ActionStatus, DecisionInput, RefusalCode, RefusedAttempt } from './types.js';
 
@@ -170,6 +178,15 @@ export class ActionRequest {
         : verdict;
       return this.refuse({ ...refusal, what: d.decision, actor: d.approver.id, channel: d.approver.channel });
     }
+    const standing = judgeStandingRequest(state.policy, d);
+    if (!standing.ok) {
+      return this.refuse({
+        ...standing,
+        what: d.decision,
+        actor: d.approver.id,
+        channel: d.approver.channel,
+      });
+    }
     const { proof: _proof, ...decision } = d;
     state.decisions.push({ ...decision, stage: state.stageIndex, at: nowIso() });
     const t = tally(state.decisions, stage);
@@ -188,6 +205,7 @@ export class ActionRequest {
       channel: d.approver.channel,
       channelUserId: d.approver.channelUserId,
       stage: state.stageIndex,
+      ...(d.standing ? { standingTtlMs: d.standing.ttlMs } : {}),
       approvals: t.approvals,
       needed: t.needed,
       outcome: t.outcome,

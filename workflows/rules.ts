@@ -15,6 +15,7 @@ import type {
   RecordedDecision,
   RefusalCode,
   RefusedAttempt,
+  StandingApproval,
 } from './types.js';
 import { FINAL_STATUSES } from './types.js';
 
@@ -359,3 +360,92 @@ export function judgeReview(ctx: ReviewContext, input: ReviewInput): Verdict {
 
 /** An overdue break-glass review is posted again every `reviewWithin`, this many times, then only waited for. */
 export const BREAK_GLASS_REPOSTS = 10;
+
+/** Whether an approver may ask for "this and the same again for ttl": the rule allows it, within maxTtl. */
+export function judgeStandingRequest(policy: PolicyDecision | undefined, input: DecisionInput): Verdict {
+  if (!input.standing) return { ok: true };
+  const refuse = (detail: string): Verdict => ({ ok: false, code: 'standing_not_allowed', detail });
+  if (input.decision !== 'approve') return refuse('only an approval can stand for later requests');
+  if (!policy?.standing) return refuse(`rule ${policy?.rule ?? 'default'} does not allow standing approvals`);
+  if (policy.risk === 'critical') return refuse('standing approvals are never allowed for critical risk');
+  if (!(input.standing.ttlMs > 0) || input.standing.ttlMs > policy.standing.maxTtlMs) {
+    return refuse(
+      `a standing approval may last at most ${formatMs(policy.standing.maxTtlMs)} under rule ${policy.rule}`,
+    );
+  }
+  return { ok: true };
+}
+
+export type StandingGrant = { ttlMs: number; approvers: string[] } | { refused: string } | undefined;
+
+/**
+ * What the approvals that approved a request make of "and the same again": nothing when nobody
+ * asked; a standing approval for the shortest TTL asked when enough distinct approvers to satisfy
+ * the stage asked (two-person rule: both); otherwise the reason there is none.
+ */
+export function standingFromApprovals(decisions: RecordedDecision[], stage: ApprovalStage): StandingGrant {
+  const approvals = decisions.filter((d) => d.decision === 'approve');
+  const asking = new Map<string, number>();
+  for (const d of approvals) {
+    if (!d.standing) continue;
+    const id = canonicalOrUndefined(d.approver.id) ?? d.approver.id;
+    asking.set(id, Math.min(asking.get(id) ?? Number.POSITIVE_INFINITY, d.standing.ttlMs));
+  }
+  if (asking.size === 0) return undefined;
+  if (asking.size < stage.minApprovals) {
+    return {
+      refused: `a standing approval needs ${stage.minApprovals} approvers to choose it (${asking.size} did): this approval was for this request only`,
+    };
+  }
+  return { ttlMs: Math.min(...asking.values()), approvers: [...asking.keys()].sort() };
+}
+
+/**
+ * Whether a stored standing approval approves this request now: in scope, not revoked, not
+ * expired, its rule still allowing standing approvals (never critical), and its approvers still
+ * enough approvers of the rule's first stage, none of them a requester of this request.
+ */
+export function standingCovers(
+  standing: StandingApproval,
+  at: {
+    scopeHash: string;
+    policy: PolicyDecision;
+    requester: string;
+    agent?: AgentInfo;
+    now: string;
+  },
+): Verdict {
+  const refuse = (detail: string): Verdict => ({ ok: false, code: 'standing_not_allowed', detail });
+  const { policy } = at;
+  if (standing.revokedAt) return refuse(`standing approval ${standing.id} was revoked`);
+  if (Date.parse(standing.expiresAt) <= Date.parse(at.now))
+    return refuse(`standing approval ${standing.id} expired`);
+  if (standing.scopeHash !== at.scopeHash || standing.scope.rule !== policy.rule)
+    return refuse(`standing approval ${standing.id} does not cover this request`);
+  if (!policy.standing || policy.risk === 'critical')
+    return refuse(`rule ${policy.rule} no longer allows standing approvals`);
+  const vary = (xs: string[]) => [...xs].sort().join('\u0000');
+  if (vary(policy.standing.vary) !== vary(standing.scope.vary))
+    return refuse(`rule ${policy.rule} changed which parameters may vary`);
+  const stage = policy.stages[0];
+  if (!stage) return refuse(`rule ${policy.rule} has no approval stage`);
+  const eligible = eligibleApprovers(policy.stages, policy.stages.length - 1);
+  const selves = requesterIdentities(at.requester, at.agent);
+  const approvers = new Set(
+    standing.approvers
+      .map((id) => canonicalOrUndefined(id))
+      .filter((id): id is string => id !== undefined && eligible.has(id))
+      .filter((id) => !selves.some((self) => sameForSelfApproval(self, id))),
+  );
+  if (approvers.size < stage.minApprovals)
+    return refuse(
+      `standing approval ${standing.id} no longer has the ${stage.minApprovals} approvers the rule needs`,
+    );
+  return { ok: true };
+}
+
+function formatMs(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${Math.round(ms / 1000)}s`;
+}

@@ -106,12 +106,15 @@ export interface DecisionInput {
   decision: DecisionVerb;
   reason?: string;
   approver: ApproverIdentity;
+  /** Approve this and the same again for this long (a standing approval, SPEC 14). */
+  standing?: { ttlMs: number };
 }
 
 export interface RecordedDecision {
   decision: DecisionVerb;
   reason?: string;
   approver: ApproverIdentity;
+  standing?: { ttlMs: number };
   stage: number;
   at: string;
 }
@@ -132,7 +135,8 @@ export type RefusalCode =
   | 'break_glass_refused'
   | 'not_break_glass'
   | 'already_reviewed'
-  | 'not_a_reviewer';
+  | 'not_a_reviewer'
+  | 'standing_not_allowed';
 
 /** Refused attempts of one actor, code and kind, aggregated: `count` of them, `firstAt` to `at`. */
 export interface RefusedAttempt {
@@ -219,6 +223,43 @@ export interface BreakGlassState {
   review?: BreakGlassReview;
 }
 
+/** What a standing approval covers: later requests with all of these equal, parameters but `vary`. */
+export interface StandingScope {
+  rule: string;
+  action: string;
+  resource: string;
+  environment: string;
+  requester: string;
+  onBehalfOf?: string;
+  /** Parameters allowed to differ; every other parameter must be equal (its hash). */
+  vary: string[];
+}
+
+export interface StandingApproval {
+  id: string;
+  /** The request whose approval created it. */
+  requestId: string;
+  scope: StandingScope;
+  scopeHash: string;
+  /** Everyone whose approval it stands for (both, under the two-person rule). */
+  approvers: string[];
+  createdAt: string;
+  expiresAt: string;
+  revokedAt?: string;
+  revokedBy?: string;
+  uses: number;
+  lastUsedAt?: string;
+}
+
+/** A request's part in standing approvals: the one it created, or the one that approved it. */
+export interface StandingState {
+  created?: { id: string; expiresAt: string; approvers: string[] };
+  /** Why the approvers' "and the same again" did not become a standing approval. */
+  notCreated?: string;
+  usedId?: string;
+  usedApprovers?: string[];
+}
+
 /** The full state the `state` query returns; the API serves it. */
 export interface ActionState {
   requestId: string;
@@ -246,6 +287,7 @@ export interface ActionState {
   grant?: GrantState;
   gate?: GateState;
   breakGlass?: BreakGlassState;
+  standing?: StandingState;
   submittedAt: string;
   decidedAt?: string;
   executedAt?: string;

@@ -7,6 +7,7 @@ import { startHttpTarget } from '../../fakes/http-target.js';
 import { RecordingChannel } from '../../fakes/recording-channel.js';
 import { eventually, type Harness, startHarness } from '../../support/harness.js';
 import { sample } from '../ops/metrics-text.js';
+import { requestReader } from './escape-support.js';
 import { coreConfig, httpRequest, PRINCIPALS } from './fixtures.js';
 
 const POLICY = `version: 1
@@ -54,20 +55,7 @@ afterAll(async () => {
   await target?.close();
 });
 
-const read = async (id: string) => (await h.api('audit@example.com', `/v1/actions/${id}`)).body;
-const waitFor = (id: string, predicate: (s: any) => boolean, what: string) =>
-  eventually(
-    async () => {
-      const s = await read(id);
-      return predicate(s) ? s : undefined;
-    },
-    20_000,
-    what,
-  );
-const eventTypes = async (id: string) =>
-  ((await h.api('audit@example.com', `/v1/actions/${id}/audit`)).body.events as { type: string }[]).map(
-    (e) => e.type,
-  );
+const { read, waitFor, eventTypes } = requestReader(() => h);
 const submit = async (who: string, body: Record<string, unknown>) => {
   const res = await h.api(who, '/v1/actions', { body });
   expect(res.status).toBe(202);

@@ -5,8 +5,15 @@ import { stringify } from 'yaml';
 import { evaluatePolicy } from '../../../policy/evaluate.js';
 import { PolicyLoadError, parsePolicy } from '../../../policy/load.js';
 import type { ApprovalStage, PolicyDecision } from '../../../policy/types.js';
-import { judgeBreakGlass, judgeReview, type ReviewContext } from '../../../workflows/rules.js';
-import type { BreakGlassState } from '../../../workflows/types.js';
+import {
+  judgeBreakGlass,
+  judgeReview,
+  judgeStandingRequest,
+  type ReviewContext,
+  standingCovers,
+  standingFromApprovals,
+} from '../../../workflows/rules.js';
+import type { BreakGlassState, RecordedDecision, StandingApproval } from '../../../workflows/types.js';
 import { request } from '../policy/helpers.js';
 
 const stage: ApprovalStage = {
@@ -174,5 +181,130 @@ describe('policy: breakGlass', () => {
   ])('is a load error %s', (_what, rule, why) => {
     expect(() => parsePolicy(stringify(doc(rule)), 't.yaml')).toThrow(PolicyLoadError);
     expect(() => parsePolicy(stringify(doc(rule)), 't.yaml')).toThrow(why);
+  });
+});
+
+describe('standing approvals', () => {
+  const HOUR = 3_600_000;
+  const allowing = decision({ standing: { maxTtlMs: HOUR, vary: ['body'] } });
+  const approve = (ttlMs?: number) => ({
+    decision: 'approve' as const,
+    approver: { id: 'dana@example.com', channel: 'api' as const },
+    ...(ttlMs ? { standing: { ttlMs } } : {}),
+  });
+  const code = (v: { ok: boolean; code?: string }) => (v.ok ? 'ok' : v.code);
+
+  it('judgeStandingRequest: within maxTtl on a rule that allows it, never critical, never a deny', () => {
+    expect(code(judgeStandingRequest(allowing, approve()))).toBe('ok');
+    expect(code(judgeStandingRequest(allowing, approve(HOUR)))).toBe('ok');
+    expect(code(judgeStandingRequest(allowing, approve(HOUR + 1)))).toBe('standing_not_allowed');
+    expect(code(judgeStandingRequest(decision(), approve(HOUR)))).toBe('standing_not_allowed');
+    expect(code(judgeStandingRequest({ ...allowing, risk: 'critical' }, approve(HOUR)))).toBe(
+      'standing_not_allowed',
+    );
+    expect(code(judgeStandingRequest(allowing, { ...approve(HOUR), decision: 'deny' }))).toBe(
+      'standing_not_allowed',
+    );
+  });
+
+  const recorded = (id: string, ttlMs?: number, verb: 'approve' | 'deny' = 'approve'): RecordedDecision => ({
+    decision: verb,
+    approver: { id, channel: 'api' },
+    stage: 0,
+    at: '2030-01-01T00:00:00.000Z',
+    ...(ttlMs ? { standing: { ttlMs } } : {}),
+  });
+  const pair: ApprovalStage = {
+    ...stage,
+    approverIdentities: ['p1@example.com', 'p2@example.com'],
+    minApprovals: 2,
+  };
+
+  it('standingFromApprovals: nobody asked, one of two asked (refused), both asked (shortest TTL)', () => {
+    expect(standingFromApprovals([recorded('dana@example.com')], stage)).toBeUndefined();
+    expect(standingFromApprovals([recorded('dana@example.com', HOUR)], stage)).toEqual({
+      ttlMs: HOUR,
+      approvers: ['dana@example.com'],
+    });
+    expect(
+      standingFromApprovals([recorded('p1@example.com', HOUR), recorded('p2@example.com')], pair),
+    ).toEqual({
+      refused: expect.stringMatching(/needs 2 approvers/),
+    });
+    expect(
+      standingFromApprovals([recorded('p2@example.com', HOUR), recorded('p1@example.com', HOUR / 2)], pair),
+    ).toEqual({ ttlMs: HOUR / 2, approvers: ['p1@example.com', 'p2@example.com'] });
+  });
+
+  const stored = (overrides: Partial<StandingApproval> = {}): StandingApproval => ({
+    id: 's1',
+    requestId: 'r1',
+    scope: {
+      rule: 'production',
+      action: 'a',
+      resource: 'r',
+      environment: 'production',
+      requester: 'ci@example.com',
+      vary: ['body'],
+    },
+    scopeHash: 'h',
+    approvers: ['dana@example.com'],
+    createdAt: '2030-01-01T00:00:00.000Z',
+    expiresAt: '2030-01-01T01:00:00.000Z',
+    uses: 0,
+    ...overrides,
+  });
+  const at = (overrides: Partial<Parameters<typeof standingCovers>[1]> = {}) => ({
+    scopeHash: 'h',
+    policy: allowing,
+    requester: 'ci@example.com',
+    now: '2030-01-01T00:30:00.000Z',
+    ...overrides,
+  });
+
+  it('standingCovers: never revoked, expired, out of scope, critical, changed vary, or short of approvers', () => {
+    expect(code(standingCovers(stored(), at()))).toBe('ok');
+    const refusal = (s: StandingApproval, a = at()) => {
+      const v = standingCovers(s, a);
+      return v.ok ? 'ok' : v.detail;
+    };
+    expect(refusal(stored({ revokedAt: '2030-01-01T00:10:00.000Z' }))).toMatch(/revoked/);
+    expect(refusal(stored(), at({ now: '2030-01-01T01:00:00.000Z' }))).toMatch(/expired/);
+    expect(refusal(stored(), at({ scopeHash: 'other' }))).toMatch(/does not cover/);
+    expect(refusal(stored(), at({ policy: { ...allowing, risk: 'critical' } }))).toMatch(/no longer allows/);
+    expect(
+      refusal(stored(), at({ policy: { ...allowing, standing: { maxTtlMs: HOUR, vary: [] } } })),
+    ).toMatch(/changed which parameters/);
+    // The rule now wants two approvers: one approver's standing approval no longer suffices.
+    expect(
+      refusal(stored(), at({ policy: { ...allowing, stages: [{ ...stage, minApprovals: 2 }] } })),
+    ).toMatch(/no longer has the 2 approvers/);
+    // An approver who left the group, or who is the requester, does not count.
+    expect(refusal(stored({ approvers: ['eve@example.com'] }))).toMatch(/no longer has/);
+    expect(refusal(stored(), at({ requester: 'dana@example.com' }))).toMatch(/no longer has/);
+  });
+
+  it('policy: standing is a load error for critical risk or outside require_approval', () => {
+    const doc = (rule: Record<string, unknown>) =>
+      stringify({
+        version: 1,
+        groups: { dba: ['dana@example.com'] },
+        rules: [{ name: 'r', match: {}, ...rule }],
+      });
+    const stages = [{ approvers: ['dba'], timeout: '15m' }];
+    expect(() =>
+      parsePolicy(
+        doc({ effect: 'require_approval', risk: 'critical', stages, standing: { maxTtl: '1h' } }),
+        't',
+      ),
+    ).toThrow(/never allowed for critical risk/);
+    expect(() => parsePolicy(doc({ effect: 'allow', standing: { maxTtl: '1h' } }), 't')).toThrow(
+      /need effect require_approval/,
+    );
+    const loaded = parsePolicy(
+      doc({ effect: 'require_approval', stages, standing: { maxTtl: '8h', scope: { vary: ['limit'] } } }),
+      't',
+    );
+    expect(evaluatePolicy(loaded, request()).standing).toEqual({ maxTtlMs: 8 * HOUR, vary: ['limit'] });
   });
 });

@@ -1,0 +1,36 @@
+// Standing approvals as the workflow sees them (SPEC 14): claim one for a request in its scope
+// (the store's conditional UPDATE: a revoked or expired one never comes back), and store the one
+// a request's approvers chose. The workflow judges what it gets (workflows/rules.ts).
+import { StandingStore, scopeHashOf } from '../audit/standing-store.js';
+import type { StandingApproval, StandingScope } from '../workflows/types.js';
+import type { ActivityDeps } from './deps.js';
+
+export function createStandingActivities({ audit }: ActivityDeps) {
+  const store = new StandingStore(audit.db);
+  return {
+    async claimStanding(input: {
+      requestId: string;
+      scope: StandingScope;
+      parameters: Record<string, unknown>;
+      now: string;
+    }): Promise<{ scopeHash: string; found?: StandingApproval }> {
+      const scopeHash = scopeHashOf(input.scope, input.parameters);
+      const found = await store.claim(scopeHash, input.requestId, input.now);
+      return found ? { scopeHash, found } : { scopeHash };
+    },
+    async createStanding(input: {
+      id: string;
+      requestId: string;
+      scope: StandingScope;
+      parameters: Record<string, unknown>;
+      approvers: string[];
+      createdAt: string;
+      expiresAt: string;
+    }): Promise<{ scopeHash: string }> {
+      const { parameters, ...rest } = input;
+      const scopeHash = scopeHashOf(input.scope, parameters);
+      await store.create({ ...rest, scopeHash });
+      return { scopeHash };
+    },
+  };
+}
