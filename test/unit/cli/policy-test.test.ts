@@ -40,8 +40,14 @@ describe('airlock policy test', () => {
       file,
       'cases:\n  - name: x\n    request: { environment: prod }\n    expect: { effect: maybe }\n',
     );
-    await expect(run(['policy', 'test', file, '--policy', 'demo/policy.yaml'], () => {})).rejects.toThrow(
-      /cases\.0\.request\.action/,
+    const errors: string[] = [];
+    const code = await run(
+      ['policy', 'test', file, '--policy', 'demo/policy.yaml'],
+      () => {},
+      {},
+      (l) => errors.push(l),
     );
+    expect(code).toBe(2);
+    expect(errors.join('\n')).toMatch(/cases\.0\.request\.action/);
   });
 });
