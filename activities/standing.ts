@@ -1,13 +1,20 @@
-// Standing approvals as the workflow sees them (SPEC 14): claim one for a request in its scope
-// (the store's conditional UPDATE: a revoked or expired one never comes back), and store the one
-// a request's approvers chose. The workflow judges what it gets (workflows/rules.ts).
+// Standing approvals and delegations as the workflow sees them (SPEC 14): claim a standing
+// approval for a request in its scope (the store's conditional UPDATE: a revoked or expired one
+// never comes back), store the one a request's approvers chose, and read the delegations a
+// decider holds. The workflow judges what it gets (workflows/rules.ts).
+import { DelegationStore } from '../audit/delegation-store.js';
 import { StandingStore, scopeHashOf } from '../audit/standing-store.js';
-import type { StandingApproval, StandingScope } from '../workflows/types.js';
+import type { Delegation, StandingApproval, StandingScope } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 
 export function createStandingActivities({ audit }: ActivityDeps) {
   const store = new StandingStore(audit.db);
+  const delegations = new DelegationStore(audit.db);
   return {
+    /** The delegations a decider holds at this moment (the workflow judges them). */
+    async delegationsHeld(input: { delegate: string; at: string }): Promise<Delegation[]> {
+      return delegations.heldBy(input.delegate, input.at);
+    },
     async claimStanding(input: {
       requestId: string;
       scope: StandingScope;

@@ -9,6 +9,7 @@ import { actionsRouter } from './actions.js';
 import { auditRouter } from './audit-routes.js';
 import { callbackSecretRouter } from './callback-secret-routes.js';
 import { codecRouter } from './codec-routes.js';
+import { delegationRouter } from './delegation-routes.js';
 import type { ApiDeps } from './deps.js';
 import { docsRouter } from './docs.js';
 import { healthRouter } from './health.js';
@@ -47,6 +48,7 @@ export function createApp(deps: ApiDeps): Express {
   );
   app.use(actionsRouter(deps));
   app.use(standingRouter(deps));
+  app.use(delegationRouter(deps));
   if (deps.evidence) app.use(auditRouter(deps, deps.evidence));
   app.use(policyRouter(deps));
   app.use(callbackSecretRouter(deps));

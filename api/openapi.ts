@@ -11,6 +11,8 @@ import {
   approvalCardSchema,
   callbackSecretSchema,
   decisionResultSchema,
+  delegationPageSchema,
+  delegationViewSchema,
   evidenceVerificationSchema,
   jwksSchema,
   livenessSchema,
@@ -25,6 +27,7 @@ import {
   cancelSchema,
   completeSchema,
   decisionSchema,
+  delegationSchema,
   evaluateSchema,
   exportQuerySchema,
   historyQuerySchema,
@@ -275,6 +278,36 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
           },
         }),
       },
+      '/v1/delegations': {
+        post: op({
+          operationId: 'createDelegation',
+          tag: 'actions',
+          summary: 'Hand your approvals to one person for a period',
+          description:
+            'The delegate may decide, in your name, what you may decide, while it holds; never their own request nor one made on their behalf, and never what they hold passed on again (no chains). One delegation at a time.',
+          requestBody: body('Delegation', {
+            delegate: 'dev@example.com',
+            end: '2030-01-08T00:00:00Z',
+            reason: 'on leave for a week',
+          }),
+          responses: { '201': json('Created', 'DelegationView'), ...bodyErrors },
+        }),
+        get: op({
+          operationId: 'listDelegations',
+          tag: 'actions',
+          summary: 'Delegations you gave or hold (auditors and admins: all)',
+          responses: { '200': json('Delegations', 'DelegationPage'), ...readErrors },
+        }),
+      },
+      '/v1/delegations/{id}': {
+        delete: op({
+          operationId: 'endDelegation',
+          tag: 'actions',
+          summary: 'End a delegation at once (its delegator, its delegate, or an admin)',
+          parameters: [idParam],
+          responses: { '200': json('Ended', 'DelegationView'), ...notFound, ...readErrors },
+        }),
+      },
       '/v1/actions/{id}/cancel': {
         post: op({
           operationId: 'cancelAction',
@@ -452,6 +485,7 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
         Decision: schema(decisionSchema),
         Cancel: schema(cancelSchema),
         Review: schema(reviewSchema),
+        Delegation: schema(delegationSchema),
         Redeem: schema(redeemSchema),
         Complete: schema(completeSchema),
         EvaluateRequest: schema(evaluateSchema),
@@ -473,6 +507,8 @@ export function buildOpenApi(publicUrl: string): Record<string, unknown> {
         Preview: schema(previewSchema, 'output'),
         StandingApproval: schema(standingApprovalSchema, 'output'),
         StandingPage: schema(standingPageSchema, 'output'),
+        DelegationView: schema(delegationViewSchema, 'output'),
+        DelegationPage: schema(delegationPageSchema, 'output'),
         Problem: {
           type: 'object',
           description: 'RFC 9457 problem details; branch on `type` (urn:airlock:problem:<slug>)',

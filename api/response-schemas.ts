@@ -230,3 +230,20 @@ export const standingApprovalSchema = z.object({
 });
 
 export const standingPageSchema = z.object({ items: z.array(standingApprovalSchema) });
+
+/** A delegation as /v1/delegations shows it (api/delegation-routes.ts). */
+export const delegationViewSchema = z.object({
+  id: z.string(),
+  delegator: z.string(),
+  delegate: z.string(),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  reason: z.string(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  endedAt: z.string().optional(),
+  endedBy: z.string().optional(),
+  status: z.enum(['scheduled', 'active', 'expired', 'ended']),
+});
+
+export const delegationPageSchema = z.object({ items: z.array(delegationViewSchema) });

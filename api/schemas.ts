@@ -168,6 +168,16 @@ export const decisionSchema = z
   })
   .superRefine(noControlCharacters(TEXT_FIELDS));
 
+/** POST /v1/delegations: hand one's approvals to one person for a period. */
+export const delegationSchema = z
+  .strictObject({
+    delegate: z.string().min(3).max(320).describe('Who may decide in your name (an e-mail address)'),
+    start: z.iso.datetime({ offset: true }).optional().describe('When it begins (default: now)'),
+    end: z.iso.datetime({ offset: true }).describe('When it ends (at most 90 days after it begins)'),
+    reason: z.string().min(1).max(2000),
+  })
+  .superRefine(noControlCharacters(TEXT_FIELDS));
+
 export const standingIdParamSchema = z.strictObject({ id: z.uuid() });
 
 /** A break-glass review: acknowledged, or flagged as an incident (with a reason). */

@@ -118,7 +118,7 @@ export function buildApprovalCard(state: ActionState, note?: string): ApprovalCa
       : undefined,
     decisions: state.decisions.map(
       (d) =>
-        `${d.decision === 'approve' ? 'Approved' : 'Denied'} by ${d.approver.id} via ${d.approver.channel} at ${d.at}${d.standing ? ` (and the same again for ${Math.round(d.standing.ttlMs / 60_000)} min)` : ''}${d.reason ? `: ${bound(d.reason, 200).text}` : ''}`,
+        `${d.decision === 'approve' ? 'Approved' : 'Denied'} by ${d.approver.id}${d.asDelegateOf ? ` as delegate of ${d.asDelegateOf}` : ''} via ${d.approver.channel} at ${d.at}${d.standing ? ` (and the same again for ${Math.round(d.standing.ttlMs / 60_000)} min)` : ''}${d.reason ? `: ${bound(d.reason, 200).text}` : ''}`,
     ),
     links: {
       request: state.links.api,

@@ -27,13 +27,16 @@ import {
   stateQuery,
 } from './messages.js';
 import {
+  type DelegatedVerdict,
   judgeCancel,
   judgeDecision,
+  judgeDelegatedDecision,
   judgeReview,
   judgeStandingRequest,
   recordRefusal,
   tally,
   tooManyRefusals,
+  type Verdict,
 } from './rules.js';
 import { SA } from './search-attributes.js';
 import type { ActionState, ActionStatus, DecisionInput, RefusalCode, RefusedAttempt } from './types.js';
@@ -160,18 +163,22 @@ export class ActionRequest {
     if (this.status === 'evaluating') await condition(() => this.status !== 'evaluating');
     const state = this.state;
     const stage = this.currentStage();
-    const verdict = judgeDecision(
-      {
-        status: this.status,
-        requester: state.requester,
-        agent: state.request.agent,
-        stages: state.policy?.stages ?? [],
-        stageIndex: state.stageIndex,
-        decisions: state.decisions,
-        denyReasonRequired: state.policy?.denyReasonRequired ?? true,
-      },
-      d,
-    );
+    const ctx = {
+      status: this.status,
+      requester: state.requester,
+      agent: state.request.agent,
+      stages: state.policy?.stages ?? [],
+      stageIndex: state.stageIndex,
+      decisions: state.decisions,
+      denyReasonRequired: state.policy?.denyReasonRequired ?? true,
+    };
+    let verdict: Verdict | DelegatedVerdict = judgeDecision(ctx, d);
+    // Not an approver: maybe the delegate of one, at this moment (the store says which they hold).
+    if (!verdict.ok && verdict.code === 'not_an_approver') {
+      const now = nowIso();
+      const held = await local.delegationsHeld({ delegate: d.approver.id, at: now });
+      if (held.length > 0) verdict = judgeDelegatedDecision(ctx, d, held, now);
+    }
     if (!verdict.ok || !stage) {
       const refusal = verdict.ok
         ? { code: 'not_pending' as const, detail: 'the request has no approval stage' }
@@ -187,8 +194,20 @@ export class ActionRequest {
         channel: d.approver.channel,
       });
     }
-    const { proof: _proof, ...decision } = d;
-    state.decisions.push({ ...decision, stage: state.stageIndex, at: nowIso() });
+    const {
+      proof: _proof,
+      asDelegateOf: _claimed,
+      delegationId: _claimedId,
+      ...decision
+    } = d as typeof d & {
+      asDelegateOf?: unknown;
+      delegationId?: unknown;
+    };
+    const delegated =
+      'asDelegateOf' in verdict
+        ? { asDelegateOf: verdict.asDelegateOf, delegationId: verdict.delegationId }
+        : {};
+    state.decisions.push({ ...decision, ...delegated, stage: state.stageIndex, at: nowIso() });
     const t = tally(state.decisions, stage);
     if (t.outcome !== 'pending') {
       this.markDecidedBy(d.approver.id);
@@ -206,6 +225,7 @@ export class ActionRequest {
       channelUserId: d.approver.channelUserId,
       stage: state.stageIndex,
       ...(d.standing ? { standingTtlMs: d.standing.ttlMs } : {}),
+      ...delegated,
       approvals: t.approvals,
       needed: t.needed,
       outcome: t.outcome,

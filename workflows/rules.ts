@@ -11,6 +11,7 @@ import type {
   AgentInfo,
   BreakGlassState,
   DecisionInput,
+  Delegation,
   Enrichment,
   RecordedDecision,
   RefusalCode,
@@ -80,7 +81,8 @@ export function judgeDecision(ctx: DecisionContext, input: DecisionInput): Verdi
       detail: 'you are not an approver of this request at its current stage',
     };
   }
-  if (ctx.decisions.some((d) => sameIdentity(d.approver.id, who))) {
+  // A delegate's decision counts as its delegator's: neither decides again.
+  if (ctx.decisions.some((d) => sameIdentity(d.approver.id, who) || sameIdentity(d.asDelegateOf, who))) {
     return { ok: false, code: 'already_decided', detail: 'you have already decided this request' };
   }
   if (input.decision === 'deny' && ctx.denyReasonRequired && !input.reason?.trim()) {
@@ -97,7 +99,8 @@ export function tally(decisions: RecordedDecision[], stage: ApprovalStage): Tall
   for (const d of decisions) {
     if (d.decision === 'deny')
       return { outcome: 'denied', approvals: approvers.size, needed: stage.minApprovals };
-    approvers.add(canonicalOrUndefined(d.approver.id) ?? d.approver.id);
+    const slot = d.asDelegateOf ?? d.approver.id;
+    approvers.add(canonicalOrUndefined(slot) ?? slot);
   }
   const outcome = approvers.size >= stage.minApprovals ? 'approved' : 'pending';
   return { outcome, approvals: approvers.size, needed: stage.minApprovals };
@@ -448,4 +451,58 @@ function formatMs(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   return `${Math.round(ms / 1000)}s`;
+}
+
+export type DelegatedVerdict =
+  | { ok: true; asDelegateOf: string; delegationId: string }
+  | { ok: false; code: RefusalCode; detail: string };
+
+/**
+ * Whether someone who is no approver of this request may decide it under a delegation they hold:
+ * one that is in its window at `now` and not ended, from an approver of the current stage (or an
+ * earlier one) who may decide it (not its requester, not decided yet). Only delegations held by
+ * the decider themselves count, never ones their delegator holds: no chains. The decider's own
+ * refusals (self-approval, already decided) were judged before, by judgeDecision.
+ */
+export function judgeDelegatedDecision(
+  ctx: DecisionContext,
+  input: DecisionInput,
+  delegations: readonly Delegation[],
+  now: string,
+): DelegatedVerdict {
+  const who = canonicalOrUndefined(input.approver.id);
+  const t = Date.parse(now);
+  const held = delegations.filter(
+    (d) =>
+      who !== undefined &&
+      sameIdentity(d.delegate, who) &&
+      !d.endedAt &&
+      Date.parse(d.startsAt) <= t &&
+      t < Date.parse(d.endsAt),
+  );
+  let refusal: DelegatedVerdict = {
+    ok: false,
+    code: 'not_an_approver',
+    detail:
+      held.length === 0
+        ? 'you are not an approver of this request at its current stage'
+        : 'none of the approvers whose delegation you hold may decide this request now',
+  };
+  for (const d of held) {
+    if (input.standing) {
+      refusal = {
+        ok: false,
+        code: 'standing_not_allowed',
+        detail: 'a delegate cannot make a standing approval',
+      };
+      continue;
+    }
+    const verdict = judgeDecision(ctx, { ...input, approver: { ...input.approver, id: d.delegator } });
+    if (verdict.ok)
+      return { ok: true, asDelegateOf: canonicalOrUndefined(d.delegator) ?? d.delegator, delegationId: d.id };
+    // The delegator's own refusal says more than "not an approver" (e.g. it is their request).
+    if (verdict.code !== 'not_an_approver')
+      refusal = { ok: false, code: verdict.code, detail: `as delegate of ${d.delegator}: ${verdict.detail}` };
+  }
+  return refusal;
 }

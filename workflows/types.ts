@@ -115,6 +115,9 @@ export interface RecordedDecision {
   reason?: string;
   approver: ApproverIdentity;
   standing?: { ttlMs: number };
+  /** Decided in the name of this approver, under their delegation (set by the workflow, never the caller). */
+  asDelegateOf?: string;
+  delegationId?: string;
   stage: number;
   at: string;
 }
@@ -249,6 +252,20 @@ export interface StandingApproval {
   revokedBy?: string;
   uses: number;
   lastUsedAt?: string;
+}
+
+/** An approver's approvals handed to one other person for a period (SPEC 14). */
+export interface Delegation {
+  id: string;
+  delegator: string;
+  delegate: string;
+  startsAt: string;
+  endsAt: string;
+  reason: string;
+  createdBy: string;
+  createdAt: string;
+  endedAt?: string;
+  endedBy?: string;
 }
 
 /** A request's part in standing approvals: the one it created, or the one that approved it. */

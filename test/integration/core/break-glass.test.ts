@@ -2,13 +2,12 @@
 // request at once, loudly; a stage approver reviews it; an unreviewed one goes overdue, alerts
 // and is posted again; nobody else, and no deny rule, lets the glass be broken.
 import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpTarget } from '../../fakes/http-target.js';
+import { describe, expect, it } from 'vitest';
 import { RecordingChannel } from '../../fakes/recording-channel.js';
-import { eventually, type Harness, startHarness } from '../../support/harness.js';
+import { eventually } from '../../support/harness.js';
 import { sample } from '../ops/metrics-text.js';
-import { requestReader } from './escape-support.js';
-import { coreConfig, httpRequest, PRINCIPALS } from './fixtures.js';
+import { escapeWorld, requestReader } from './escape-support.js';
+import { httpRequest, PRINCIPALS } from './fixtures.js';
 
 const POLICY = `version: 1
 groups:
@@ -35,38 +34,26 @@ default:
 `;
 
 const TOKEN = 'metrics-test-token-0123456789';
-let h: Harness;
-let target: Awaited<ReturnType<typeof startHttpTarget>>;
 const chat = new RecordingChannel();
-
-beforeAll(async () => {
-  target = await startHttpTarget();
-  h = await startHarness({
-    policy: POLICY,
-    config: coreConfig(target.url, 'postgres://unused@127.0.0.1:1/unused'),
-    principals: PRINCIPALS,
-    channels: [chat],
-    env: { METRICS_TOKEN: TOKEN },
-  });
-}, 180_000);
-
-afterAll(async () => {
-  await h?.stop();
-  await target?.close();
+const world = escapeWorld({
+  policy: POLICY,
+  principals: PRINCIPALS,
+  channels: [chat],
+  env: { METRICS_TOKEN: TOKEN },
 });
 
-const { read, waitFor, eventTypes } = requestReader(() => h);
+const { read, waitFor, eventTypes } = requestReader(() => world.h);
 const submit = async (who: string, body: Record<string, unknown>) => {
-  const res = await h.api(who, '/v1/actions', { body });
+  const res = await world.h.api(who, '/v1/actions', { body });
   expect(res.status).toBe(202);
   return res.body.id as string;
 };
 const review = (who: string, id: string, body: Record<string, unknown>) =>
-  h.api(who, `/v1/actions/${id}/review`, { body });
+  world.h.api(who, `/v1/actions/${id}/review`, { body });
 
 /** How many of the request's runs the visibility query finds (0 reads as not yet). */
 async function countWhere(id: string, query: string): Promise<number | undefined> {
-  const connection = await Connection.connect({ address: h.env.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect({ address: world.h.env.TEMPORAL_ADDRESS });
   try {
     const { count } = await new Client({ connection }).workflow.count(
       `WorkflowId = "action-${id}" AND ${query}`,
@@ -83,7 +70,7 @@ const searchAttributeBecomes = (id: string, value: string) =>
 
 /** Whether the Web UI's filter on AirlockBreakGlass finds the request (describe would decode the encrypted memo). */
 async function searchAttribute(id: string): Promise<string | undefined> {
-  const connection = await Connection.connect({ address: h.env.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect({ address: world.h.env.TEMPORAL_ADDRESS });
   try {
     const client = new Client({ connection });
     for (const value of ['review_pending', 'review_overdue', 'acknowledged', 'incident']) {
@@ -98,7 +85,7 @@ async function searchAttribute(id: string): Promise<string | undefined> {
 
 describe('break-glass', () => {
   it('runs at once for a member of the group, loudly, and a stage approver acknowledges it', async () => {
-    const before = target.sideEffects();
+    const before = world.target.sideEffects();
     const id = await submit(
       'ci@example.com',
       httpRequest({
@@ -107,7 +94,7 @@ describe('break-glass', () => {
       }),
     );
     const done = await waitFor(id, (s) => s.status === 'succeeded', 'succeeded');
-    expect(target.sideEffects()).toBe(before + 1);
+    expect(world.target.sideEffects()).toBe(before + 1);
     expect(done.decidedBy).toBe('break-glass:ci@example.com');
     expect(done.decisions).toEqual([]);
     expect(done.breakGlass).toMatchObject({
@@ -122,7 +109,7 @@ describe('break-glass', () => {
     await searchAttributeBecomes(id, 'review_pending');
 
     // The requester cannot decide it after the fact, nor can anyone approve what already ran.
-    const late = await h.api('dev@example.com', `/v1/actions/${id}/decisions`, {
+    const late = await world.h.api('dev@example.com', `/v1/actions/${id}/decisions`, {
       body: { decision: 'approve' },
     });
     expect(late.status).toBe(409);
@@ -200,7 +187,7 @@ describe('break-glass', () => {
     expect(await eventTypes(id)).toContain('breakglass.review_overdue');
     await searchAttributeBecomes(id, 'review_overdue');
     const metrics = await (
-      await fetch(`${h.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
+      await fetch(`${world.h.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
     ).text();
     expect(
       sample(metrics, 'airlock_breakglass_review_overdue_total', {
@@ -219,7 +206,7 @@ describe('break-glass', () => {
   });
 
   it('refuses break-glass for a requester outside the group, with a short reason, or where the policy denies', async () => {
-    const before = target.sideEffects();
+    const before = world.target.sideEffects();
     const cases = [
       {
         who: 'agent-runner@example.com',
@@ -247,6 +234,6 @@ describe('break-glass', () => {
       ]);
       expect(await eventTypes(id)).toContain('attempt.refused');
     }
-    expect(target.sideEffects()).toBe(before);
+    expect(world.target.sideEffects()).toBe(before);
   });
 });

@@ -1,11 +1,10 @@
 // Standing approvals against the real service (SPEC 14): "approve this and the same again" makes
 // later requests in scope approved at once with a reference; anything out of scope asks again; a
 // revocation or the expiry takes effect for the very next request; the two-person rule holds.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpTarget } from '../../fakes/http-target.js';
-import { eventually, type Harness, startHarness } from '../../support/harness.js';
-import { requestReader } from './escape-support.js';
-import { coreConfig, PRINCIPALS } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { eventually } from '../../support/harness.js';
+import { escapeWorld, requestReader } from './escape-support.js';
+import { PRINCIPALS } from './fixtures.js';
 
 const POLICY = `version: 1
 groups:
@@ -31,21 +30,9 @@ default:
     - { approvers: [dba], timeout: 10m }
 `;
 
-let h: Harness;
-let target: Awaited<ReturnType<typeof startHttpTarget>>;
-
-beforeAll(async () => {
-  target = await startHttpTarget();
-  h = await startHarness({
-    policy: POLICY,
-    config: coreConfig(target.url, 'postgres://unused@127.0.0.1:1/unused'),
-    principals: PRINCIPALS,
-  });
-}, 180_000);
-
-afterAll(async () => {
-  await h?.stop();
-  await target?.close();
+const world = escapeWorld({
+  policy: POLICY,
+  principals: PRINCIPALS,
 });
 
 const request = (overrides: Record<string, unknown> = {}) => ({
@@ -55,14 +42,14 @@ const request = (overrides: Record<string, unknown> = {}) => ({
   parameters: { method: 'POST', path: '/config', body: { n: 1 } },
   ...overrides,
 });
-const { read, waitFor, eventTypes } = requestReader(() => h);
+const { read, waitFor, eventTypes } = requestReader(() => world.h);
 const submit = async (body: Record<string, unknown>, who = 'ci@example.com') => {
-  const res = await h.api(who, '/v1/actions', { body });
+  const res = await world.h.api(who, '/v1/actions', { body });
   expect(res.status).toBe(202);
   return res.body.id as string;
 };
 const decide = (who: string, id: string, body: Record<string, unknown>) =>
-  h.api(who, `/v1/actions/${id}/decisions`, { body });
+  world.h.api(who, `/v1/actions/${id}/decisions`, { body });
 const pending = (id: string) => waitFor(id, (s) => s.status === 'pending_approval', 'pending');
 const succeeded = (id: string) => waitFor(id, (s) => s.status === 'succeeded', 'succeeded');
 
@@ -84,14 +71,14 @@ describe('standing approvals', () => {
       request({ parameters: { method: 'POST', path: '/s1', body: { n: 1 } } }),
       '1h',
     );
-    const before = target.sideEffects();
+    const before = world.target.sideEffects();
     // In scope: body may vary, everything else the same.
     const again = await submit(request({ parameters: { method: 'POST', path: '/s1', body: { n: 2 } } }));
     const auto = await succeeded(again);
     expect(auto.decidedBy).toBe(`standing:${id}`);
     expect(auto.decisions).toEqual([]);
     expect(auto.standing).toEqual({ usedId: id, usedApprovers: ['dana@example.com'] });
-    expect(target.sideEffects()).toBe(before + 1);
+    expect(world.target.sideEffects()).toBe(before + 1);
     expect(await eventTypes(again)).toEqual(expect.arrayContaining(['standing.used', 'request.approved']));
 
     // Out of scope: another path (a parameter that may not vary), another resource, another requester.
@@ -105,25 +92,27 @@ describe('standing approvals', () => {
     ] as const) {
       const other = await submit(body, who);
       expect((await pending(other)).decidedBy).toBeUndefined();
-      await h.api(who, `/v1/actions/${other}/cancel`, { body: {} });
+      await world.h.api(who, `/v1/actions/${other}/cancel`, { body: {} });
     }
 
-    const listed = await h.api('dana@example.com', '/v1/standing');
+    const listed = await world.h.api('dana@example.com', '/v1/standing');
     expect(listed.status).toBe(200);
     expect(listed.body.items.find((s: any) => s.id === id)).toMatchObject({ status: 'active', uses: 1 });
-    const own = await h.api('agent-runner@example.com', '/v1/standing');
+    const own = await world.h.api('agent-runner@example.com', '/v1/standing');
     expect(own.body.items.some((s: any) => s.id === id)).toBe(false);
 
     // Only its approvers (or an admin) revoke; the refusal is in the creating request's trail.
-    const refused = await h.api('dev@example.com', `/v1/standing/${id}`, { method: 'DELETE' });
+    const refused = await world.h.api('dev@example.com', `/v1/standing/${id}`, { method: 'DELETE' });
     expect(refused.status).toBe(403);
-    const revoked = await h.api('dana@example.com', `/v1/standing/${id}`, { method: 'DELETE' });
+    const revoked = await world.h.api('dana@example.com', `/v1/standing/${id}`, { method: 'DELETE' });
     expect(revoked.status).toBe(200);
     expect(revoked.body).toMatchObject({ status: 'revoked', revokedBy: 'dana@example.com' });
     const after = await submit(request({ parameters: { method: 'POST', path: '/s1', body: { n: 3 } } }));
     expect((await pending(after)).decidedBy).toBeUndefined();
-    await h.api('ci@example.com', `/v1/actions/${after}/cancel`, { body: {} });
-    const origin = (await h.api('dana@example.com', '/v1/standing')).body.items.find((s: any) => s.id === id);
+    await world.h.api('ci@example.com', `/v1/actions/${after}/cancel`, { body: {} });
+    const origin = (await world.h.api('dana@example.com', '/v1/standing')).body.items.find(
+      (s: any) => s.id === id,
+    );
     const trail = await eventTypes(origin.requestId);
     expect(trail).toEqual(
       expect.arrayContaining(['standing.created', 'attempt.refused', 'standing.revoked']),
@@ -133,7 +122,9 @@ describe('standing approvals', () => {
   it('expires: the next request after the TTL asks again, and the creating request records the expiry', async () => {
     const path = '/expiring';
     const id = await standingFrom(request({ parameters: { method: 'POST', path, body: {} } }), '3s');
-    const origin = (await h.api('dana@example.com', '/v1/standing')).body.items.find((s: any) => s.id === id);
+    const origin = (await world.h.api('dana@example.com', '/v1/standing')).body.items.find(
+      (s: any) => s.id === id,
+    );
     await eventually(
       async () => ((await eventTypes(origin.requestId)).includes('standing.expired') ? true : undefined),
       15_000,
@@ -141,7 +132,7 @@ describe('standing approvals', () => {
     );
     const late = await submit(request({ parameters: { method: 'POST', path, body: {} } }));
     expect((await pending(late)).decidedBy).toBeUndefined();
-    await h.api('ci@example.com', `/v1/actions/${late}/cancel`, { body: {} });
+    await world.h.api('ci@example.com', `/v1/actions/${late}/cancel`, { body: {} });
   });
 
   it('refuses a standing approval beyond maxTtl, on a deny, or where the rule has none; the decision is not recorded', async () => {
@@ -167,7 +158,7 @@ describe('standing approvals', () => {
     expect(s.status).toBe('pending_approval');
     expect(s.decisions).toEqual([]);
     expect(s.refusedAttempts.map((r: any) => r.code)).toContain('standing_not_allowed');
-    for (const x of [id, plain]) await h.api('ci@example.com', `/v1/actions/${x}/cancel`, { body: {} });
+    for (const x of [id, plain]) await world.h.api('ci@example.com', `/v1/actions/${x}/cancel`, { body: {} });
   });
 
   it('two-person rule: a standing approval needs both approvers to choose it', async () => {

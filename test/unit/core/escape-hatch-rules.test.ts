@@ -6,14 +6,22 @@ import { evaluatePolicy } from '../../../policy/evaluate.js';
 import { PolicyLoadError, parsePolicy } from '../../../policy/load.js';
 import type { ApprovalStage, PolicyDecision } from '../../../policy/types.js';
 import {
+  type DecisionContext,
   judgeBreakGlass,
+  judgeDelegatedDecision,
   judgeReview,
   judgeStandingRequest,
   type ReviewContext,
   standingCovers,
   standingFromApprovals,
+  tally,
 } from '../../../workflows/rules.js';
-import type { BreakGlassState, RecordedDecision, StandingApproval } from '../../../workflows/types.js';
+import type {
+  BreakGlassState,
+  Delegation,
+  RecordedDecision,
+  StandingApproval,
+} from '../../../workflows/types.js';
 import { request } from '../policy/helpers.js';
 
 const stage: ApprovalStage = {
@@ -306,5 +314,107 @@ describe('standing approvals', () => {
       't',
     );
     expect(evaluatePolicy(loaded, request()).standing).toEqual({ maxTtlMs: 8 * HOUR, vary: ['limit'] });
+  });
+});
+
+describe('delegation', () => {
+  const NOW = '2030-01-01T12:00:00.000Z';
+  const held = (overrides: Partial<Delegation> = {}): Delegation => ({
+    id: 'd1',
+    delegator: 'dana@example.com',
+    delegate: 'deputy@example.com',
+    startsAt: '2030-01-01T00:00:00.000Z',
+    endsAt: '2030-01-02T00:00:00.000Z',
+    reason: 'leave',
+    createdBy: 'dana@example.com',
+    createdAt: '2030-01-01T00:00:00.000Z',
+    ...overrides,
+  });
+  const ctx = (overrides: Partial<DecisionContext> = {}): DecisionContext => ({
+    status: 'pending_approval',
+    requester: 'ci@example.com',
+    stages: [stage],
+    stageIndex: 0,
+    decisions: [],
+    denyReasonRequired: true,
+    ...overrides,
+  });
+  const by = (id: string, extra: Record<string, unknown> = {}) => ({
+    decision: 'approve' as const,
+    approver: { id, channel: 'api' as const },
+    ...extra,
+  });
+  const outcome = (v: ReturnType<typeof judgeDelegatedDecision>) => (v.ok ? `as ${v.asDelegateOf}` : v.code);
+
+  it('decides as the delegator while the delegation holds', () => {
+    expect(outcome(judgeDelegatedDecision(ctx(), by('deputy@example.com'), [held()], NOW))).toBe(
+      'as dana@example.com',
+    );
+  });
+
+  it('holds nothing before the start, after the end, once ended, or for someone else', () => {
+    for (const d of [
+      held({ startsAt: '2030-01-01T13:00:00.000Z' }),
+      held({ endsAt: NOW }),
+      held({ endedAt: '2030-01-01T11:00:00.000Z' }),
+      held({ delegate: 'other@example.com' }),
+    ]) {
+      expect(outcome(judgeDelegatedDecision(ctx(), by('deputy@example.com'), [d], NOW))).toBe(
+        'not_an_approver',
+      );
+    }
+  });
+
+  it('no chains: a delegation from someone who is not an approver themselves (only a delegate) holds nothing', () => {
+    const chain = held({ delegator: 'deputy@example.com', delegate: 'chain@example.com' });
+    expect(outcome(judgeDelegatedDecision(ctx(), by('chain@example.com'), [chain, held()], NOW))).toBe(
+      'not_an_approver',
+    );
+  });
+
+  it("refuses in the delegator's name what the delegator could not: their own request, a second decision, a standing approval", () => {
+    expect(
+      outcome(
+        judgeDelegatedDecision(
+          ctx({ requester: 'dana@example.com' }),
+          by('deputy@example.com'),
+          [held()],
+          NOW,
+        ),
+      ),
+    ).toBe('self_approval');
+    const decided: RecordedDecision = {
+      decision: 'approve',
+      approver: { id: 'dana@example.com', channel: 'api' },
+      stage: 0,
+      at: NOW,
+    };
+    expect(
+      outcome(judgeDelegatedDecision(ctx({ decisions: [decided] }), by('deputy@example.com'), [held()], NOW)),
+    ).toBe('already_decided');
+    expect(
+      outcome(
+        judgeDelegatedDecision(ctx(), by('deputy@example.com', { standing: { ttlMs: 1000 } }), [held()], NOW),
+      ),
+    ).toBe('standing_not_allowed');
+  });
+
+  it("counts a delegate's approval as its delegator's: the two-person rule needs another person", () => {
+    const two = { ...stage, minApprovals: 2 };
+    const asDana: RecordedDecision = {
+      decision: 'approve',
+      approver: { id: 'deputy@example.com', channel: 'api' },
+      asDelegateOf: 'dana@example.com',
+      stage: 0,
+      at: NOW,
+    };
+    const dana: RecordedDecision = {
+      ...asDana,
+      approver: { id: 'dana@example.com', channel: 'api' },
+      asDelegateOf: undefined,
+    };
+    expect(tally([asDana, dana], two).outcome).toBe('pending');
+    const dev: RecordedDecision = { ...dana, approver: { id: 'dev@example.com', channel: 'api' } };
+    expect(tally([asDana, dev], two).outcome).toBe('approved');
   });
 });
