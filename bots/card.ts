@@ -36,6 +36,8 @@ export interface ApprovalCard {
   links: { request: string; console?: string; temporalUi?: string };
   /** Present only while a decision can still be made: the buttons. */
   actions?: { approve: true; deny: true; denyReasonRequired: boolean };
+  /** Present while a break-glass request awaits its review: the acknowledge button. */
+  review?: { acknowledge: true };
   note?: string;
 }
 
@@ -128,6 +130,7 @@ export function buildApprovalCard(state: ActionState, note?: string): ApprovalCa
     actions: pending
       ? { approve: true, deny: true, denyReasonRequired: state.policy?.denyReasonRequired ?? true }
       : undefined,
+    ...(state.breakGlass && !state.breakGlass.review ? { review: { acknowledge: true as const } } : {}),
     note,
   };
 }

@@ -26,7 +26,7 @@ export interface ChannelClick {
 }
 
 export interface DecisionPathDeps {
-  actions: Pick<ActionClient, 'decide'>;
+  actions: Pick<ActionClient, 'decide' | 'review'>;
   refusals: RefusalRecorder;
   logger: Logger;
 }
@@ -84,5 +84,42 @@ export async function decideFromChannel(
       return closedRequestText(click.channel);
     }
     return refusalText(err.code, verb, click.channel);
+  }
+}
+
+/**
+ * Acknowledges a break-glass request from a chat card: the same review the API sends, judged by
+ * the workflow (a stage approver, never the requester). Flagging an incident needs a reason and
+ * is done over the API or the console.
+ */
+export async function acknowledgeFromChannel(
+  deps: DecisionPathDeps,
+  click: Omit<ChannelClick, 'verb' | 'reason'>,
+  verdict: IdentityVerdict,
+): Promise<string> {
+  if (!verdict.ok) return refuseIdentity(deps, { ...click, verb: 'approve' }, verdict);
+  try {
+    await deps.actions.review(click.requestId, {
+      outcome: 'acknowledge',
+      reviewer: {
+        id: verdict.identity,
+        channel: click.channel,
+        ...(click.channelUserId ? { channelUserId: click.channelUserId } : {}),
+        ...(click.displayName ? { displayName: click.displayName } : {}),
+      },
+    });
+    return 'You acknowledged this break-glass request; the review is recorded.';
+  } catch (err) {
+    if (!(err instanceof ActionError)) {
+      deps.logger.error(
+        { requestId: click.requestId, channel: click.channel, err: String(err) },
+        'review failed',
+      );
+      return 'Airlock could not record the review; try again or use the API.';
+    }
+    if (err.code === 'request_closed' || err.code === 'already_reviewed')
+      return 'This break-glass request has already been reviewed.';
+    if (err.code === 'self_approval') return 'Refused: you cannot review your own break-glass request.';
+    return `Refused: ${err.message}`;
   }
 }

@@ -11,6 +11,8 @@ type Block = types.KnownBlock;
 export const SLACK_IDS = {
   approve: 'airlock_approve',
   deny: 'airlock_deny',
+  acknowledge: 'airlock_breakglass_ack',
+  reviewBlock: 'airlock_review',
   actionsBlock: 'airlock_decide',
   denyView: 'airlock_deny_reason',
   reasonBlock: 'reason',
@@ -189,6 +191,7 @@ function tailBlocks(card: ApprovalCard): Block[] {
   if (card.links.console) links.push(link(card.links.request, 'API'));
   if (card.links.temporalUi) links.push(link(card.links.temporalUi, 'Temporal UI'));
   blocks.push(context([fitMrkdwnSafe(links.join('  ·  '), 3000)]));
+  if (card.review) blocks.push({ type: 'divider' }, reviewBlock(card));
   if (card.actions) {
     blocks.push({ type: 'divider' }, actionsBlock(card));
   }
@@ -207,6 +210,31 @@ function decisionsText(decisions: string[]): string {
   }
   if (shown < decisions.length) text += `\n…and ${decisions.length - shown} more (open the request)`;
   return text;
+}
+
+/** The break-glass review's button: acknowledge (an incident, with its reason, goes over the API). */
+function reviewBlock(card: ApprovalCard): Block {
+  return {
+    type: 'actions',
+    block_id: SLACK_IDS.reviewBlock,
+    elements: [
+      {
+        type: 'button',
+        action_id: SLACK_IDS.acknowledge,
+        text: { type: 'plain_text', text: 'Acknowledge break-glass' },
+        value: JSON.stringify({ requestId: card.requestId, reasonRequired: false } satisfies ButtonValue),
+        confirm: {
+          title: { type: 'plain_text', text: 'Acknowledge?' },
+          text: {
+            type: 'mrkdwn',
+            text: 'You confirm this break-glass use was justified. To flag it as an incident instead, use the API or the console.',
+          },
+          confirm: { type: 'plain_text', text: 'Acknowledge' },
+          deny: { type: 'plain_text', text: 'Cancel' },
+        },
+      },
+    ],
+  };
 }
 
 function actionsBlock(card: ApprovalCard): Block {

@@ -5,6 +5,7 @@ import type { App, BlockAction, ButtonAction, ViewSubmitAction, webApi } from '@
 import type { Logger } from 'pino';
 import type { DecisionVerb } from '../../workflows/types.js';
 import {
+  acknowledgeFromChannel,
   type ChannelClick,
   type DecisionPathDeps,
   decideFromChannel,
@@ -50,6 +51,20 @@ export function registerInteractions(app: App, deps: InteractionDeps): void {
         user: clicker(body.user, body.team),
         to: answerTo(body),
       });
+    },
+  );
+
+  app.action<BlockAction<ButtonAction>>(
+    { type: 'block_actions', action_id: SLACK_IDS.acknowledge },
+    async ({ ack, body, action }) => {
+      await ack();
+      const value = parseButtonValue(action.value);
+      if (!value)
+        return void log.warn({ userId: body.user.id }, 'slack acknowledge click without a request id');
+      const user = clicker(body.user, body.team);
+      const { verb: _verb, reason: _reason, ...click } = clickOf(value.requestId, 'approve', user);
+      const text = await acknowledgeFromChannel(deps.decisions, click, await deps.adapter.resolve(user));
+      await ephemeral(deps, answerTo(body), user.id, text);
     },
   );
 

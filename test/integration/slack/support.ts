@@ -14,6 +14,7 @@ export const SLACK_POLICY = `version: 1
 groups:
   dba: [dana@example.com, dev@example.com]
   oncall: [sam@example.com]
+  responders: [ci@example.com]
 identities:
   - email: dana@example.com
     slack: { userId: U0DANA }
@@ -37,6 +38,7 @@ rules:
     risk: high
     stages:
       - { approvers: [dba], timeout: 10m, notify: [dba-slack] }
+    breakGlass: { approvers: [responders], reviewWithin: 1h }
 default:
   effect: require_approval
   stages:
