@@ -44,6 +44,7 @@ export const CODEC_ROLES: Record<'decode' | 'encode', Role[]> = {
   encode: ['admin'],
 };
 const MAX_CODEC_BODY = '8mb';
+const MAX_REFUSED_BODY = '1mb';
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'must be base64');
 export const payloadsSchema = z.object({
@@ -351,8 +352,16 @@ export function codecRouter(deps: ApiDeps, evidence: ApiEvidenceDeps): Router {
     };
 
   const json = express.json({ limit: MAX_CODEC_BODY });
+  // A caller refused before the body is read gets no 8 MB parse: a refusal reads at most 1 MB
+  // (to count the placeholders), and a larger body gets the plain refusal.
+  const refusedJson = express.json({ limit: MAX_REFUSED_BODY });
+  const decodeBody: RequestHandler = (req, res, next) => {
+    const refused = res.locals.codecRefused as ProblemError | undefined;
+    if (!refused) return json(req, res, next);
+    refusedJson(req, res, (err?: unknown) => next(err === undefined ? undefined : refused));
+  };
   // Only decode: an encode refused with placeholders would hand the CLI plaintext to send on.
-  router.post('/codec/decode', keepToolRefusal(guard('decode')), json, handler('decode'));
+  router.post('/codec/decode', keepToolRefusal(guard('decode')), decodeBody, handler('decode'));
   router.post('/codec/encode', guard('encode'), json, handler('encode'));
 
   router.get(AUDIT_KEYS_PATH, (_req, res) => {

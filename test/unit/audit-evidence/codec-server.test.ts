@@ -177,6 +177,11 @@ describe('codec server', () => {
     // Never for encode (placeholders would be sent on as data), nor for a body that is not payloads.
     expect((await cli(keys['audit@example.com'], '/codec/encode')).status).toBe(403);
     expect((await cli(undefined, '/codec/decode', { nope: 1 })).status).toBe(401);
+    // A refused caller's body is read with a 1 MB limit, not the 8 MB of an authorised decode.
+    const big = { payloads: [{ metadata: {}, data: 'A'.repeat(2 * 1024 * 1024) }] };
+    const large = await cli(undefined, '/codec/decode', big);
+    expect(large.status).toBe(401);
+    expect(large.headers.get('airlock-codec-refused')).toBeNull();
   });
 
   it('refuses another namespace and names an undecodable payload', async () => {
