@@ -2,22 +2,18 @@
 // the fake Slack Web API, which enforces Slack's rules) says the call came from the agent via MCP,
 // the DBA denies it with a reason through the modal, and the task ends with that reason as a tool
 // error; the upstream target is never called.
-import { randomBytes } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpTarget } from '../../fakes/http-target.js';
-import { startFakeSlack } from '../../fakes/slack-api.js';
-import { eventually, startHarness } from '../../support/harness.js';
+import { eventually } from '../../support/harness.js';
 import {
   cardFor,
   clickPayload,
   expectSlackAccepted,
   postToSlackEvents,
   type SlackWorld,
+  startSlackWorld,
   submitPayload,
-  TEAM,
-  USERS,
 } from '../slack/support.js';
 import { connectAgent, MCP_POLICY, MCP_PRINCIPALS, mcpConfig, textOf } from './fixtures.js';
 
@@ -25,32 +21,12 @@ let w: SlackWorld;
 let client: Client;
 
 beforeAll(async () => {
-  const token = `xoxb-test-${randomBytes(8).toString('hex')}`;
-  const secret = randomBytes(16).toString('hex');
-  const slack = await startFakeSlack({ token, teamId: TEAM, channels: ['C0DBA'], users: USERS });
-  const target = await startHttpTarget();
   const policy = MCP_POLICY.replace(
     'channels:',
     'identities:\n  - email: dana@example.com\n    slack: { userId: U0DANA }\nchannels:',
   );
-  const h = await startHarness({
-    policy,
-    config: mcpConfig(target.url),
-    principals: MCP_PRINCIPALS,
-    env: { SLACK_BOT_TOKEN: token, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl },
-  });
-  w = {
-    h,
-    slack,
-    target,
-    secret,
-    async stop() {
-      await h.stop();
-      await target.close();
-      await slack.close();
-    },
-  };
-  client = await connectAgent(h.url, h.keys['agent@example.com']!, 'deploy-bot');
+  w = await startSlackWorld({ policy, config: mcpConfig, principals: MCP_PRINCIPALS });
+  client = await connectAgent(w.h.url, w.h.keys['agent@example.com']!, 'deploy-bot');
 });
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { startHttpTarget } from '../../fakes/http-target.js';
 import { type FakeMessage, type FakeSlack, startFakeSlack } from '../../fakes/slack-api.js';
-import { eventually, type Harness, startHarness } from '../../support/harness.js';
+import { eventually, type Harness, type Principal, startHarness } from '../../support/harness.js';
 import { coreConfig, PRINCIPALS } from '../core/fixtures.js';
 
 export const TEAM = 'T0AIRLOCK';
@@ -62,15 +62,26 @@ export interface SlackWorld {
   stop(): Promise<void>;
 }
 
-export async function startSlackWorld(opts: { emailLookup?: boolean } = {}): Promise<SlackWorld> {
+export interface SlackWorldOptions {
+  emailLookup?: boolean;
+  /** Default SLACK_POLICY. */
+  policy?: string;
+  /** The service config for the fake target's URL; default the core suites' config. */
+  config?: (targetUrl: string) => string;
+  principals?: Principal[];
+}
+
+export async function startSlackWorld(opts: SlackWorldOptions = {}): Promise<SlackWorld> {
   const token = `xoxb-test-${randomBytes(8).toString('hex')}`;
   const secret = randomBytes(16).toString('hex');
   const slack = await startFakeSlack({ token, teamId: TEAM, channels: ['C0DBA', 'C0ONCALL'], users: USERS });
   const target = await startHttpTarget();
   const h = await startHarness({
-    policy: SLACK_POLICY,
-    config: coreConfig(target.url, 'postgres://unused@127.0.0.1:1/unused'),
-    principals: PRINCIPALS,
+    policy: opts.policy ?? SLACK_POLICY,
+    config: opts.config
+      ? opts.config(target.url)
+      : coreConfig(target.url, 'postgres://unused@127.0.0.1:1/unused'),
+    principals: opts.principals ?? PRINCIPALS,
     // The SLACK_* variables start the plugin through main.ts, as in production.
     env: {
       SLACK_BOT_TOKEN: token,
