@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { LoadedPolicy } from '../../policy/compile.js';
 import type { DecisionVerb } from '../../workflows/types.js';
 import { bound } from '../card.js';
-import { type DecisionPathDeps, decideFromChannel } from '../decide.js';
+import { acknowledgeFromChannel, type DecisionPathDeps, decideFromChannel } from '../decide.js';
 import type { AirlockTeamsAdapter } from './adapter.js';
 import { HELP, runCommand } from './commands.js';
 import { type DirectoryEntry, resolveTeamsUser, tenantAllowed } from './identity.js';
@@ -74,6 +74,11 @@ export function createBot(deps: BotDeps): Application {
   app.adaptiveCards.actionExecute<CardActionData>(VERBS.deny, (context, _state, data) =>
     decide(context, 'deny', data),
   );
+  app.adaptiveCards.actionExecute<CardActionData>(VERBS.acknowledge, async (context, _state, data) => {
+    const requestId = typeof data?.requestId === 'string' ? data.requestId : '';
+    if (!REQUEST_ID.test(requestId)) return 'This card does not belong to an Airlock request.';
+    return acknowledgeFromChannel(deps.decisions, clickFrom(context, requestId), await identify(context));
+  });
   // Any other card action (a verb from an older card, no Action.Execute at all): teams-ai would
   // leave it unanswered (botbuilder's 501, an error in Teams). Tell the clicker the card is stale.
   app.addRoute(
@@ -139,20 +144,23 @@ export function createBot(deps: BotDeps): Application {
     if (!REQUEST_ID.test(requestId)) return 'This card does not belong to an Airlock request.';
     const reason =
       typeof data.reason === 'string' && data.reason.trim() ? bound(data.reason.trim(), 500).text : undefined;
-    const from = context.activity.from;
     return decideFromChannel(
       deps.decisions,
-      {
-        channel: 'teams',
-        requestId,
-        verb,
-        reason,
-        channelUserId: from?.aadObjectId,
-        displayName: from?.name,
-        unmappedActor: `teams:${from?.aadObjectId ?? from?.id ?? 'unknown'}`,
-      },
+      { ...clickFrom(context, requestId), verb, reason },
       await identify(context),
     );
+  }
+
+  /** Who clicked, as the trail names them. */
+  function clickFrom(context: TurnContext, requestId: string) {
+    const from = context.activity.from;
+    return {
+      channel: 'teams' as const,
+      requestId,
+      channelUserId: from?.aadObjectId,
+      displayName: from?.name,
+      unmappedActor: `teams:${from?.aadObjectId ?? from?.id ?? 'unknown'}`,
+    };
   }
 
   return app;

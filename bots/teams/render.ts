@@ -7,7 +7,11 @@ import { type CardPreview, CLAIM_HEADING } from '../preview-text.js';
 
 export const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 /** Verbs of the card's Action.Execute buttons. */
-export const VERBS = { approve: 'airlock.approve', deny: 'airlock.deny' } as const;
+export const VERBS = {
+  approve: 'airlock.approve',
+  deny: 'airlock.deny',
+  acknowledge: 'airlock.breakglass.acknowledge',
+} as const;
 /** Bytes of card JSON we allow; Teams refuses messages over ~28 KB and the activity adds its envelope. */
 export const CARD_BUDGET_BYTES = 24 * 1024;
 
@@ -233,6 +237,10 @@ function layout(card: ApprovalCard): AdaptiveCardJson {
       { type: 'Action.Execute', title: 'Approve', verb: VERBS.approve, style: 'positive', data },
       { type: 'Action.Execute', title: 'Deny', verb: VERBS.deny, style: 'destructive', data },
     );
+  }
+  // A break-glass request awaiting its review: acknowledge here (an incident, with its reason, over the API).
+  if (card.review) {
+    actions.push({ type: 'Action.Execute', title: 'Acknowledge break-glass', verb: VERBS.acknowledge, data });
   }
   if (isHttpUrl(card.links.console)) {
     actions.push({ type: 'Action.OpenUrl', title: 'Open in console', url: card.links.console });

@@ -25,6 +25,7 @@ export const TEAMS_POLICY = `version: 1
 groups:
   dba: [dana@example.com, dev@example.com]
   oncall: [sam@example.com]
+  responders: [ci@example.com]
 identities:
   - email: dana@example.com
     teams: { aadObjectId: ${IDS.dana} }
@@ -49,6 +50,7 @@ rules:
     risk: high
     stages:
       - { approvers: [dba, oncall], timeout: 10m, notify: [dba-teams] }
+    breakGlass: { approvers: [responders], reviewWithin: 1h }
 `;
 
 const config = (targetUrl: string) => `targets:
