@@ -1,6 +1,7 @@
 // The Teams path end to end over real HTTP: install -> link -> submit -> the card arrives with the
 // request's facts -> a signed Action.Execute approves -> the workflow executes -> every card is
 // updated in place without buttons. Also deny with a reason, self-approval, and an API decision.
+// Break-glass: the loud card and its Acknowledge action.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../support/harness.js';
 import {
@@ -206,5 +207,46 @@ describe('Teams approvals', () => {
       data: { code: 'request_ended', channel: 'teams', what: 'approve' },
     });
     expect((await w.h.api('audit@example.com', `/v1/actions/${id}`)).body.decidedBy).toBe('sam@example.com');
+  });
+});
+
+describe('Teams break-glass', () => {
+  it('posts a BREAK-GLASS card and records an Acknowledge click as the review', async () => {
+    const id = await submit(
+      w,
+      httpRequest({
+        parameters: { method: 'POST', path: '/config', body: { feature: 'teams-bg' } },
+        breakGlass: { reason: 'the checkout is down, flag must go off' },
+      }),
+    );
+    await waitForStatus(w, id, ['succeeded']);
+    const message = await cardFor(w, w.dba, id);
+    const card = cardOf(message);
+    expect(textOf(card)).toContain('BREAK-GLASS');
+    const actions = executeActions(card);
+    expect(actions.map((a) => a.verb)).toEqual(['airlock.breakglass.acknowledge']);
+
+    const refused = await w.teams.deliver(
+      w.h.url,
+      w.teams.click(w.dba, w.users.mallory, message.id, actions[0]!),
+    );
+    expect(String(refused.body.value)).toMatch(/not|Refused/i);
+    const answer = await w.teams.deliver(
+      w.h.url,
+      w.teams.click(w.dba, w.users.dana, message.id, actions[0]!),
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body.value).toMatch(/acknowledged/);
+    const state = (await w.h.api('audit@example.com', `/v1/actions/${id}`)).body;
+    expect(state.breakGlass.review).toMatchObject({
+      outcome: 'acknowledged',
+      by: 'dana@example.com',
+      channel: 'teams',
+    });
+    await eventually(
+      async () => (executeActions(cardOf(message)).length === 0 ? true : undefined),
+      10_000,
+      'the card without the acknowledge action',
+    );
   });
 });
