@@ -3,7 +3,7 @@
 // decrypted payloads only when the auditor asks for them, and every export is itself recorded in
 // the chain.
 import { randomUUID } from 'node:crypto';
-import { type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import { getArchivedHistory } from '../audit/archive-store.js';
 import { openEvidencePack } from '../audit/export.js';
 import { auditPrivileges } from '../audit/hardening.js';
@@ -30,7 +30,53 @@ export function auditRouter(deps: ApiDeps, evidence: ApiEvidenceDeps): Router {
     res.json({ ...result, ...(database ? { database } : {}) });
   });
 
-  router.get('/v1/audit/export', requireRole('auditor'), async (req, res) => {
+  router.get('/v1/audit/export', requireRole('auditor'), exportHandler(deps, evidence));
+
+  router.get('/v1/actions/:id/history', requireRole('auditor'), async (req, res) => {
+    const { id } = idParamSchema.parse(req.params);
+    const { decrypt } = historyQuerySchema.parse(req.query);
+    const archived = await getArchivedHistory(db, id);
+    if (!archived) {
+      throw new ProblemError({
+        status: 404,
+        type: PROBLEM.notFound,
+        title: 'Not found',
+        detail: 'no archived history for this request (it is archived after the workflow closes)',
+      });
+    }
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('x-airlock-workflow-id', archived.workflowId);
+    res.setHeader('x-airlock-run-id', archived.runId);
+    if (decrypt) {
+      deps.logger.info({ requestId: id, principal: req.principal!.id }, 'archived history decrypted');
+      const decoded = await decodeOrExplain(JSON.parse(archived.history), evidence);
+      if (decoded && typeof decoded === 'object' && 'undecodable' in decoded) {
+        throw new ProblemError({
+          status: 409,
+          type: 'urn:airlock:problem:undecodable-payload',
+          title: 'Cannot decrypt',
+          detail: `${String(decoded.undecodable)}; the archived history itself is intact (fetch it without decrypt)`,
+        });
+      }
+      res.json(decoded);
+      return;
+    }
+    // The exact archived bytes: their SHA-256 is the one in the chain's history.archived event.
+    res.setHeader('x-airlock-history-sha256', archived.sha256);
+    res.setHeader('repr-digest', `sha-256=:${Buffer.from(archived.sha256, 'hex').toString('base64')}:`);
+    res.type('application/json').send(archived.history);
+  });
+
+  return router;
+}
+
+/**
+ * GET /v1/audit/export: a signed evidence pack for a period, streamed, and recorded in the chain
+ * under the caller's name (the console's export form answers with this same handler).
+ */
+export function exportHandler(deps: ApiDeps, evidence: ApiEvidenceDeps) {
+  const db = deps.audit.db;
+  return async (req: Request, res: Response): Promise<void> => {
     const q = exportQuerySchema.parse(req.query);
     const principal = req.principal!;
     const now = new Date();
@@ -96,44 +142,7 @@ export function auditRouter(deps: ApiDeps, evidence: ApiEvidenceDeps): Router {
     }
     res.end();
     deps.logger.info({ principal: principal.id, ...exported, ...pack.summary }, 'evidence exported');
-  });
-
-  router.get('/v1/actions/:id/history', requireRole('auditor'), async (req, res) => {
-    const { id } = idParamSchema.parse(req.params);
-    const { decrypt } = historyQuerySchema.parse(req.query);
-    const archived = await getArchivedHistory(db, id);
-    if (!archived) {
-      throw new ProblemError({
-        status: 404,
-        type: PROBLEM.notFound,
-        title: 'Not found',
-        detail: 'no archived history for this request (it is archived after the workflow closes)',
-      });
-    }
-    res.setHeader('cache-control', 'no-store');
-    res.setHeader('x-airlock-workflow-id', archived.workflowId);
-    res.setHeader('x-airlock-run-id', archived.runId);
-    if (decrypt) {
-      deps.logger.info({ requestId: id, principal: req.principal!.id }, 'archived history decrypted');
-      const decoded = await decodeOrExplain(JSON.parse(archived.history), evidence);
-      if (decoded && typeof decoded === 'object' && 'undecodable' in decoded) {
-        throw new ProblemError({
-          status: 409,
-          type: 'urn:airlock:problem:undecodable-payload',
-          title: 'Cannot decrypt',
-          detail: `${String(decoded.undecodable)}; the archived history itself is intact (fetch it without decrypt)`,
-        });
-      }
-      res.json(decoded);
-      return;
-    }
-    // The exact archived bytes: their SHA-256 is the one in the chain's history.archived event.
-    res.setHeader('x-airlock-history-sha256', archived.sha256);
-    res.setHeader('repr-digest', `sha-256=:${Buffer.from(archived.sha256, 'hex').toString('base64')}:`);
-    res.type('application/json').send(archived.history);
-  });
-
-  return router;
+  };
 }
 
 /** A history whose key was retired is still exported (verifiable by hash), with the reason it stays sealed. */

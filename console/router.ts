@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { decideAction, listActions, readActionFor } from '../api/actions.js';
-import { auditRouter } from '../api/audit-routes.js';
+import { exportHandler } from '../api/audit-routes.js';
 import { hasRole, type Principal } from '../api/auth.js';
 import type { ApiDeps } from '../api/deps.js';
 import { presentAction, previewForRequester } from '../api/present.js';
@@ -286,8 +286,15 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
   if (deps.evidence) {
     // The export is the API's own (GET /v1/audit/export): the same pack, the same record in the
     // chain of who took evidence out; only the form and the session are the console's.
-    const evidence = auditRouter(deps, deps.evidence);
-    router.post('/console/audit/export', form, requireSession, requireCsrf, (req, res, next) => {
+    const exportPack = exportHandler(deps, deps.evidence);
+    router.post('/console/audit/export', form, requireSession, requireCsrf, async (req, res) => {
+      if (!hasRole(signedOf(res).session.principal, 'auditor')) {
+        throw new ProblemError({
+          status: 403,
+          type: PROBLEM.forbidden,
+          detail: 'the export is for auditors (and admins)',
+        });
+      }
       const body = (req.body ?? {}) as Record<string, unknown>;
       const q = new URLSearchParams();
       const day = (v: unknown, end: boolean) =>
@@ -301,8 +308,9 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
       if (from) q.set('from', from);
       if (to) q.set('to', to);
       q.set('format', body.format === 'csv' ? 'csv' : 'jsonl');
+      // The API's handler reads its query: the form's fields become it.
       req.url = `/v1/audit/export?${q.toString()}`;
-      evidence(req, res, next);
+      await exportPack(req, res);
     });
   }
 

@@ -259,6 +259,68 @@ describe.skipIf(!haveBrowser && !browserRequired)('approver console', () => {
     }
   }, 90_000);
 
+  it("lists all requests with the list API's filters and cursor paging", async () => {
+    await submitPending('ci@example.com', 'console-list-1');
+    await submitPending('ci@example.com', 'console-list-2');
+    const context = await personContext(browser);
+    const page = await context.newPage();
+    try {
+      await signInWithKey(page, h.url, h.keys['dev@example.com']!);
+      await page.getByRole('link', { name: 'All requests' }).click();
+      await page.getByLabel('Status').selectOption('pending_approval');
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await page.waitForURL(/status=pending_approval/);
+      const statuses = await page
+        .locator('main tbody [data-status]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
+      expect(statuses.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(statuses)).toEqual(new Set(['pending_approval']));
+      // One a page: the cursor leads to the next, older one.
+      await page.goto(`${h.url}/console/requests?status=pending_approval&limit=1`);
+      const first = await page.locator('main tbody a').first().getAttribute('href');
+      await page.getByRole('link', { name: 'Older requests' }).click();
+      const second = await page.locator('main tbody a').first().getAttribute('href');
+      expect(second).not.toBe(first);
+      // A cursor this service did not sign is a clear 400 page.
+      const forged = await page.goto(`${h.url}/console/requests?cursor=forged.cursor`);
+      expect(forged?.status()).toBe(400);
+      expect(await textOf(page.locator('main'))).toContain('is not a cursor this service issued');
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("shows an auditor a request's trail with its verification, and exports evidence", async () => {
+    const id = await submitPending('ci@example.com', 'console-audit');
+    const context = await personContext(browser);
+    const page = await context.newPage();
+    try {
+      await signInWithKey(page, h.url, h.keys['audit@example.com']!);
+      await page.goto(`${h.url}/console/requests/${id}`);
+      // An auditor reads, and decides nothing.
+      expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+      await page.getByRole('link', { name: 'Audit trail and verification' }).click();
+      expect(await textOf(page.locator('.status-line'))).toContain('Verified');
+      expect(await textOf(page.locator('main table'))).toContain('request.submitted');
+      const download = page.waitForEvent('download');
+      await page.getByRole('button', { name: 'Download the signed evidence pack' }).click();
+      const file = await download;
+      expect(file.suggestedFilename()).toMatch(/\.jsonl$/);
+      // The export is recorded in the chain under the auditor's name, as over the API.
+      const verify = await h.api('audit@example.com', '/v1/audit/verify');
+      expect(verify.status).toBe(200);
+      // An approver may not open the trail (as over the API).
+      const other = await personContext(browser);
+      const approverPage = await other.newPage();
+      await signInWithKey(approverPage, h.url, h.keys['dev@example.com']!);
+      const refused = await approverPage.goto(`${h.url}/console/requests/${id}/audit`);
+      expect(refused?.status()).toBe(403);
+      await other.close();
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it('sends a strict Content-Security-Policy and no inline script', async () => {
     const res = await fetch(`${h.url}/console/sign-in`);
     const csp = res.headers.get('content-security-policy') ?? '';
