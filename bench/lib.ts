@@ -162,3 +162,19 @@ export function cpuMs(pid: number | undefined): number {
     return Number.NaN;
   }
 }
+
+/**
+ * Until the API at `url` answers /healthz. A timeout on each probe: main.ts listens before it
+ * attaches the app, and a request that arrives in between is never answered.
+ */
+export function waitForHealth(url: string): Promise<true> {
+  return waitFor(
+    'API health',
+    async () =>
+      (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined))?.ok
+        ? true
+        : undefined,
+    120_000,
+    200,
+  );
+}

@@ -65,6 +65,16 @@ export function renderMarkdown(r: Results): string {
       'RSS <= 400 MB per process; p99 <= 100 ms',
       `RSS ${ok(m.goals.rssMbPerProcess.met)}; GET p99 ${ok(m.goals.getP99Ms.met)}; list p99 ${ok(m.goals.listP99Ms.met)}`,
     ],
+    ...(m.console
+      ? [
+          [
+            `approver console with ${m.pending} requests pending, all waiting for the one approver`,
+            `inbox ("waiting for me", ${m.console.inboxShown} shown) ${lat(m.console.inbox)}; request page ${lat(m.console.requestPage)}; one at a time on the loopback`,
+            'p95 <= 150 ms each',
+            `inbox ${ok(m.console.goals.inboxP95Ms.met)}; request page ${ok(m.console.goals.requestPageP95Ms.met)}`,
+          ],
+        ]
+      : []),
     [
       'audit trail on PostgreSQL',
       `append ${au.appendOnePerCallPerSecond} events/s one per call, 10 calls in flight (${au.appendManyPerSecond}/s in batches of 100, 4 in flight; concurrent calls are group-committed); verify ${au.verifyPerSecond} events/s over ${au.verifiedEvents} events (ok: ${au.verifyOk})`,

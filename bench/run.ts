@@ -23,7 +23,7 @@ import { ensureTemporalCli } from '../scripts/ensure-temporal.mjs';
 import { freePort, startDevServer } from '../temporal/dev-server.js';
 import { startHttpTarget } from '../test/fakes/http-target.js';
 import { createTestDatabase } from '../test/support/postgres.js';
-
+import { measureConsolePages } from './console.js';
 import {
   cpuMs,
   type LatencySummary,
@@ -34,6 +34,7 @@ import {
   stopChild,
   summarize,
   waitFor,
+  waitForHealth,
 } from './lib.js';
 import { mcpUpstreamConfig, mcpUpstreamEnv, measureMcpOverhead } from './mcp.js';
 import {
@@ -195,6 +196,8 @@ ${mcpUpstreamConfig()}`,
       // The load comes from one principal by design: measure the service, not its rate limits.
       AIRLOCK_RATE_LIMIT_WRITES: 'off',
       AIRLOCK_RATE_LIMIT_READS: 'off',
+      // The console's pages are measured signed in with the approver's key.
+      AIRLOCK_CONSOLE_KEY_SIGNIN: 'true',
       ...mcpUpstreamEnv(join(dir, 'mcp-calls.jsonl')),
       ...MEMORY_SETTINGS,
     };
@@ -211,17 +214,7 @@ ${mcpUpstreamConfig()}`,
     );
     cleanups.push(() => stopChild(api));
     const url = `http://127.0.0.1:${apiPort}`;
-    await waitFor(
-      'API health',
-      // A timeout on each probe: main.ts listens before it attaches the app, and a request that
-      // arrives in between is never answered.
-      async () =>
-        (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined))?.ok
-          ? true
-          : undefined,
-      120_000,
-      200,
-    );
+    await waitForHealth(url);
     const http = apiClient(url, keys);
 
     let seq = 0;
@@ -364,6 +357,12 @@ ${mcpUpstreamConfig()}`,
       listLat.push(Date.now() - s);
       if (r.status !== 200) throw new Error(`list ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
     });
+    const consolePages = await measureConsolePages({
+      url,
+      approverKey: keys.approver,
+      pendingIds,
+      probes: quick ? 50 : 300,
+    });
     const drainBase = target.sideEffects();
     const d0 = Date.now();
     await pool(`${n} pending: approve`, n, 32, async (i) => {
@@ -493,6 +492,7 @@ ${mcpUpstreamConfig()}`,
           rssMb: { idle: memBefore, whilePending: memPending, afterDrain: memAfter },
           getWhilePending: summarize(getLat),
           listWhilePending: summarize(listLat),
+          console: consolePages,
           decisionsPerSecond: round(n / decideSeconds),
           drainPerSecond: round(n / drainSeconds),
           goals: {
