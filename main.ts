@@ -21,6 +21,7 @@ import { ConfigError } from './config/errors.js';
 import { apiHandler } from './startup/api.js';
 import { startChannels } from './startup/channels.js';
 import { loadConfig } from './startup/config.js';
+import { routeConsoleToLogger } from './startup/console.js';
 import { closeServer, listen, listenMetrics, localUrl, portOf, serve } from './startup/http.js';
 import { createLogger, Lifetime } from './startup/lifetime.js';
 import { openAuditStore, openPolicy, openRequests } from './startup/stores.js';
@@ -66,6 +67,8 @@ export async function startAirlock(
   const dataDir = resolve(env.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const lifetime = new Lifetime(logger);
+  const restoreConsole = routeConsoleToLogger(logger);
+  lifetime.onStop(async () => restoreConsole());
 
   try {
     const demo = env.demoMode ? loadDemoSecrets(dataDir) : undefined;

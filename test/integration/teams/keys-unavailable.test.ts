@@ -16,6 +16,7 @@ import {
   type TeamsSettings,
 } from '../../../bots/teams/auth.js';
 import { messagesRouter } from '../../../bots/teams/http.js';
+import { routeConsoleToLogger } from '../../../startup/console.js';
 import { FakeTeams } from '../../fakes/bot-connector.js';
 
 let teams: FakeTeams;
@@ -23,7 +24,12 @@ let server: Server;
 let botUrl: string;
 let turns = 0;
 
+// As in the service (main.ts), the connector's console lines for forged tokens go to the logger.
+const logger = pino({ level: 'silent' });
+let restoreConsole: () => void;
+
 beforeAll(async () => {
+  restoreConsole = routeConsoleToLogger(logger);
   teams = await FakeTeams.start({
     appId: randomUUID(),
     appPassword: randomBytes(16).toString('hex'),
@@ -49,7 +55,7 @@ beforeAll(async () => {
       logic: async () => {
         turns++;
       },
-      logger: pino({ level: 'silent' }),
+      logger,
     }),
   );
   server = app.listen(0, '127.0.0.1');
@@ -60,6 +66,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
   await teams?.close();
+  restoreConsole?.();
 });
 
 const conversation = () => ({
