@@ -57,6 +57,8 @@ export function refusalText(code: string, verb: DecisionVerb, channel: Channel):
       return 'Refused: you have already decided this request.';
     case 'reason_required':
       return 'Refused: a deny needs a reason. Give one and press Deny again.';
+    case 'standing_not_allowed':
+      return 'Refused: this approval cannot stand for later requests (the rule or your role does not allow it); approve this request alone instead.';
     case 'request_ended':
     case 'request_closed':
     case 'not_pending':

@@ -35,7 +35,13 @@ export interface ApprovalCard {
   decisions: string[];
   links: { request: string; console?: string; temporalUi?: string };
   /** Present only while a decision can still be made: the buttons. */
-  actions?: { approve: true; deny: true; denyReasonRequired: boolean };
+  actions?: {
+    approve: true;
+    deny: true;
+    denyReasonRequired: boolean;
+    /** The rule allows "approve this and the same again" for up to this long (a standing approval). */
+    standing?: { ttlMs: number; label: string };
+  };
   /** Present while a break-glass request awaits its review: the acknowledge button. */
   review?: { acknowledge: true };
   note?: string;
@@ -128,7 +134,12 @@ export function buildApprovalCard(state: ActionState, note?: string): ApprovalCa
       temporalUi: state.links.temporalUi,
     },
     actions: pending
-      ? { approve: true, deny: true, denyReasonRequired: state.policy?.denyReasonRequired ?? true }
+      ? {
+          approve: true,
+          deny: true,
+          denyReasonRequired: state.policy?.denyReasonRequired ?? true,
+          ...standingOption(state),
+        }
       : undefined,
     ...(state.breakGlass && !state.breakGlass.review ? { review: { acknowledge: true as const } } : {}),
     note,
@@ -155,6 +166,15 @@ function historyLine(state: ActionState): string | undefined {
     return `${x.total} request${x.total === 1 ? '' : 's'}${parts.length ? ` (${parts.join(', ')})` : ''}`;
   };
   return `In ${h.windowDays} days: requester ${summary(h.byRequester)}; this resource ${summary(h.onResource)}`;
+}
+
+/** The "and the same again" button, at the rule's longest TTL, where the rule allows it. */
+function standingOption(state: ActionState): { standing?: { ttlMs: number; label: string } } {
+  const standing = state.policy?.standing;
+  if (!standing || state.policy?.risk === 'critical') return {};
+  const ms = standing.maxTtlMs;
+  const label = ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${Math.max(1, Math.round(ms / 60_000))} min`;
+  return { standing: { ttlMs: ms, label } };
 }
 
 /** Which standing approval approved this request, or the one it created (or why not). */

@@ -19,6 +19,8 @@ export interface ChannelClick {
   requestId: string;
   verb: DecisionVerb;
   reason?: string;
+  /** Approve this and the same again for this long (the card's standing button). */
+  standingTtlMs?: number;
   /** The clicker's id in the channel (verified by the adapter), and who they are in the trail when unmapped. */
   channelUserId?: string;
   displayName?: string;
@@ -59,6 +61,7 @@ export async function decideFromChannel(
     const answer = await deps.actions.decide(requestId, {
       decision: verb,
       reason: click.reason,
+      ...(click.standingTtlMs ? { standing: { ttlMs: click.standingTtlMs } } : {}),
       approver: {
         id: verdict.identity,
         channel: click.channel,

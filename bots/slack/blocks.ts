@@ -12,6 +12,7 @@ export const SLACK_IDS = {
   approve: 'airlock_approve',
   deny: 'airlock_deny',
   acknowledge: 'airlock_breakglass_ack',
+  approveStanding: 'airlock_approve_standing',
   reviewBlock: 'airlock_review',
   actionsBlock: 'airlock_decide',
   denyView: 'airlock_deny_reason',
@@ -49,6 +50,8 @@ const STATUS_MARK: Record<string, string> = {
 export interface ButtonValue {
   requestId: string;
   reasonRequired: boolean;
+  /** On the "and the same again" button: for how long (the workflow holds it to the rule's maxTtl). */
+  standingTtlMs?: number;
 }
 
 const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -62,7 +65,12 @@ export function parseButtonValue(raw: unknown): ButtonValue | undefined {
   try {
     const v = JSON.parse(raw) as Partial<ButtonValue>;
     if (!isRequestId(v.requestId)) return undefined;
-    return { requestId: v.requestId, reasonRequired: v.reasonRequired !== false };
+    const ttl = v.standingTtlMs;
+    return {
+      requestId: v.requestId,
+      reasonRequired: v.reasonRequired !== false,
+      ...(typeof ttl === 'number' && Number.isSafeInteger(ttl) && ttl > 0 ? { standingTtlMs: ttl } : {}),
+    };
   } catch {
     return undefined;
   }
@@ -265,6 +273,7 @@ function actionsBlock(card: ApprovalCard): Block {
           deny: { type: 'plain_text', text: 'Cancel' },
         },
       },
+      ...standingButton(card),
       {
         type: 'button',
         action_id: SLACK_IDS.deny,
@@ -285,6 +294,36 @@ function actionsBlock(card: ApprovalCard): Block {
       },
     ],
   };
+}
+
+/** "Approve + the same again for 8h": a standing approval, where the rule allows one. */
+function standingButton(card: ApprovalCard): types.Button[] {
+  const standing = card.actions?.standing;
+  if (!standing) return [];
+  return [
+    {
+      type: 'button',
+      action_id: SLACK_IDS.approveStanding,
+      text: { type: 'plain_text', text: `Approve + same again ${standing.label}` },
+      value: JSON.stringify({
+        requestId: card.requestId,
+        reasonRequired: card.actions?.denyReasonRequired ?? true,
+        standingTtlMs: standing.ttlMs,
+      } satisfies ButtonValue),
+      confirm: {
+        title: { type: 'plain_text', text: 'Approve and the same again?' },
+        text: {
+          type: 'mrkdwn',
+          text: fitMrkdwn(
+            `Airlock runs this, and for ${standing.label} approves at once every request by the same requester for the same action, resource and environment with the same parameters (those the rule lets vary aside). Revoke it any time with DELETE /v1/standing/{id}.`,
+            300,
+          ),
+        },
+        confirm: { type: 'plain_text', text: 'Approve' },
+        deny: { type: 'plain_text', text: 'Cancel' },
+      },
+    },
+  ];
 }
 
 function fallbackText(card: ApprovalCard): string {

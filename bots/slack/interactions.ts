@@ -55,6 +55,23 @@ export function registerInteractions(app: App, deps: InteractionDeps): void {
   );
 
   app.action<BlockAction<ButtonAction>>(
+    { type: 'block_actions', action_id: SLACK_IDS.approveStanding },
+    async ({ ack, body, action }) => {
+      await ack();
+      const value = parseButtonValue(action.value);
+      if (!value?.standingTtlMs)
+        return void log.warn({ userId: body.user.id }, 'slack standing click without a request id or TTL');
+      await decide(deps, {
+        requestId: value.requestId,
+        verb: 'approve',
+        standingTtlMs: value.standingTtlMs,
+        user: clicker(body.user, body.team),
+        to: answerTo(body),
+      });
+    },
+  );
+
+  app.action<BlockAction<ButtonAction>>(
     { type: 'block_actions', action_id: SLACK_IDS.acknowledge },
     async ({ ack, body, action }) => {
       await ack();
@@ -156,12 +173,20 @@ export function reasonOf(view: { state?: { values?: unknown } } | undefined): st
 
 async function decide(
   deps: InteractionDeps,
-  input: { requestId: string; verb: DecisionVerb; reason?: string; user: Clicker; to: AnswerTo },
+  input: {
+    requestId: string;
+    verb: DecisionVerb;
+    reason?: string;
+    standingTtlMs?: number;
+    user: Clicker;
+    to: AnswerTo;
+  },
 ): Promise<void> {
   const { user } = input;
+  const click = clickOf(input.requestId, input.verb, user, input.reason);
   const text = await decideFromChannel(
     deps.decisions,
-    clickOf(input.requestId, input.verb, user, input.reason),
+    input.standingTtlMs ? { ...click, standingTtlMs: input.standingTtlMs } : click,
     await deps.adapter.resolve(user),
   );
   await ephemeral(deps, input.to, user.id, text);

@@ -74,6 +74,9 @@ export function createBot(deps: BotDeps): Application {
   app.adaptiveCards.actionExecute<CardActionData>(VERBS.deny, (context, _state, data) =>
     decide(context, 'deny', data),
   );
+  app.adaptiveCards.actionExecute<CardActionData>(VERBS.approveStanding, (context, _state, data) =>
+    decide(context, 'approve', data, true),
+  );
   app.adaptiveCards.actionExecute<CardActionData>(VERBS.acknowledge, async (context, _state, data) => {
     const requestId = typeof data?.requestId === 'string' ? data.requestId : '';
     if (!REQUEST_ID.test(requestId)) return 'This card does not belong to an Airlock request.';
@@ -139,16 +142,29 @@ export function createBot(deps: BotDeps): Application {
     }
   }
 
-  async function decide(context: TurnContext, verb: DecisionVerb, data: CardActionData): Promise<string> {
+  async function decide(
+    context: TurnContext,
+    verb: DecisionVerb,
+    data: CardActionData,
+    standing = false,
+  ): Promise<string> {
     const requestId = typeof data?.requestId === 'string' ? data.requestId : '';
     if (!REQUEST_ID.test(requestId)) return 'This card does not belong to an Airlock request.';
     const reason =
       typeof data.reason === 'string' && data.reason.trim() ? bound(data.reason.trim(), 500).text : undefined;
     return decideFromChannel(
       deps.decisions,
-      { ...clickFrom(context, requestId), verb, reason },
+      { ...clickFrom(context, requestId), verb, reason, ...standingOf(data, standing) },
       await identify(context),
     );
+  }
+
+  /** The TTL of the "and the same again" action (bounded again by the workflow), only on that action. */
+  function standingOf(data: CardActionData, standing: boolean): { standingTtlMs?: number } {
+    const ttl = data?.standingTtlMs;
+    return standing && typeof ttl === 'number' && Number.isSafeInteger(ttl) && ttl > 0
+      ? { standingTtlMs: ttl }
+      : {};
   }
 
   /** Who clicked, as the trail names them. */

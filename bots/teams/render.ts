@@ -11,6 +11,7 @@ export const VERBS = {
   approve: 'airlock.approve',
   deny: 'airlock.deny',
   acknowledge: 'airlock.breakglass.acknowledge',
+  approveStanding: 'airlock.approve.standing',
 } as const;
 /** Bytes of card JSON we allow; Teams refuses messages over ~28 KB and the activity adds its envelope. */
 export const CARD_BUDGET_BYTES = 24 * 1024;
@@ -31,6 +32,8 @@ export interface CardActionData {
   requestId: string;
   parametersHash: string;
   reason?: string;
+  /** On the "and the same again" action: for how long (the workflow holds it to the rule's maxTtl). */
+  standingTtlMs?: number;
 }
 
 /** Neutralises what Teams would interpret in text: `{{DATE(..)}}`/`{{TIME(..)}}` functions, control characters. */
@@ -237,6 +240,15 @@ function layout(card: ApprovalCard): AdaptiveCardJson {
       { type: 'Action.Execute', title: 'Approve', verb: VERBS.approve, style: 'positive', data },
       { type: 'Action.Execute', title: 'Deny', verb: VERBS.deny, style: 'destructive', data },
     );
+    const standing = card.actions.standing;
+    if (standing) {
+      actions.push({
+        type: 'Action.Execute',
+        title: `Approve + same again ${standing.label}`,
+        verb: VERBS.approveStanding,
+        data: { ...data, standingTtlMs: standing.ttlMs },
+      });
+    }
   }
   // A break-glass request awaiting its review: acknowledge here (an incident, with its reason, over the API).
   if (card.review) {

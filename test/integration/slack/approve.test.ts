@@ -268,3 +268,25 @@ describe('Slack break-glass', () => {
     );
   });
 });
+
+describe('Slack standing approvals', () => {
+  it('"Approve + same again" approves this request and, at once, the next one in scope', async () => {
+    const body = httpRequest({
+      action: 'http.standing',
+      parameters: { method: 'POST', path: '/s', body: { m: 'slack-standing' } },
+    });
+    const first = await w.h.api('ci@example.com', '/v1/actions', { body });
+    const card = await cardFor(w, first.body.id);
+    const before = Date.now();
+    await postToSlackEvents(w, clickPayload(w, card, 'airlock_approve_standing', 'U0DANA'));
+    expect((await ephemeralFor(w, 'U0DANA', before)).text).toMatch(/You approved/);
+    const done = await waitForState(w, first.body.id, (s) => s.status === 'succeeded', 'succeeded');
+    expect(done.decisions[0]).toMatchObject({
+      approver: { channel: 'slack' },
+      standing: { ttlMs: 3_600_000 },
+    });
+    const again = await w.h.api('ci@example.com', '/v1/actions', { body });
+    const auto = await waitForState(w, again.body.id, (s) => s.status === 'succeeded', 'auto-approved');
+    expect(auto.decidedBy).toBe(`standing:${done.standing.created.id}`);
+  });
+});

@@ -32,6 +32,12 @@ rules:
     stages:
       - { approvers: [dba], timeout: 3s, reminderBefore: 2s, notify: [dba-slack] }
       - { approvers: [oncall], timeout: 3s, notify: [oncall-slack] }
+  - name: standing
+    match: { action: "http.standing" }
+    effect: require_approval
+    stages:
+      - { approvers: [dba], timeout: 10m, notify: [dba-slack] }
+    standing: { maxTtl: 1h }
   - name: production
     match: { environment: production }
     effect: require_approval

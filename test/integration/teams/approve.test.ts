@@ -250,3 +250,23 @@ describe('Teams break-glass', () => {
     );
   });
 });
+
+describe('Teams standing approvals', () => {
+  it('"Approve + same again" approves this request and, at once, the next one in scope', async () => {
+    const body = httpRequest({
+      action: 'http.standing',
+      parameters: { method: 'POST', path: '/s', body: { m: 'teams-standing' } },
+    });
+    const id = await submit(w, body);
+    const message = await cardFor(w, w.dba, id);
+    const standing = executeActions(cardOf(message)).find((a) => a.verb === 'airlock.approve.standing');
+    expect(standing?.title).toBe('Approve + same again 1h');
+    const answer = await w.teams.deliver(w.h.url, w.teams.click(w.dba, w.users.dana, message.id, standing!));
+    expect(answer.body.value).toMatch(/^Approved/);
+    const done = await waitForStatus(w, id, ['succeeded']);
+    expect(done.standing.created.approvers).toEqual(['dana@example.com']);
+    const next = await submit(w, body);
+    const auto = await waitForStatus(w, next, ['succeeded']);
+    expect(auto.decidedBy).toBe(`standing:${done.standing.created.id}`);
+  });
+});

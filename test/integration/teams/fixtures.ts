@@ -44,6 +44,12 @@ rules:
     effect: require_approval
     stages:
       - { approvers: [dba], timeout: 2s, notify: [dba-teams] }
+  - name: standing
+    match: { action: "http.standing" }
+    effect: require_approval
+    stages:
+      - { approvers: [dba], timeout: 10m, notify: [dba-teams] }
+    standing: { maxTtl: 1h }
   - name: production
     match: { environment: production }
     effect: require_approval
