@@ -1,15 +1,6 @@
 // The framework guards against the real service, each framework driven by a scripted model (no
 // network): a tool call becomes an Airlock request, and the model reads its outcome.
-import {
-  Agent,
-  type AgentInputItem,
-  tool as agentsTool,
-  type Model,
-  type ModelRequest,
-  type ModelResponse,
-  Runner,
-  Usage,
-} from '@openai/agents';
+import { Agent, tool as agentsTool, Runner } from '@openai/agents';
 import { tool as aiTool, generateText, stepCountIs } from 'ai';
 import { MockLanguageModelV2 } from 'ai/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +10,7 @@ import { guardTool as guardAgentsTool } from '../../../sdk/guards/openai-agents.
 import { AirlockClient } from '../../../sdk/index.js';
 import { startHttpTarget } from '../../fakes/http-target.js';
 import { eventually, type Harness, startHarness } from '../../support/harness.js';
+import { ScriptedModel } from '../../support/scripted-model.js';
 import { SDK_POLICY, SDK_PRINCIPALS, sdkConfig } from './fixtures.js';
 
 let h: Harness;
@@ -50,51 +42,6 @@ function submittedId(): { promise: Promise<string>; onSubmitted: (a: { id: strin
     resolve = r;
   });
   return { promise, onSubmitted: (a) => resolve(a.id) };
-}
-
-/** An @openai/agents Model that calls one tool, then answers with the tool's output. */
-class ScriptedModel implements Model {
-  readonly seen: string[] = [];
-  constructor(
-    private readonly toolName: string,
-    private readonly args: Record<string, unknown>,
-  ) {}
-  async getResponse(request: ModelRequest): Promise<ModelResponse> {
-    const items = (typeof request.input === 'string' ? [] : request.input) as AgentInputItem[];
-    const result = items.find((i) => i.type === 'function_call_result') as
-      | { output: { type: string; text: string } | string }
-      | undefined;
-    if (!result) {
-      return {
-        usage: new Usage(),
-        output: [
-          {
-            type: 'function_call',
-            callId: 'call-1',
-            name: this.toolName,
-            arguments: JSON.stringify(this.args),
-            status: 'completed',
-          },
-        ],
-      };
-    }
-    const text = typeof result.output === 'string' ? result.output : result.output.text;
-    this.seen.push(text);
-    return {
-      usage: new Usage(),
-      output: [
-        {
-          type: 'message',
-          role: 'assistant',
-          status: 'completed',
-          content: [{ type: 'output_text', text: `tool said ${text}` }],
-        },
-      ],
-    };
-  }
-  getStreamedResponse(): AsyncIterable<never> {
-    throw new Error('not streamed in these tests');
-  }
 }
 
 describe('OpenAI Agents SDK', () => {
