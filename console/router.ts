@@ -349,6 +349,10 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
 
   async function startSession(res: Response, principal: Principal): Promise<void> {
     const { id } = await sessions.create(principal);
+    // Ended and expired rows go at sign-in time: no timer, and the table stays small.
+    void sessions
+      .sweep()
+      .catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'console session sweep'));
     setCookie(res, SESSION_COOKIE, id, { secure, maxAgeSeconds: ttlSeconds });
     clearCookie(res, PRE_SESSION_COOKIE, secure);
     deps.logger.info({ principal: principal.id, via: principal.via }, 'console sign-in');

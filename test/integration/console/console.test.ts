@@ -180,6 +180,22 @@ describe.skipIf(!haveBrowser && !browserRequired)('approver console', () => {
     }
   }, 60_000);
 
+  it('shows a new request in an open inbox without a reload', async () => {
+    const context = await personContext(browser);
+    const page = await context.newPage();
+    try {
+      await signInWithKey(page, h.url, h.keys['dev@example.com']!);
+      await page.locator('main[data-live-state="open"]').waitFor({ timeout: 10_000 });
+      let navigations = 0;
+      page.on('framenavigated', () => navigations++);
+      const id = await submitPending('ci@example.com', 'console-inbox-live');
+      await page.locator(`a[href="/console/requests/${id}"]`).waitFor({ timeout: 5_000 });
+      expect(navigations).toBe(0);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it('refuses a form without its CSRF token, and ends the session on sign-out', async () => {
     const id = await submitPending('ci@example.com', 'console-csrf');
     const context = await personContext(browser);
