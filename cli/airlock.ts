@@ -22,6 +22,11 @@ async function readAll(): Promise<string> {
 /** The process's own command line, stdio and Ctrl-C; sets the exit code. */
 export async function main(): Promise<void> {
   // Ctrl-C: a wait stops and cancels the undecided request (a running command gets the SIGINT).
+  // `airlock ls | head`: a reader that stops early is no error of ours, and no stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') process.stderr.write(`airlock: cannot write the output: ${err.message}\n`);
+    process.exit(err.code === 'EPIPE' ? (process.exitCode ?? 0) : 1);
+  });
   const interrupt = new AbortController();
   process.once('SIGINT', () => interrupt.abort());
   const io: CliIo = {
