@@ -1,12 +1,28 @@
 // Card activities: post the stage's cards to its policy channels and keep every posted card
 // in step with the request's state. Partial failure is reported, not thrown.
-import { buildApprovalCard } from '../bots/card.js';
+import { DelegationStore } from '../audit/delegation-store.js';
+import { buildApprovalCard, type CardContext } from '../bots/card.js';
 import type { DestinationKind } from '../bots/channel.js';
 import type { ChannelDestination } from '../policy/types.js';
 import type { ActionState, PostedCard } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 
-export function createNotifyActivities({ channels, policy, logger }: ActivityDeps) {
+export function createNotifyActivities({ channels, policy, logger, audit }: ActivityDeps) {
+  const delegations = new DelegationStore(audit.db);
+  /** Who may decide for the current stage's approvers now (a failed look-up only leaves the line out). */
+  const contextFor = async (state: ActionState): Promise<CardContext> => {
+    const stage = state.policy?.stages[state.stageIndex];
+    if (state.status !== 'pending_approval' || !stage) return {};
+    try {
+      return { delegates: await delegations.givenBy(stage.approverIdentities, new Date().toISOString()) };
+    } catch (err) {
+      logger.warn(
+        { requestId: state.requestId, err: String(err) },
+        'could not read delegations for the card',
+      );
+      return {};
+    }
+  };
   const destinations = (names: string[]): { found: ChannelDestination[]; unknown: string[] } => {
     const all = policy.current().policy.channels ?? {};
     const found: ChannelDestination[] = [];
@@ -32,7 +48,12 @@ export function createNotifyActivities({ channels, policy, logger }: ActivityDep
     }): Promise<{ cards: PostedCard[]; errors: string[]; failed: DestinationKind[] }> {
       const names = state.policy?.stages[stage]?.notify ?? [];
       const { found, unknown } = destinations(names);
-      const result = await channels.post(found, buildApprovalCard(state), stage, only);
+      const result = await channels.post(
+        found,
+        buildApprovalCard(state, undefined, await contextFor(state)),
+        stage,
+        only,
+      );
       const errors = [
         ...(only ? [] : unknown.map((n) => `channel ${n} is not defined in the current policy`)),
         ...result.errors,
@@ -41,7 +62,11 @@ export function createNotifyActivities({ channels, policy, logger }: ActivityDep
       return { cards: result.cards, errors, failed: result.failed };
     },
     async updateCards({ state, note }: { state: ActionState; note?: string }): Promise<{ errors: string[] }> {
-      const errors = await channels.update(state.cards, buildApprovalCard(state, note), note);
+      const errors = await channels.update(
+        state.cards,
+        buildApprovalCard(state, note, await contextFor(state)),
+        note,
+      );
       if (errors.length) logger.warn({ requestId: state.requestId, errors }, 'some cards were not updated');
       return { errors };
     },

@@ -81,6 +81,17 @@ export class DelegationStore {
     return rows.map(fromRow);
   }
 
+  /** The delegations in force at `at` whose delegator is one of these identities (for the cards). */
+  async givenBy(delegators: readonly string[], at: string): Promise<Delegation[]> {
+    if (delegators.length === 0) return [];
+    const { rows } = await this.db.query<Row>(
+      `SELECT * FROM delegations WHERE lower(delegator) = ANY($1::text[]) AND ended_at IS NULL
+         AND starts_at <= $2 AND ends_at > $2 ORDER BY delegator, created_at`,
+      [delegators.map((d) => d.toLowerCase()), at],
+    );
+    return rows.map(fromRow);
+  }
+
   /** Ends it at once; false when it had already been ended. */
   async end(id: string, by: string, at: string): Promise<boolean> {
     const { rows } = await this.db.query<{ id: string }>(

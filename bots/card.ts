@@ -1,7 +1,7 @@
 // The approval card, built once from the request state as plain, bounded text. Channel
 // renderers (Adaptive Card, Block Kit) only lay it out and escape it for their markup.
 import { consoleLinkOf } from '../console/links.js';
-import type { ActionState } from '../workflows/types.js';
+import type { ActionState, Delegation } from '../workflows/types.js';
 import { type CardPreview, previewForCard } from './preview-text.js';
 
 export interface CardField {
@@ -65,7 +65,17 @@ export function bound(text: string, max: number): BoundedText {
 const field = (label: string, value: string | undefined, max: number = CARD_LIMITS.field): CardField[] =>
   value?.trim() ? [{ label, value: bound(value.trim(), max).text }] : [];
 
-export function buildApprovalCard(state: ActionState, note?: string): ApprovalCard {
+/** Facts about a request that live outside its state, looked up when a card is sent. */
+export interface CardContext {
+  /** Delegations in force from the current stage's approvers: the card names who may decide for them. */
+  delegates?: readonly Pick<Delegation, 'delegator' | 'delegate' | 'endsAt'>[];
+}
+
+export function buildApprovalCard(
+  state: ActionState,
+  note?: string,
+  context: CardContext = {},
+): ApprovalCard {
   const r = state.request;
   const stage = state.policy?.stages[state.stageIndex];
   const agent = r.agent
@@ -96,6 +106,7 @@ export function buildApprovalCard(state: ActionState, note?: string): ApprovalCa
     fields: [
       ...breakGlassFields(state),
       ...field('Standing approval', standingLine(state)),
+      ...field('Delegates', pending ? delegatesLine(context) : undefined),
       ...field('Requester', state.requester),
       ...field('Agent', agent),
       ...field('Origin', mcpOrigin(r)),
@@ -166,6 +177,12 @@ function historyLine(state: ActionState): string | undefined {
     return `${x.total} request${x.total === 1 ? '' : 's'}${parts.length ? ` (${parts.join(', ')})` : ''}`;
   };
   return `In ${h.windowDays} days: requester ${summary(h.byRequester)}; this resource ${summary(h.onResource)}`;
+}
+
+function delegatesLine(context: CardContext): string | undefined {
+  const delegates = context.delegates ?? [];
+  if (delegates.length === 0) return undefined;
+  return delegates.map((d) => `${d.delegate} as delegate of ${d.delegator} (until ${d.endsAt})`).join('; ');
 }
 
 /** The "and the same again" button, at the rule's longest TTL, where the rule allows it. */

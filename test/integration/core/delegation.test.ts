@@ -2,11 +2,15 @@
 // for a period; the delegate decides in their name during it and not outside it, never their own
 // request (nor one made on their behalf), never through a chain; every change is in a trail.
 import { describe, expect, it } from 'vitest';
+import { RecordingChannel } from '../../fakes/recording-channel.js';
+import { eventually } from '../../support/harness.js';
 import { escapeWorld, requestReader } from './escape-support.js';
 
 const POLICY = `version: 1
 groups:
   dba: [dana@example.com, dev@example.com]
+channels:
+  dba-chat: { slack: { channel: C0DBA } }
 rules:
   - name: pair
     match: { action: "http.pair" }
@@ -16,7 +20,7 @@ rules:
 default:
   effect: require_approval
   stages:
-    - { approvers: [dba], timeout: 10m }
+    - { approvers: [dba], timeout: 10m, notify: [dba-chat] }
 `;
 
 const PRINCIPALS = [
@@ -31,9 +35,11 @@ const PRINCIPALS = [
   { principal: 'admin@example.com', roles: ['admin'] },
 ];
 
+const chat = new RecordingChannel();
 const world = escapeWorld({
   policy: POLICY,
   principals: PRINCIPALS,
+  channels: [chat],
 });
 
 const { read, waitFor, eventTypes } = requestReader(() => world.h);
@@ -87,6 +93,15 @@ describe('delegation', () => {
     ).toBe(400);
 
     const id = await submit();
+    // The card names who may decide for the stage's approvers.
+    const posted = await eventually(
+      async () => chat.to('dba-chat').find((m) => m.versions[0]?.requestId === id),
+      10_000,
+      'card',
+    );
+    expect(posted.versions[0]!.fields.find((f) => f.label === 'Delegates')?.value).toMatch(
+      /^deputy@example.com as delegate of dana@example.com \(until /,
+    );
     expect((await decide('outsider@example.com', id)).status).toBe(403);
     const ok = await decide('deputy@example.com', id);
     expect(ok.status).toBe(200);
