@@ -149,7 +149,7 @@ export function requestPage(who: Who, m: RequestPageModel): string {
   const body = html`<p class="crumbs"><a href="/console/inbox">Waiting for me</a> › request</p>
     <h1>${title}</h1>
     <div id="live-status" aria-live="polite">
-      <p class="status-line">${statusBadge(v.status)} <span>${c.statusLine}</span></p>
+      <p class="status-line">${statusBadge(v.status)}${st.breakGlass ? html` ${statusBadge('break_glass')}` : ''} <span>${c.statusLine}</span></p>
       ${m.flash ? html`<p class="flash flash-${m.flash.kind}" role="${m.flash.kind === 'error' ? 'alert' : 'status'}">${m.flash.kind === 'error' ? html`<strong>Refused: </strong>` : html`<strong>Done: </strong>`}${m.flash.text}</p>` : ''}
     </div>
     ${decisionForm(who, m)}
