@@ -4,3 +4,9 @@ export declare function ensureTemporalCli(opts?: {
   log?: (m: string) => void;
   env?: NodeJS.ProcessEnv;
 }): string | undefined;
+export declare function findExecutables(name: string, env?: NodeJS.ProcessEnv): string[];
+export declare function hasGo(): boolean;
+export declare function goInstall(
+  modules: string[],
+  opts?: { log?: (m: string) => void; what?: string },
+): void;

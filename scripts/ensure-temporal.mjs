@@ -32,6 +32,12 @@ function goBinDirs() {
   return dirs;
 }
 
+/** Every executable called `name` on PATH or in Go's bin directories, in that order. */
+export function findExecutables(name, env = process.env) {
+  const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), ...goBinDirs()];
+  return [...new Set(dirs.map((d) => join(d, name)))].filter(executable);
+}
+
 /** The path of an installed `temporal` CLI, or undefined. */
 export function findTemporalCli(env = process.env) {
   if (env.TEMPORAL_CLI_PATH) {
@@ -40,12 +46,22 @@ export function findTemporalCli(env = process.env) {
     }
     return env.TEMPORAL_CLI_PATH;
   }
-  const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), ...goBinDirs()];
-  return dirs.map((d) => join(d, 'temporal')).find(executable);
+  return findExecutables('temporal', env)[0];
 }
 
-function hasGo() {
+export function hasGo() {
   return spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** `go install` of the given module@version paths; throws when Go reports an error. */
+export function goInstall(modules, { log = (m) => console.error(m), what = modules.join(' ') } = {}) {
+  log(`[airlock] Installing ${what}: go install ${modules.join(' ')} (first build takes a few minutes)...`);
+  const res = spawnSync('go', ['install', ...modules], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (res.status !== 0) {
+    throw new Error(
+      `go install ${modules.join(' ')} failed with exit code ${res.status}; see Go's error above`,
+    );
+  }
 }
 
 /**
@@ -59,15 +75,7 @@ export function ensureTemporalCli({ log = (m) => console.error(m), env = process
     log('[airlock] No Temporal CLI found and no Go toolchain to build it.');
     return undefined;
   }
-  log(
-    `[airlock] Installing the Temporal CLI: go install ${TEMPORAL_CLI_MODULE} (first build takes a few minutes)...`,
-  );
-  const res = spawnSync('go', ['install', TEMPORAL_CLI_MODULE], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (res.status !== 0) {
-    throw new Error(
-      `go install ${TEMPORAL_CLI_MODULE} failed with exit code ${res.status}; see Go's error above`,
-    );
-  }
+  goInstall([TEMPORAL_CLI_MODULE], { log, what: 'the Temporal CLI' });
   const installed = findTemporalCli(env);
   if (!installed) throw new Error('go install succeeded but the temporal binary is not in GOBIN/GOPATH/bin');
   log(`[airlock] Temporal CLI installed at ${installed}`);

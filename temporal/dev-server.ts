@@ -12,7 +12,7 @@ import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes.js';
  * through matching, which took 20-30 ms per activity on the bench machine (an approved
  * request's execution starts that much sooner). docs/runbook.md asks for it on other servers.
  */
-const DYNAMIC_CONFIG: Record<string, unknown> = { 'system.enableActivityEagerExecution': true };
+export const DYNAMIC_CONFIG: Record<string, unknown> = { 'system.enableActivityEagerExecution': true };
 
 const dynamicConfigArgs = (): string[] =>
   Object.entries(DYNAMIC_CONFIG).flatMap(([key, value]) => [
@@ -104,7 +104,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   };
 }
 
-async function waitForFrontend(address: string, timeoutMs: number): Promise<true> {
+export async function waitForFrontend(address: string, timeoutMs: number): Promise<true> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {

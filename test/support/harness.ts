@@ -107,35 +107,40 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     db,
     dir,
     keys,
-    async api(principal, path, init = {}) {
-      const headers: Record<string, string> = { ...init.headers };
-      if (principal) headers.authorization = `Bearer ${keys[principal]}`;
-      if (init.body !== undefined) headers['content-type'] ??= 'application/json';
-      const res = await fetch(`${url}${path}`, {
-        method: init.method ?? (init.body !== undefined ? 'POST' : 'GET'),
-        headers,
-        body:
-          init.body === undefined
-            ? undefined
-            : typeof init.body === 'string'
-              ? init.body
-              : JSON.stringify(init.body),
-      });
-      const text = await res.text();
-      let body: unknown = text;
-      try {
-        body = text ? JSON.parse(text) : undefined;
-      } catch {
-        // Not JSON: keep the text.
-      }
-      return { status: res.status, body, headers: res.headers };
-    },
+    api: apiCaller(url, keys),
     async stop() {
       await airlock.stop();
       await deleteArchiverSchedule(env);
       await db.drop();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** fetch against one Airlock API (by its URL) as a principal of `keys`, JSON in and out. */
+export function apiCaller(url: string, keys: Record<string, string>): Harness['api'] {
+  return async (principal, path, init = {}) => {
+    const headers: Record<string, string> = { ...init.headers };
+    if (principal) headers.authorization = `Bearer ${keys[principal]}`;
+    if (init.body !== undefined) headers['content-type'] ??= 'application/json';
+    const res = await fetch(`${url}${path}`, {
+      method: init.method ?? (init.body !== undefined ? 'POST' : 'GET'),
+      headers,
+      body:
+        init.body === undefined
+          ? undefined
+          : typeof init.body === 'string'
+            ? init.body
+            : JSON.stringify(init.body),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // Not JSON: keep the text.
+    }
+    return { status: res.status, body, headers: res.headers };
   };
 }
 

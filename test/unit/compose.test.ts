@@ -2,6 +2,8 @@
 // contract is checked statically: pinned images, the search attributes the one-shot service
 // registers (its shell script is run against a fake `temporal` CLI) equal to
 // SEARCH_ATTRIBUTE_TYPES, the UI wired to the temporal service, and only 7233, the UI and the API published.
+// Its versions, driver, namespace, ports, search attributes and Airlock's environment are the ones
+// the cluster test runs for real (test/cluster/contract.ts, read by both).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,9 +11,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/search-attributes.js';
+import {
+  AIRLOCK_ENV,
+  SEARCH_ATTRIBUTE_TYPES,
+  TEMPORAL_DB_PLUGIN,
+  TEMPORAL_FRONTEND_PORT,
+  TEMPORAL_HISTORY_SHARDS,
+  TEMPORAL_NAMESPACE,
+  TEMPORAL_SERVER_MODULES,
+  TEMPORAL_SERVER_VERSION,
+} from '../cluster/contract.js';
 
 const COMPOSE_PATH = fileURLToPath(new URL('../../docker-compose.temporal.yml', import.meta.url));
+const CLUSTER_CONFIG_PATH = fileURLToPath(new URL('../cluster/temporal-cluster.yaml', import.meta.url));
 
 interface Service {
   image?: string;
@@ -197,5 +209,48 @@ describe('docker-compose.temporal.yml', () => {
         expect(Object.keys(compose.volumes ?? {})).toContain(source);
       }
     }
+  });
+
+  describe('is what the cluster test runs (test/cluster/contract.ts)', () => {
+    it('pins the server release the cluster builds, with its driver and namespace', () => {
+      expect(compose.services.temporal?.image).toBe(`temporalio/auto-setup:${TEMPORAL_SERVER_VERSION}`);
+      for (const name of ['temporal-admin-tools', 'temporal-search-attributes']) {
+        expect(compose.services[name]?.image).toMatch(
+          new RegExp(`^temporalio/admin-tools:${TEMPORAL_SERVER_VERSION.replaceAll('.', '\\.')}-`),
+        );
+      }
+      for (const m of TEMPORAL_SERVER_MODULES) expect(m).toMatch(new RegExp(`@v${TEMPORAL_SERVER_VERSION}$`));
+      const temporal = envOf(compose.services.temporal!);
+      expect(temporal.DB).toBe(TEMPORAL_DB_PLUGIN);
+      expect(temporal.DEFAULT_NAMESPACE).toBe(TEMPORAL_NAMESPACE);
+      // auto-setup's default shard count, which the cluster's config uses too.
+      expect(temporal.NUM_HISTORY_SHARDS ?? String(TEMPORAL_HISTORY_SHARDS)).toBe(
+        String(TEMPORAL_HISTORY_SHARDS),
+      );
+    });
+
+    it('has the frontend port, driver and shard count in the cluster config defaults', () => {
+      const config = readFileSync(CLUSTER_CONFIG_PATH, 'utf8');
+      const defaultOf = (name: string) => new RegExp(`env "${name}" \\| default "([^"]+)"`).exec(config)?.[1];
+      expect(defaultOf('AIRLOCK_CLUSTER_FRONTEND_PORT')).toBe(String(TEMPORAL_FRONTEND_PORT));
+      expect(defaultOf('AIRLOCK_CLUSTER_SHARDS')).toBe(String(TEMPORAL_HISTORY_SHARDS));
+      const plugins = [...config.matchAll(/pluginName: "([^"]+)"/g)].map((m) => m[1]);
+      expect(plugins).toEqual([TEMPORAL_DB_PLUGIN, TEMPORAL_DB_PLUGIN]);
+      expect(publishedPorts(compose.services.temporal!)).toContainEqual([
+        TEMPORAL_FRONTEND_PORT,
+        TEMPORAL_FRONTEND_PORT,
+      ]);
+    });
+
+    it.each([
+      ['airlock-api', 'api'],
+      ['airlock-worker', 'worker'],
+    ] as const)('gives %s the environment the cluster gives its %s processes', (name, role) => {
+      const env = envOf(compose.services[name]!);
+      expect(Object.keys(env).sort()).toEqual([...AIRLOCK_ENV.common, ...AIRLOCK_ENV[role]].sort());
+      expect(env.AIRLOCK_ROLE).toBe(role);
+      expect(env.TEMPORAL_NAMESPACE).toBe(TEMPORAL_NAMESPACE);
+      expect(env.TEMPORAL_ADDRESS).toBe(`temporal:${TEMPORAL_FRONTEND_PORT}`);
+    });
   });
 });
