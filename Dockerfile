@@ -9,9 +9,10 @@ ENV NODE_ENV=production \
     AIRLOCK_DATA_DIR=/var/lib/airlock
 WORKDIR /app
 
-# `npm install` with the lockfile (see .ci/run for why not `npm ci`); no install scripts.
+# `npm ci`: exactly the lockfile (refused when out of sync with package.json); no install scripts
+# (see .ci/run).
 COPY package.json package-lock.json ./
-RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 COPY . .
 RUN mkdir -p /var/lib/airlock && chown node:node /var/lib/airlock

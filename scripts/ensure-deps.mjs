@@ -12,12 +12,14 @@ export function ensureDependencies(root) {
   const stale =
     !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
   if (!stale) return;
-  // `npm install` installs the locked versions; `npm ci` is refused where a registry lacks other
-  // platforms' optional binaries, and install scripts are skipped (see .ci/run for both).
-  console.error('[airlock] Installing dependencies (npm install --ignore-scripts)...');
-  const res = spawnSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund'], {
+  // A fresh clone gets `npm ci` (exactly the lockfile); a stale node_modules is brought to the
+  // locked versions with `npm install`, which keeps what is already there. Install scripts are
+  // skipped (see .ci/run).
+  const args = existsSync(join(root, 'node_modules')) ? ['install'] : ['ci'];
+  console.error(`[airlock] Installing dependencies (npm ${args[0]} --ignore-scripts)...`);
+  const res = spawnSync('npm', [...args, '--ignore-scripts', '--no-audit', '--no-fund'], {
     cwd: root,
     stdio: 'inherit',
   });
-  if (res.status !== 0) throw new Error(`npm install failed with exit code ${res.status}`);
+  if (res.status !== 0) throw new Error(`npm ${args[0]} failed with exit code ${res.status}`);
 }
