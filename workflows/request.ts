@@ -162,8 +162,7 @@ export class ActionRequest {
     // A decision that arrives while the policy is being evaluated waits for its answer.
     if (this.status === 'evaluating') await condition(() => this.status !== 'evaluating');
     const state = this.state;
-    const stage = this.currentStage();
-    const ctx = {
+    const contextNow = () => ({
       status: this.status,
       requester: state.requester,
       agent: state.request.agent,
@@ -171,14 +170,19 @@ export class ActionRequest {
       stageIndex: state.stageIndex,
       decisions: state.decisions,
       denyReasonRequired: state.policy?.denyReasonRequired ?? true,
-    };
-    let verdict: Verdict | DelegatedVerdict = judgeDecision(ctx, d);
+    });
+    let verdict: Verdict | DelegatedVerdict = judgeDecision(contextNow(), d);
     // Not an approver: maybe the delegate of one, at this moment (the store says which they hold).
     if (!verdict.ok && verdict.code === 'not_an_approver') {
       const now = nowIso();
       const held = await local.delegationsHeld({ delegate: d.approver.id, at: now });
-      if (held.length > 0) verdict = judgeDelegatedDecision(ctx, d, held, now);
+      // The request may have moved on while the store answered (another decision, the next
+      // stage, its end): judge against the state as it is now, never as it was.
+      verdict = judgeDecision(contextNow(), d);
+      if (!verdict.ok && verdict.code === 'not_an_approver' && held.length > 0)
+        verdict = judgeDelegatedDecision(contextNow(), d, held, now);
     }
+    const stage = this.currentStage();
     if (!verdict.ok || !stage) {
       const refusal = verdict.ok
         ? { code: 'not_pending' as const, detail: 'the request has no approval stage' }

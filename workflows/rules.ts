@@ -471,6 +471,10 @@ export function judgeDelegatedDecision(
   now: string,
 ): DelegatedVerdict {
   const who = canonicalOrUndefined(input.approver.id);
+  // One person, one decision: a delegate holding the delegations of two approvers of a stage
+  // must not fill both slots of a two-person rule.
+  if (who !== undefined && ctx.decisions.some((d) => sameIdentity(d.approver.id, who)))
+    return { ok: false, code: 'already_decided', detail: 'you have already decided this request' };
   const t = Date.parse(now);
   const held = delegations.filter(
     (d) =>

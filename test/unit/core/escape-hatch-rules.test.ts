@@ -417,4 +417,25 @@ describe('delegation', () => {
     const dev: RecordedDecision = { ...dana, approver: { id: 'dev@example.com', channel: 'api' } };
     expect(tally([asDana, dev], two).outcome).toBe('approved');
   });
+
+  it('one person decides once: a delegate of two approvers cannot fill both slots of a two-person stage', () => {
+    const two = { ...stage, minApprovals: 2 };
+    const both = [held(), held({ id: 'd2', delegator: 'dev@example.com' })];
+    const first = judgeDelegatedDecision(ctx({ stages: [two] }), by('deputy@example.com'), both, NOW);
+    expect(first.ok).toBe(true);
+    const asFirst: RecordedDecision = {
+      decision: 'approve',
+      approver: { id: 'deputy@example.com', channel: 'api' },
+      asDelegateOf: first.ok ? first.asDelegateOf : undefined,
+      stage: 0,
+      at: NOW,
+    };
+    const second = judgeDelegatedDecision(
+      ctx({ stages: [two], decisions: [asFirst] }),
+      by('deputy@example.com'),
+      both,
+      NOW,
+    );
+    expect(outcome(second)).toBe('already_decided');
+  });
 });
