@@ -132,6 +132,8 @@ export interface RequestPageModel {
   othersWhoMayDecide: string[];
   /** Why this viewer's decision would be refused, when the rules already say so. */
   wouldRefuse?: string;
+  /** The approver this viewer decides for, under a delegation they hold now. */
+  asDelegateOf?: string;
   /** May this viewer try at all (approver or requester role, request pending). */
   mayTry: boolean;
   isAuditor: boolean;
@@ -223,6 +225,7 @@ function decisionForm(who: Who, m: RequestPageModel): Html | '' {
   const required = m.card.actions?.denyReasonRequired ?? true;
   return html`<section aria-labelledby="h-decide" class="card decide"><h2 id="h-decide">Your decision</h2>
     ${m.wouldRefuse ? html`<p class="notice" id="would-refuse"><strong>You cannot decide this request:</strong> ${m.wouldRefuse}.</p>` : ''}
+    ${m.asDelegateOf ? html`<p class="notice" id="as-delegate">You decide as delegate of <strong>${m.asDelegateOf}</strong>.</p>` : ''}
     <form method="post" action="/console/requests/${m.view.id}/decision">
       <input type="hidden" name="csrf" value="${who.csrf}">
       <label for="reason">Reason <span class="sub">(${required ? 'required to deny' : 'optional'})</span></label>

@@ -11,9 +11,17 @@ import type { ApiDeps } from '../api/deps.js';
 import { presentAction, previewForRequester } from '../api/present.js';
 import { PROBLEM, ProblemError, toProblem } from '../api/problem.js';
 import { decisionSchema, idParamSchema, listQuerySchema } from '../api/schemas.js';
+import { DelegationStore } from '../audit/delegation-store.js';
 import { buildApprovalCard } from '../bots/card.js';
 import { canonicalOrUndefined, sameForSelfApproval, sameIdentity } from '../policy/identity.js';
-import { eligibleApprovers, judgeDecision, requesterIdentities } from '../workflows/rules.js';
+import {
+  type DelegatedVerdict,
+  eligibleApprovers,
+  judgeDecision,
+  judgeDelegatedDecision,
+  requesterIdentities,
+  type Verdict,
+} from '../workflows/rules.js';
 import type { ActionState } from '../workflows/types.js';
 import { inboxFor, inboxVersion, requestVersion } from './inbox.js';
 import { LiveStreams } from './live.js';
@@ -84,6 +92,7 @@ interface Signed {
 export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
   const router = Router();
   const sessions = new SessionStore(deps.audit.db, opts.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS);
+  const delegations = new DelegationStore(deps.audit.db);
   const ttlSeconds = Math.floor((opts.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS) / 1000);
   const key = consoleKey(deps.masterKey);
   const secure = deps.publicUrl.startsWith('https:');
@@ -226,7 +235,7 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
         : undefined;
     res
       .type('html')
-      .send(requestPage(whoOf(s), { ...pageModel(state, s.session.principal, flash), version }));
+      .send(requestPage(whoOf(s), { ...(await pageModel(state, s.session.principal, flash)), version }));
   });
 
   router.get('/console/requests/:id/events', requireSession, async (req, res) => {
@@ -259,7 +268,9 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
       res
         .status(problem.status)
         .type('html')
-        .send(requestPage(whoOf(s), pageModel(state, principal, { kind: 'error', text: problem.detail })));
+        .send(
+          requestPage(whoOf(s), await pageModel(state, principal, { kind: 'error', text: problem.detail })),
+        );
       return;
     }
     res.redirect(303, `/console/requests/${id}?done=${body.decision}`);
@@ -443,11 +454,11 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
       );
   }
 
-  function pageModel(
+  async function pageModel(
     state: ActionState,
     principal: Principal,
     flash?: RequestPageModel['flash'],
-  ): RequestPageModel {
+  ): Promise<RequestPageModel> {
     const isRequester = sameIdentity(state.requester, principal.id);
     const view = presentAction(state, { id: principal.id, isRequester }, deps.masterKey);
     const preview = state.preview && isRequester ? previewForRequester(state.preview) : state.preview;
@@ -455,6 +466,7 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
     const pending = state.status === 'pending_approval' && state.policy !== undefined;
     let others: string[] = [];
     let wouldRefuse: string | undefined;
+    let asDelegateOf: string | undefined;
     if (pending && state.policy) {
       const me = canonicalOrUndefined(principal.id);
       const selves = requesterIdentities(state.requester, state.request.agent);
@@ -464,19 +476,25 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
           !selves.some((self) => sameForSelfApproval(self, id)) &&
           !state.decisions.some((d) => sameIdentity(d.approver.id, id)),
       );
-      const verdict = judgeDecision(
-        {
-          status: state.status,
-          requester: state.requester,
-          agent: state.request.agent,
-          stages: state.policy.stages,
-          stageIndex: state.stageIndex,
-          decisions: state.decisions,
-          denyReasonRequired: false,
-        },
-        { decision: 'approve', approver: { id: principal.id, channel: 'api' } },
-      );
+      const ctx = {
+        status: state.status,
+        requester: state.requester,
+        agent: state.request.agent,
+        stages: state.policy.stages,
+        stageIndex: state.stageIndex,
+        decisions: state.decisions,
+        denyReasonRequired: false,
+      };
+      const input = { decision: 'approve' as const, approver: { id: principal.id, channel: 'api' as const } };
+      let verdict: Verdict | DelegatedVerdict = judgeDecision(ctx, input);
+      // As the workflow judges it: no approver here, but maybe the delegate of one right now.
+      if (!verdict.ok && verdict.code === 'not_an_approver') {
+        const now = new Date().toISOString();
+        const held = await delegations.heldBy(principal.id, now);
+        if (held.length > 0) verdict = judgeDelegatedDecision(ctx, input, held, now);
+      }
       if (!verdict.ok) wouldRefuse = verdict.detail;
+      else if ('asDelegateOf' in verdict) asDelegateOf = verdict.asDelegateOf;
     }
     return {
       view,
@@ -484,6 +502,7 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
       card,
       othersWhoMayDecide: others,
       ...(wouldRefuse ? { wouldRefuse } : {}),
+      ...(asDelegateOf ? { asDelegateOf } : {}),
       mayTry: pending && hasRole(principal, 'approver', 'requester'),
       isAuditor: hasRole(principal, 'auditor'),
       ...(flash ? { flash } : {}),
