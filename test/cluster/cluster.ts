@@ -13,7 +13,8 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common';
 import pg from 'pg';
 import { stringify } from 'yaml';
-import { DYNAMIC_CONFIG, waitForFrontend } from '../../temporal/dev-server.js';
+import { ensureTemporalCli } from '../../scripts/ensure-temporal.mjs';
+import { DYNAMIC_CONFIG, startDevServer, waitForFrontend } from '../../temporal/dev-server.js';
 import { ensureSearchAttributes } from '../../temporal/search-attributes.js';
 import { TEST_PG_ADMIN_URL } from '../support/postgres.js';
 import {
@@ -251,6 +252,29 @@ export async function startCluster(
     start: spawnService,
     output: (service) => tails.get(service) ?? '',
     stop,
+  };
+}
+
+/**
+ * The same interface on `temporal server start-dev` (one process, SQLite in memory), so the same
+ * scenarios give the dev server's figures next to the cluster's (AIRLOCK_CLUSTER_TEMPORAL=dev-server).
+ * It has no separate services to kill.
+ */
+export async function startDevServerAsCluster(): Promise<TemporalCluster> {
+  const cliPath = ensureTemporalCli();
+  if (!cliPath) throw new Error('the dev server needs the Temporal CLI: install Go or set TEMPORAL_CLI_PATH');
+  const dev = await startDevServer({ cliPath, headless: true });
+  const single = () => {
+    throw new Error('the dev server runs every service in one process');
+  };
+  return {
+    address: dev.address,
+    namespace: TEMPORAL_NAMESPACE,
+    process: () => dev.process,
+    kill: async () => single(),
+    start: async () => single(),
+    output: () => '',
+    stop: () => dev.stop(),
   };
 }
 
