@@ -192,7 +192,11 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
     const s = signedOf(res);
     // The version first: a change while the page renders makes its stream refresh it at once.
     const version = await inboxVersion(deps.audit.db, s.session.principal.id);
-    const inbox = await inboxFor(deps.audit.db, s.session.principal.id);
+    // Only an approver decides (as over the API): a requester listed in a policy group sees no
+    // one else's pending requests here.
+    const inbox = hasRole(s.session.principal, 'approver')
+      ? await inboxFor(deps.audit.db, s.session.principal.id)
+      : { items: [], total: 0 };
     res.type('html').send(inboxPage(whoOf(s), inbox, version));
   });
 

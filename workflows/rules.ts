@@ -427,6 +427,11 @@ export function standingCovers(
     return refuse(`standing approval ${standing.id} does not cover this request`);
   if (!policy.standing || policy.risk === 'critical')
     return refuse(`rule ${policy.rule} no longer allows standing approvals`);
+  // A policy that has since cut maxTtl bounds the standing approvals made before it, too.
+  if (Date.parse(standing.createdAt) + policy.standing.maxTtlMs <= Date.parse(at.now))
+    return refuse(
+      `standing approval ${standing.id} is older than the ${formatMs(policy.standing.maxTtlMs)} rule ${policy.rule} now allows`,
+    );
   const vary = (xs: string[]) => [...xs].sort().join('\u0000');
   if (vary(policy.standing.vary) !== vary(standing.scope.vary))
     return refuse(`rule ${policy.rule} changed which parameters may vary`);

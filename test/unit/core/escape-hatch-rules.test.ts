@@ -290,6 +290,9 @@ describe('standing approvals', () => {
     // An approver who left the group, or who is the requester, does not count.
     expect(refusal(stored({ approvers: ['eve@example.com'] }))).toMatch(/no longer has/);
     expect(refusal(stored(), at({ requester: 'dana@example.com' }))).toMatch(/no longer has/);
+    // A policy reload that cuts maxTtl to 20 minutes ends a 30-minute-old standing approval.
+    const cut = { ...allowing, standing: { ...allowing.standing!, maxTtlMs: 20 * 60_000 } };
+    expect(refusal(stored(), at({ policy: cut }))).toMatch(/older than the 20m rule production now allows/);
   });
 
   it('policy: standing is a load error for critical risk or outside require_approval', () => {
