@@ -120,8 +120,18 @@ export async function acknowledgeFromChannel(
       );
       return 'Airlock could not record the review; try again or use the API.';
     }
-    if (err.code === 'request_closed' || err.code === 'already_reviewed')
+    if (err.code === 'request_closed') {
+      // The workflow has closed and cannot record the attempt: the trail still must.
+      await deps.refusals.closed(click.requestId, {
+        code: 'request_ended',
+        what: 'review:acknowledge',
+        actor: verdict.identity,
+        channel: click.channel,
+        detail: 'review after the request ended',
+      });
       return 'This break-glass request has already been reviewed.';
+    }
+    if (err.code === 'already_reviewed') return 'This break-glass request has already been reviewed.';
     if (err.code === 'self_approval') return 'Refused: you cannot review your own break-glass request.';
     return `Refused: ${err.message}`;
   }

@@ -249,6 +249,7 @@ describe('Slack break-glass', () => {
     await postToSlackEvents(w, clickPayload(w, card, 'airlock_breakglass_ack', 'U0SAM'));
     expect((await ephemeralFor(w, 'U0SAM', early)).text).toMatch(/^Refused/);
 
+    const stale = clickPayload(w, card, 'airlock_breakglass_ack', 'U0DANA');
     const before = Date.now();
     const click = await postToSlackEvents(w, clickPayload(w, card, 'airlock_breakglass_ack', 'U0DANA'));
     expect(click.status).toBe(200);
@@ -266,6 +267,33 @@ describe('Slack break-glass', () => {
       15_000,
       'card without the review button',
     );
+    // A late click on the old card, once the request has closed: answered, and in the trail.
+    await eventually(
+      async () => {
+        const list = await w.h.api('audit@example.com', '/v1/actions?requester=ci@example.com&limit=50');
+        return list.body.items?.find((i: { id: string; closedAt?: string }) => i.id === id && i.closedAt);
+      },
+      20_000,
+      'workflow closed',
+    );
+    const late = Date.now();
+    await postToSlackEvents(w, stale);
+    expect((await ephemeralFor(w, 'U0DANA', late)).text).toMatch(/already been reviewed/);
+    const refused = await eventually(
+      async () => {
+        const res = await w.h.api('audit@example.com', `/v1/actions/${id}/audit`);
+        const events = res.body.events.filter(
+          (e: { type: string; data?: { what?: string; code?: string } }) =>
+            e.type === 'attempt.refused' &&
+            e.data?.what === 'review:acknowledge' &&
+            e.data.code === 'request_ended',
+        );
+        return events.length ? events : undefined;
+      },
+      10_000,
+      'the late acknowledge in the audit trail',
+    );
+    expect(refused[0]).toMatchObject({ actor: 'dana@example.com' });
   });
 });
 
