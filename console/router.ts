@@ -400,10 +400,26 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
       );
   }
 
+  function keyStillGrants(principal: Principal): boolean {
+    if (principal.via !== 'api-key') return true;
+    const keys = deps.config.apiKeys.filter((k) => sameIdentity(k.principal, principal.id));
+    const roles = new Set<string>(keys.flatMap((k) => k.roles));
+    return keys.length > 0 && principal.roles.every((r) => roles.has(r));
+  }
+
   /** A page or stream behind sign-in: a missing, forged or ended session goes back to sign-in. */
   async function requireSession(req: Request, res: Response, next: NextFunction): Promise<void> {
     const id = cookiesOf(req)[SESSION_COOKIE];
-    const found = id ? await sessions.find(id) : undefined;
+    let found = id ? await sessions.find(id) : undefined;
+    // A session signed in with a key lasts only while a key for that principal still grants its roles.
+    if (id && found?.ok && !keyStillGrants(found.session.principal)) {
+      await sessions.end(id);
+      deps.logger.warn(
+        { principal: found.session.principal.id },
+        'console session ended: its key no longer grants it',
+      );
+      found = { ok: false, reason: 'ended' };
+    }
     if (id && found?.ok) {
       res.locals.signed = { id, session: found.session } satisfies Signed;
       req.principal = found.session.principal;
