@@ -3,6 +3,7 @@
 // ActionErrors and leave here as RFC 9457 problems.
 import { type Request, type Response, Router } from 'express';
 import type { z } from 'zod';
+import { DelegationStore } from '../audit/delegation-store.js';
 import type { RequestSummary } from '../audit/types.js';
 import { buildApprovalCard } from '../bots/card.js';
 import { callbackAllowed, callbackUrlProblem } from '../config/callback-allow.js';
@@ -335,7 +336,10 @@ export async function decideAction(
   id: string,
   body: { decision: 'approve' | 'deny'; reason?: string | undefined; standing?: { ttl: string } | undefined },
 ): Promise<DecisionAnswer> {
-  if (!hasRole(principal, 'approver')) await refuseNonApprover(deps, id, principal.id, body.decision);
+  // A delegate may decide for their delegator without the approver role of their own, as in
+  // chat; the workflow judges what the delegation covers.
+  if (!hasRole(principal, 'approver') && !(await holdsDelegation(deps, principal.id)))
+    await refuseNonApprover(deps, id, principal.id, body.decision);
   const approver = { id: principal.id, channel: 'api' as const };
   const standing = body.standing ? { ttlMs: standingTtl(body.standing.ttl) } : undefined;
   try {
@@ -442,6 +446,11 @@ async function recordRefusal(deps: ApiDeps, requestId: string, attempt: Omit<Ref
  * cannot grow without bound. On any other request it is the role's 403, the same for an unknown
  * id, so the answer tells nothing about other people's requests.
  */
+async function holdsDelegation(deps: ApiDeps, who: string): Promise<boolean> {
+  const held = await new DelegationStore(deps.audit.db).heldBy(who, new Date().toISOString());
+  return held.length > 0;
+}
+
 async function refuseNonApprover(
   deps: ApiDeps,
   requestId: string,

@@ -31,6 +31,8 @@ const PRINCIPALS = [
   { principal: 'deputy@example.com', roles: ['approver', 'requester'] },
   { principal: 'chain@example.com', roles: ['approver'] },
   { principal: 'outsider@example.com', roles: ['approver'] },
+  // Holds delegations but no approver role of its own.
+  { principal: 'helper@example.com', roles: ['requester'] },
   { principal: 'audit@example.com', roles: ['auditor'] },
   { principal: 'admin@example.com', roles: ['admin'] },
 ];
@@ -203,6 +205,30 @@ describe('delegation', () => {
     await new Promise((r) => setTimeout(r, 2_500));
     expect((await decide('outsider@example.com', id)).status).toBe(403);
     expect((await read(id)).status).toBe('pending_approval');
+    await world.h.api('ci@example.com', `/v1/actions/${id}/cancel`, { body: {} });
+  });
+
+  it('a delegate needs no approver role of their own, and one person decides once however many delegations they hold', async () => {
+    const fromDana = await delegate('dana@example.com', {
+      delegate: 'helper@example.com',
+      end: inMs(3_600_000),
+      reason: 'both away',
+    });
+    const fromDev = await delegate('dev@example.com', {
+      delegate: 'helper@example.com',
+      end: inMs(3_600_000),
+      reason: 'both away',
+    });
+    expect([fromDana.status, fromDev.status]).toEqual([201, 201]);
+    const id = await submit('ci@example.com', { action: 'http.pair' });
+    expect((await decide('helper@example.com', id)).status).toBe(200);
+    // The same person again, now in the other delegator's name: the two-person rule holds.
+    const again = await decide('helper@example.com', id);
+    expect(again.status).toBe(409);
+    expect(again.body.type).toBe('urn:airlock:problem:already-decided');
+    expect((await read(id)).status).toBe('pending_approval');
+    for (const d of [fromDana, fromDev])
+      await world.h.api('admin@example.com', `/v1/delegations/${d.body.id}`, { method: 'DELETE' });
     await world.h.api('ci@example.com', `/v1/actions/${id}/cancel`, { body: {} });
   });
 });
