@@ -285,10 +285,16 @@ export function missingRequiredPreview(
   preview: ActionPreview | undefined,
 ): string | undefined {
   if (requirePreview !== true || preview?.status === 'ok') return undefined;
+  // A failed preview's reason quotes the target (its error, its schema), which the requester's
+  // view of the preview withholds: the outcome reason, which the requester reads, names only the
+  // status then (approvers read the reason in the preview). Airlock's own judgement of the
+  // requester's statements (partial, unavailable) is theirs to read.
   const why =
     preview === undefined
       ? 'this action has no preview'
-      : `the preview is ${preview.status}: ${preview.reason ?? 'no reason given'}`;
+      : preview.status === 'failed'
+        ? 'the preview failed'
+        : `the preview is ${preview.status}: ${preview.reason ?? 'no reason given'}`;
   return `rule ${rule} requires a verified preview, and ${why}`;
 }
 

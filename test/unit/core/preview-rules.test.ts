@@ -56,6 +56,10 @@ describe('requirePreview', () => {
     expect(missingRequiredPreview(true, 'r', preview('partial', 'statement 2 is VACUUM'))).toBe(
       'rule r requires a verified preview, and the preview is partial: statement 2 is VACUUM',
     );
+    // The target's own error stays in the preview, for approvers; the requester reads the reason.
+    expect(missingRequiredPreview(true, 'r', preview('failed', 'relation "payroll" does not exist'))).toBe(
+      'rule r requires a verified preview, and the preview failed',
+    );
     expect(missingRequiredPreview(true, 'r', undefined)).toBe(
       'rule r requires a verified preview, and this action has no preview',
     );
