@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common';
@@ -15,7 +15,7 @@ import pg from 'pg';
 import { stringify } from 'yaml';
 import { ensureTemporalCli } from '../../scripts/ensure-temporal.mjs';
 import { DYNAMIC_CONFIG, startDevServer, waitForFrontend } from '../../temporal/dev-server.js';
-import { ensureSearchAttributes } from '../../temporal/search-attributes.js';
+import { searchAttributeScript } from '../support/compose.js';
 import { TEST_PG_ADMIN_URL } from '../support/postgres.js';
 import {
   TEMPORAL_DB_PLUGIN,
@@ -138,10 +138,18 @@ export async function startCluster(
   log: (m: string) => void = (m) => console.error(m),
 ): Promise<TemporalCluster> {
   const bin = ensureTemporalServer(log);
+  const cli = ensureTemporalCli({ log });
+  if (!cli)
+    throw new Error(
+      'the cluster test registers search attributes with the Temporal CLI: install Go or set TEMPORAL_CLI_PATH',
+    );
   const dir = mkdtempSync(join(tmpdir(), 'airlock-cluster-'));
   const suffix = randomBytes(4).toString('hex');
   const db = `airlock_cluster_${suffix}`;
   const visibilityDb = `${db}_visibility`;
+  log(
+    `[airlock] Temporal cluster: databases ${db} and ${visibilityDb} (temporal-sql-tool), then four services`,
+  );
   setupDatabase(bin.sqlTool, join(bin.moduleDir, TEMPORAL_SCHEMAS.default), db);
   setupDatabase(bin.sqlTool, join(bin.moduleDir, TEMPORAL_SCHEMAS.visibility), visibilityDb);
 
@@ -239,7 +247,8 @@ export async function startCluster(
     await spawnService('frontend');
     await waitForFrontend(address, 60_000);
     await spawnService('worker');
-    await registerNamespace(address);
+    await registerNamespace(address, cli);
+    log(`[airlock] Temporal cluster up: frontend ${address}, logs in ${dir}`);
   } catch (err) {
     await stop();
     throw err;
@@ -278,8 +287,8 @@ export async function startDevServerAsCluster(): Promise<TemporalCluster> {
   };
 }
 
-/** What auto-setup does in the compose file: the namespace, then Airlock's search attributes. */
-async function registerNamespace(address: string): Promise<void> {
+/** What the compose file does: the namespace (auto-setup), then Airlock's search attributes. */
+async function registerNamespace(address: string, cliPath: string): Promise<void> {
   const connection = await Connection.connect({ address });
   try {
     const deadline = Date.now() + 60_000;
@@ -297,7 +306,25 @@ async function registerNamespace(address: string): Promise<void> {
         await new Promise((r) => setTimeout(r, 500));
       }
     }
-    await ensureSearchAttributes(connection, TEMPORAL_NAMESPACE);
+    // The compose file's one-shot script itself, with the real CLI: what it registers, and how
+    // it reads the CLI's list, is what runs here.
+    const { script, env } = searchAttributeScript();
+    const res = spawnSync('/bin/sh', ['-c', script], {
+      env: {
+        ...env,
+        TEMPORAL_ADDRESS: address,
+        // The CLI reads its config from HOME, and stops without one.
+        HOME: process.env.HOME,
+        PATH: `${dirname(cliPath)}${delimiter}${process.env.PATH}`,
+      },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    if (res.status !== 0) {
+      throw new Error(
+        `the compose file's search-attribute script failed (${res.status ?? res.signal}): ${res.stderr}${res.stdout.slice(-1000)}`,
+      );
+    }
     // Every service must see the namespace before a workflow starts in it.
     const ready = Date.now() + 30_000;
     for (;;) {

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import {
   AIRLOCK_ENV,
   SEARCH_ATTRIBUTE_TYPES,
@@ -21,66 +20,16 @@ import {
   TEMPORAL_SERVER_MODULES,
   TEMPORAL_SERVER_VERSION,
 } from '../cluster/contract.js';
+import {
+  compose,
+  envOf,
+  publishedPorts,
+  searchAttributeScript,
+  searchAttributeService,
+  services,
+} from '../support/compose.js';
 
-const COMPOSE_PATH = fileURLToPath(new URL('../../docker-compose.temporal.yml', import.meta.url));
 const CLUSTER_CONFIG_PATH = fileURLToPath(new URL('../cluster/temporal-cluster.yaml', import.meta.url));
-
-interface Service {
-  image?: string;
-  environment?: Record<string, string | number | boolean | null> | string[];
-  ports?: (string | number)[];
-  expose?: (string | number)[];
-  healthcheck?: { test?: string | string[] };
-  depends_on?: Record<string, { condition?: string }> | string[];
-  volumes?: string[];
-  entrypoint?: string | string[];
-  command?: string | string[];
-  restart?: string;
-}
-interface Compose {
-  services: Record<string, Service>;
-  volumes?: Record<string, unknown>;
-}
-
-const compose = parse(readFileSync(COMPOSE_PATH, 'utf8')) as Compose;
-const services = Object.entries(compose.services);
-
-/** Compose's own interpolation, as far as this file uses it: `${VAR:-default}` (VAR unset) and `$$`. */
-function interpolate(value: string): string {
-  return value.replace(/\$\$|\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g, (m, _name, fallback) =>
-    m === '$$' ? '$' : (fallback ?? ''),
-  );
-}
-
-function envOf(service: Service): Record<string, string> {
-  const env: Record<string, string> = {};
-  const raw = service.environment ?? {};
-  if (Array.isArray(raw)) {
-    for (const line of raw) {
-      const at = line.indexOf('=');
-      env[at < 0 ? line : line.slice(0, at)] = at < 0 ? '' : interpolate(line.slice(at + 1));
-    }
-  } else {
-    for (const [k, v] of Object.entries(raw)) env[k] = v === null ? '' : interpolate(String(v));
-  }
-  return env;
-}
-
-/** [host, container] for each published port ("7233:7233", "127.0.0.1:8080:8080/tcp"). */
-function publishedPorts(service: Service): [number, number][] {
-  return (service.ports ?? []).map((p) => {
-    const parts = String(p)
-      .replace(/\/(tcp|udp)$/, '')
-      .split(':');
-    const container = Number(parts.at(-1));
-    const host = parts.length > 1 ? Number(parts.at(-2)) : Number.NaN;
-    return [host, container];
-  });
-}
-
-const searchAttributeService = services.find(([, s]) =>
-  JSON.stringify(s.command ?? '').includes('search-attribute create'),
-);
 
 describe('docker-compose.temporal.yml', () => {
   it('has the Temporal-on-PostgreSQL services, the UI and a search-attribute one-shot', () => {
@@ -125,7 +74,7 @@ describe('docker-compose.temporal.yml', () => {
     // Every `$` is meant for the shell: compose would interpolate a single one from the host.
     expect(rawScript.replaceAll('$$', '')).not.toContain('$');
     expect(service.entrypoint).toEqual(['/bin/sh', '-c']);
-    const script = interpolate(rawScript);
+    const { script } = searchAttributeScript();
 
     const run = (existing: string) => {
       const dir = mkdtempSync(join(tmpdir(), 'airlock-compose-'));
