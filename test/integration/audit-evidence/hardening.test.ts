@@ -56,6 +56,8 @@ beforeAll(async () => {
     'audit.003_request_list',
     'audit.004_state_snapshot',
     'audit.005_seed_index',
+    'audit.006_console',
+    'audit.007_escape_hatches',
   ]);
   app = await openPostgres(urlAs(appRole), { max: 2 });
 });
