@@ -3,7 +3,21 @@
 // that must use PKCE, and the users given, whose ID tokens carry email, email_verified and roles.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Provider from 'oidc-provider';
+import pino from 'pino';
+import { routeConsoleToLogger } from '../../../startup/console.js';
+
+// oidc-provider warns on import and construction that it runs on Node 20 with its development
+// defaults (in-memory store, its own keys, dev login pages): all true and intended for a test
+// provider, so those lines go to a silent logger instead of the test output.
+const quiet = pino({ level: 'silent' });
+const { default: Provider } = await (async () => {
+  const restore = routeConsoleToLogger(quiet);
+  try {
+    return await import('oidc-provider');
+  } finally {
+    restore();
+  }
+})();
 
 export interface TestUser {
   /** The login typed on the provider's page (its account id and `sub`). */
@@ -26,6 +40,7 @@ export async function startOidcProvider(opts: {
   const issuer = `http://127.0.0.1:${opts.port}`;
   const clientId = 'airlock-console';
   const users = new Map(opts.users.map((u) => [u.login, u]));
+  const restore = routeConsoleToLogger(quiet);
   const provider = new Provider(issuer, {
     clients: [
       {
@@ -52,6 +67,7 @@ export async function startOidcProvider(opts: {
     cookies: { keys: ['airlock-test-provider-cookie-key'] },
     features: { devInteractions: { enabled: true } },
   });
+  restore();
   const server: Server = createServer(provider.callback());
   await new Promise<void>((resolve) => server.listen(opts.port, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
