@@ -356,7 +356,12 @@ describe('loadServiceConfig', () => {
       environment: 'dev',
       baseUrl: 'http://localhost:8080/demo/echo/dev',
     });
-    expect(config.actions.map((a) => a.executor)).toEqual(['http.request', 'http.request', 'callback', 'callback']);
+    expect(config.actions.map((a) => a.executor)).toEqual([
+      'http.request',
+      'http.request',
+      'callback',
+      'callback',
+    ]);
     expect(config.callbacks.allow).toEqual(['http://127.0.0.1:*', 'http://localhost:*']);
   });
 });
