@@ -234,9 +234,24 @@ function decisionForm(who: Who, m: RequestPageModel): Html | '' {
         <button type="submit" name="decision" value="approve" class="primary">Approve</button>
         <button type="submit" name="decision" value="deny" class="danger">Deny</button>
       </div>
+      ${standingChoice(m)}
       ${m.view.preview?.hash ? html`<p class="hint">It runs only if what it would do still matches the preview Airlock computed (<code>${m.view.preview.hash.slice(0, 16)}</code>).</p>` : ''}
     </form>
   </section>`;
+}
+
+/**
+ * "Approve this and the same again" where the rule allows a standing approval (never for a
+ * delegate: the workflow refuses it). Its TTL is the rule's longest; the workflow holds it to it.
+ */
+function standingChoice(m: RequestPageModel): Html | '' {
+  const standing = m.card.actions?.standing;
+  if (!standing || m.asDelegateOf || m.wouldRefuse) return '';
+  return html`<div class="buttons standing">
+        <input type="hidden" name="standing_ttl" value="${String(Math.round(standing.ttlMs / 1000))}s">
+        <button type="submit" name="decision" value="approve-standing" class="primary" aria-describedby="standing-hint">Approve + same again ${standing.label}</button>
+      </div>
+      <p class="hint" id="standing-hint">Also approves, until ${standing.label} from now, later requests of the same requester for the same action, resource and parameters (the rule says which may vary). Revocable at any time over the API.</p>`;
 }
 
 function previewSection(v: ActionView): Html | '' {

@@ -260,7 +260,13 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
     const { id } = idParamSchema.parse(req.params);
     const raw = (req.body ?? {}) as Record<string, unknown>;
     const reason = typeof raw.reason === 'string' && raw.reason.trim() !== '' ? raw.reason.trim() : undefined;
-    const body = decisionSchema.parse({ decision: raw.decision, ...(reason ? { reason } : {}) });
+    // "Approve + same again" posts its TTL beside it; the workflow bounds it by the rule's maxTtl.
+    const standing =
+      raw.decision === 'approve-standing' && typeof raw.standing_ttl === 'string'
+        ? { standing: { ttl: raw.standing_ttl } }
+        : {};
+    const decision = raw.decision === 'approve-standing' ? 'approve' : raw.decision;
+    const body = decisionSchema.parse({ decision, ...(reason ? { reason } : {}), ...standing });
     const principal = s.session.principal;
     try {
       await decideAction(deps, principal, id, body);

@@ -9,7 +9,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpTarget } from '../../fakes/http-target.js';
 import { eventually, type Harness, startHarness } from '../../support/harness.js';
-import { CORE_POLICY, coreConfig, PRINCIPALS } from '../core/fixtures.js';
+import { CORE_POLICY, coreConfig, httpRequest, PRINCIPALS } from '../core/fixtures.js';
 import {
   ARTEFACTS,
   browserRequired,
@@ -27,6 +27,18 @@ if (!haveBrowser && !browserRequired) {
   console.warn('[console.test] SKIPPED: /usr/bin/chromium is not installed (apt-get install -y chromium)');
 }
 
+// The core world, plus a rule that allows "approve this and the same again" for up to an hour.
+const CONSOLE_POLICY = CORE_POLICY.replace(
+  '  - name: production\n',
+  `  - name: standing
+    match: { action: "http.standing" }
+    effect: require_approval
+    stages:
+      - { approvers: [dba], timeout: 10m }
+    standing: { maxTtl: 1h }
+  - name: production\n`,
+);
+
 let h: Harness;
 let target: Awaited<ReturnType<typeof startHttpTarget>>;
 let browser: Browser;
@@ -39,7 +51,7 @@ describe.skipIf(!haveBrowser && !browserRequired)('approver console', () => {
   beforeAll(async () => {
     target = await startHttpTarget();
     h = await startHarness({
-      policy: CORE_POLICY,
+      policy: CONSOLE_POLICY,
       config: coreConfig(target.url, 'postgres://unused@127.0.0.1:1/unused'),
       principals: PRINCIPALS,
       env: { AIRLOCK_CONSOLE_KEY_SIGNIN: 'true' },
@@ -130,6 +142,42 @@ describe.skipIf(!haveBrowser && !browserRequired)('approver console', () => {
       const body = await statusOf(id);
       expect(body.status).toBe('denied');
       expect(body.reason).toBe('not during the freeze');
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it('approves "and the same again" with one click: the next request in scope is approved at once', async () => {
+    const request = httpRequest({
+      action: 'http.standing',
+      parameters: { method: 'POST', path: '/s', body: { marker: 'console-standing' } },
+    });
+    const first = await h.api('ci@example.com', '/v1/actions', { body: request });
+    expect(first.status).toBe(202);
+    await eventually(async () =>
+      (await statusOf(first.body.id)).status === 'pending_approval' ? true : undefined,
+    );
+    const context = await personContext(browser);
+    const page = await context.newPage();
+    try {
+      await signInWithKey(page, h.url, h.keys['dev@example.com']!);
+      await page.goto(`${h.url}/console/requests/${first.body.id}`);
+      await page.getByRole('button', { name: 'Approve + same again 1h' }).click();
+      await page.waitForURL(/done=approve/);
+      const done = await eventually(async () => {
+        const s = await statusOf(first.body.id);
+        return s.status === 'succeeded' ? s : undefined;
+      });
+      expect(done.decisions[0]).toMatchObject({
+        approver: { id: 'dev@example.com' },
+        standing: { ttlMs: 3_600_000 },
+      });
+      const second = await h.api('ci@example.com', '/v1/actions', { body: request });
+      const again = await eventually(async () => {
+        const s = await statusOf(second.body.id);
+        return s.status === 'succeeded' ? s : undefined;
+      });
+      expect(again.decidedBy).toMatch(/^standing:/);
     } finally {
       await context.close();
     }
