@@ -103,34 +103,8 @@ export function actionsRouter(deps: ApiDeps): Router {
 
   router.post('/v1/actions/:id/review', requireRole('approver', 'requester'), async (req, res) => {
     const { id } = idParamSchema.parse(req.params);
-    const body = reviewSchema.parse(req.body);
-    const principal = req.principal!;
-    if (!hasRole(principal, 'approver'))
-      await refuseNonApprover(deps, id, principal.id, `review:${body.outcome}`);
-    const reviewer = { id: principal.id, channel: 'api' as const };
-    try {
-      const state = await call(() =>
-        actions.review(id, { outcome: body.outcome, reason: body.reason, reviewer }),
-      );
-      res.json(presentAction(state, viewerOf(req, state), deps.masterKey));
-    } catch (err) {
-      if (!(err instanceof ProblemError && err.extra?.code === 'request_closed')) throw err;
-      // A reviewed request closes: a second review comes too late and is recorded as such.
-      const ended = await actions.state(id).catch(() => undefined);
-      const by = ended?.breakGlass?.review?.by;
-      const code = by ? 'already_reviewed' : 'not_break_glass';
-      const detail = by
-        ? `this break-glass request was already reviewed by ${by}`
-        : 'this request did not break the glass';
-      await appendRefusal(deps, id, 'api:late', {
-        code,
-        what: `review:${body.outcome}`,
-        actor: principal.id,
-        channel: 'api',
-        detail,
-      });
-      throw problemFor(new ActionError(code, detail));
-    }
+    const state = await reviewAction(deps, req.principal!, id, reviewSchema.parse(req.body));
+    res.json(presentAction(state, viewerOf(req, state), deps.masterKey));
   });
 
   router.post('/v1/actions/:id/cancel', requireRole('requester', 'admin'), async (req, res) => {
@@ -330,6 +304,44 @@ export async function listActions(
  * the approver role is refused here (self-approval recorded), everyone else through the
  * workflow's rules; a decision on an ended request is recorded in the trail before the 409.
  */
+/**
+ * A break-glass review (acknowledge, or flag an incident) by a principal, the one path for the
+ * API and the console: the workflow judges it (a stage approver, never the requester); a review
+ * after the request closed is recorded here, since its workflow no longer can.
+ */
+export async function reviewAction(
+  deps: ApiDeps,
+  principal: Principal,
+  id: string,
+  body: { outcome: 'acknowledge' | 'incident'; reason?: string | undefined },
+): Promise<ActionState> {
+  if (!hasRole(principal, 'approver'))
+    await refuseNonApprover(deps, id, principal.id, `review:${body.outcome}`);
+  const reviewer = { id: principal.id, channel: 'api' as const };
+  try {
+    return await call(() =>
+      deps.actions.review(id, { outcome: body.outcome, reason: body.reason, reviewer }),
+    );
+  } catch (err) {
+    if (!(err instanceof ProblemError && err.extra?.code === 'request_closed')) throw err;
+    // A reviewed request closes: a second review comes too late and is recorded as such.
+    const ended = await deps.actions.state(id).catch(() => undefined);
+    const by = ended?.breakGlass?.review?.by;
+    const code = by ? 'already_reviewed' : 'not_break_glass';
+    const detail = by
+      ? `this break-glass request was already reviewed by ${by}`
+      : 'this request did not break the glass';
+    await appendRefusal(deps, id, 'api:late', {
+      code,
+      what: `review:${body.outcome}`,
+      actor: principal.id,
+      channel: 'api',
+      detail,
+    });
+    throw problemFor(new ActionError(code, detail));
+  }
+}
+
 export async function decideAction(
   deps: ApiDeps,
   principal: Principal,

@@ -136,6 +136,8 @@ export interface RequestPageModel {
   asDelegateOf?: string;
   /** May this viewer try at all (approver or requester role, request pending). */
   mayTry: boolean;
+  /** A break-glass request that waits for its review, and this viewer is an approver. */
+  mayReview?: boolean;
   isAuditor: boolean;
   /** The request's version when this page was read (its live stream starts from it). */
   version?: string | undefined;
@@ -155,6 +157,7 @@ export function requestPage(who: Who, m: RequestPageModel): string {
       ${m.flash ? html`<p class="flash flash-${m.flash.kind}" role="${m.flash.kind === 'error' ? 'alert' : 'status'}">${m.flash.kind === 'error' ? html`<strong>Refused: </strong>` : html`<strong>Done: </strong>`}${m.flash.text}</p>` : ''}
     </div>
     ${decisionForm(who, m)}
+    ${reviewForm(who, m)}
     <section aria-labelledby="h-facts"><h2 id="h-facts">Request</h2>
       <dl class="facts">
         <dt>Id</dt><dd><code>${v.id}</code></dd>
@@ -236,6 +239,22 @@ function decisionForm(who: Who, m: RequestPageModel): Html | '' {
       </div>
       ${standingChoice(m)}
       ${m.view.preview?.hash ? html`<p class="hint">It runs only if what it would do still matches the preview Airlock computed (<code>${m.view.preview.hash.slice(0, 16)}</code>).</p>` : ''}
+    </form>
+  </section>`;
+}
+
+/** The after-the-fact review of a break-glass request: acknowledge it, or flag an incident (with a reason). */
+function reviewForm(who: Who, m: RequestPageModel): Html | '' {
+  if (!m.mayReview) return '';
+  return html`<section aria-labelledby="h-review" class="card decide"><h2 id="h-review">Review this break-glass</h2>
+    <form method="post" action="/console/requests/${m.view.id}/review">
+      <input type="hidden" name="csrf" value="${who.csrf}">
+      <label for="review-reason">Reason <span class="sub">(required to flag an incident)</span></label>
+      <textarea id="review-reason" name="reason" rows="3" maxlength="2000"></textarea>
+      <div class="buttons">
+        <button type="submit" name="outcome" value="acknowledge" class="primary">Acknowledge</button>
+        <button type="submit" name="outcome" value="incident" class="danger">Flag as incident</button>
+      </div>
     </form>
   </section>`;
 }

@@ -4,13 +4,13 @@
 // an HTML page, refusals and errors included: never a stack trace, never JSON to a person.
 import { readFileSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
-import { decideAction, listActions, readActionFor } from '../api/actions.js';
+import { decideAction, listActions, readActionFor, reviewAction } from '../api/actions.js';
 import { exportHandler } from '../api/audit-routes.js';
 import { hasRole, type Principal } from '../api/auth.js';
 import type { ApiDeps } from '../api/deps.js';
 import { presentAction, previewForRequester } from '../api/present.js';
 import { PROBLEM, ProblemError, toProblem } from '../api/problem.js';
-import { decisionSchema, idParamSchema, listQuerySchema } from '../api/schemas.js';
+import { decisionSchema, idParamSchema, listQuerySchema, reviewSchema } from '../api/schemas.js';
 import { DelegationStore } from '../audit/delegation-store.js';
 import { buildApprovalCard } from '../bots/card.js';
 import { canonicalOrUndefined, sameForSelfApproval, sameIdentity } from '../policy/identity.js';
@@ -236,7 +236,9 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
     const flash =
       done === 'approve' || done === 'deny'
         ? { kind: 'ok' as const, text: `your ${done === 'approve' ? 'approval' : 'denial'} was recorded.` }
-        : undefined;
+        : done === 'review'
+          ? { kind: 'ok' as const, text: 'your review was recorded.' }
+          : undefined;
     res
       .type('html')
       .send(requestPage(whoOf(s), { ...(await pageModel(state, s.session.principal, flash)), version }));
@@ -284,6 +286,30 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
       return;
     }
     res.redirect(303, `/console/requests/${id}?done=${body.decision}`);
+  });
+
+  router.post('/console/requests/:id/review', form, requireSession, requireCsrf, async (req, res) => {
+    const s = signedOf(res);
+    const { id } = idParamSchema.parse(req.params);
+    const raw = (req.body ?? {}) as Record<string, unknown>;
+    const reason = typeof raw.reason === 'string' && raw.reason.trim() !== '' ? raw.reason.trim() : undefined;
+    const body = reviewSchema.parse({ outcome: raw.outcome, ...(reason ? { reason } : {}) });
+    const principal = s.session.principal;
+    try {
+      await reviewAction(deps, principal, id, body);
+    } catch (err) {
+      const problem = toProblem(err);
+      if (!problem || problem.status >= 500 || problem.status === 404) throw err;
+      const state = await readActionFor(deps, principal, id);
+      res
+        .status(problem.status)
+        .type('html')
+        .send(
+          requestPage(whoOf(s), await pageModel(state, principal, { kind: 'error', text: problem.detail })),
+        );
+      return;
+    }
+    res.redirect(303, `/console/requests/${id}?done=review`);
   });
 
   router.get('/console/requests/:id/audit', requireSession, async (req, res) => {
@@ -530,6 +556,8 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
       ...(wouldRefuse ? { wouldRefuse } : {}),
       ...(asDelegateOf ? { asDelegateOf } : {}),
       mayTry: pending && hasRole(principal, 'approver', 'requester'),
+      // A break-glass request waits for its review after it ran; the workflow judges who may.
+      mayReview: state.breakGlass !== undefined && !state.breakGlass.review && hasRole(principal, 'approver'),
       isAuditor: hasRole(principal, 'auditor'),
       ...(flash ? { flash } : {}),
     };

@@ -27,10 +27,17 @@ if (!haveBrowser && !browserRequired) {
   console.warn('[console.test] SKIPPED: /usr/bin/chromium is not installed (apt-get install -y chromium)');
 }
 
-// The core world, plus a rule that allows "approve this and the same again" for up to an hour.
-const CONSOLE_POLICY = CORE_POLICY.replace(
+// The core world, plus a rule whose requester may break the glass (ci) and one that allows
+// "approve this and the same again" for up to an hour.
+const CONSOLE_POLICY = CORE_POLICY.replace('groups:\n', 'groups:\n  responders: [ci@example.com]\n').replace(
   '  - name: production\n',
-  `  - name: standing
+  `  - name: break-glass
+    match: { action: "http.breakglass" }
+    effect: require_approval
+    stages:
+      - { approvers: [dba], timeout: 10m }
+    breakGlass: { approvers: [responders], reviewWithin: 1h }
+  - name: standing
     match: { action: "http.standing" }
     effect: require_approval
     stages:
@@ -178,6 +185,40 @@ describe.skipIf(!haveBrowser && !browserRequired)('approver console', () => {
         return s.status === 'succeeded' ? s : undefined;
       });
       expect(again.decidedBy).toMatch(/^standing:/);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it('reviews a break-glass request after the fact: an incident needs a reason, then it is recorded', async () => {
+    const res = await h.api('ci@example.com', '/v1/actions', {
+      body: httpRequest({
+        action: 'http.breakglass',
+        parameters: { method: 'POST', path: '/bg', body: { marker: 'console-bg' } },
+        breakGlass: { reason: 'checkout is down, the flag must go off now' },
+      }),
+    });
+    expect(res.status).toBe(202);
+    const id = res.body.id as string;
+    await eventually(async () => ((await statusOf(id)).status === 'succeeded' ? true : undefined));
+    const context = await personContext(browser);
+    const page = await context.newPage();
+    try {
+      await signInWithKey(page, h.url, h.keys['dev@example.com']!);
+      await page.goto(`${h.url}/console/requests/${id}`);
+      await page.getByRole('button', { name: 'Flag as incident' }).click();
+      expect(await textOf(page.locator('.flash-error'))).toMatch(/reason/);
+      expect((await statusOf(id)).breakGlass.review).toBeUndefined();
+      await page.getByLabel(/Reason/).fill('ran without the change ticket');
+      await page.getByRole('button', { name: 'Flag as incident' }).click();
+      await page.waitForURL(/done=review/);
+      const reviewed = await statusOf(id);
+      expect(reviewed.breakGlass.review).toMatchObject({
+        outcome: 'incident',
+        by: 'dev@example.com',
+        reason: 'ran without the change ticket',
+      });
+      expect(await page.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
     } finally {
       await context.close();
     }
