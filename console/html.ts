@@ -82,7 +82,7 @@ export interface LayoutOptions {
   /** Signed-in principal, for the header and the sign-out form. */
   who?: { id: string; roles: string[]; csrf: string };
   /** Which nav entry is current. */
-  current?: 'inbox' | 'all' | 'sign-in';
+  current?: 'inbox' | 'all' | 'delegations' | 'sign-in';
   /** data-live: the SSE address static/console.js follows to refresh <main>. */
   live?: string;
 }
@@ -92,6 +92,7 @@ export function layout(opts: LayoutOptions, body: Html): string {
     ? html`<nav aria-label="Console">
         <a href="/console/inbox"${opts.current === 'inbox' ? html` aria-current="page"` : ''}>Waiting for me</a>
         <a href="/console/requests"${opts.current === 'all' ? html` aria-current="page"` : ''}>All requests</a>
+        ${opts.who.roles.some((r) => r === 'approver' || r === 'admin' || r === 'auditor') ? html`<a href="/console/delegations"${opts.current === 'delegations' ? html` aria-current="page"` : ''}>Delegations</a>` : ''}
       </nav>
       <div class="who">
         <span>Signed in as <strong>${opts.who.id}</strong> <span class="roles">(${opts.who.roles.join(', ')})</span></span>

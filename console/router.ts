@@ -7,10 +7,18 @@ import express, { type NextFunction, type Request, type Response, Router } from 
 import { decideAction, listActions, readActionFor, reviewAction } from '../api/actions.js';
 import { exportHandler } from '../api/audit-routes.js';
 import { hasRole, type Principal } from '../api/auth.js';
+import { delegationService } from '../api/delegation-routes.js';
 import type { ApiDeps } from '../api/deps.js';
 import { presentAction, previewForRequester } from '../api/present.js';
 import { PROBLEM, ProblemError, toProblem } from '../api/problem.js';
-import { decisionSchema, idParamSchema, listQuerySchema, reviewSchema } from '../api/schemas.js';
+import {
+  decisionSchema,
+  delegationSchema,
+  idParamSchema,
+  listQuerySchema,
+  reviewSchema,
+  standingIdParamSchema,
+} from '../api/schemas.js';
 import { DelegationStore } from '../audit/delegation-store.js';
 import { buildApprovalCard } from '../bots/card.js';
 import { canonicalOrUndefined, sameForSelfApproval, sameIdentity } from '../policy/identity.js';
@@ -23,6 +31,7 @@ import {
   type Verdict,
 } from '../workflows/rules.js';
 import type { ActionState } from '../workflows/types.js';
+import { DURATIONS, delegationsPage } from './delegations.js';
 import { inboxFor, inboxVersion, requestVersion } from './inbox.js';
 import { LiveStreams } from './live.js';
 import type { ConsoleOidc } from './oidc.js';
@@ -92,7 +101,8 @@ interface Signed {
 export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
   const router = Router();
   const sessions = new SessionStore(deps.audit.db, opts.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS);
-  const delegations = new DelegationStore(deps.audit.db);
+  const delegationStore = new DelegationStore(deps.audit.db);
+  const delegations = delegationService(deps);
   const ttlSeconds = Math.floor((opts.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS) / 1000);
   const key = consoleKey(deps.masterKey);
   const secure = deps.publicUrl.startsWith('https:');
@@ -312,6 +322,71 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
     res.redirect(303, `/console/requests/${id}?done=review`);
   });
 
+  router.get('/console/delegations', requireSession, async (req, res) => {
+    const s = signedOf(res);
+    requireDelegationRole(s.session.principal);
+    const done = req.query.done;
+    const flash =
+      done === 'created' || done === 'ended'
+        ? { kind: 'ok' as const, text: `the delegation was ${done}.` }
+        : undefined;
+    res.type('html').send(delegationsPage(whoOf(s), await delegations.list(s.session.principal), flash));
+  });
+
+  router.post('/console/delegations', form, requireSession, requireCsrf, async (req, res) => {
+    const s = signedOf(res);
+    const principal = s.session.principal;
+    requireDelegationRole(principal, true);
+    const raw = (req.body ?? {}) as Record<string, unknown>;
+    const days = DURATIONS.find(([d]) => String(d) === raw.days)?.[0] ?? 1;
+    try {
+      const body = delegationSchema.parse({
+        delegate: typeof raw.delegate === 'string' ? raw.delegate.trim() : raw.delegate,
+        end: new Date(Date.now() + days * 86_400_000).toISOString(),
+        reason: typeof raw.reason === 'string' ? raw.reason.trim() : raw.reason,
+      });
+      await delegations.create(principal, body);
+    } catch (err) {
+      const problem = toProblem(err);
+      if (!problem || problem.status >= 500) throw err;
+      res
+        .status(problem.status)
+        .type('html')
+        .send(
+          delegationsPage(whoOf(s), await delegations.list(principal), {
+            kind: 'error',
+            text: problem.detail,
+          }),
+        );
+      return;
+    }
+    res.redirect(303, '/console/delegations?done=created');
+  });
+
+  router.post('/console/delegations/:id/end', form, requireSession, requireCsrf, async (req, res) => {
+    const s = signedOf(res);
+    const principal = s.session.principal;
+    requireDelegationRole(principal, true);
+    const { id } = standingIdParamSchema.parse(req.params);
+    try {
+      await delegations.end(principal, id);
+    } catch (err) {
+      const problem = toProblem(err);
+      if (!problem || problem.status >= 500 || problem.status === 404) throw err;
+      res
+        .status(problem.status)
+        .type('html')
+        .send(
+          delegationsPage(whoOf(s), await delegations.list(principal), {
+            kind: 'error',
+            text: problem.detail,
+          }),
+        );
+      return;
+    }
+    res.redirect(303, '/console/delegations?done=ended');
+  });
+
   router.get('/console/requests/:id/audit', requireSession, async (req, res) => {
     const s = signedOf(res);
     const { id } = idParamSchema.parse(req.params);
@@ -432,6 +507,18 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
       );
   }
 
+  /** As /v1/delegations: approvers give and end theirs, auditors and admins see all. */
+  function requireDelegationRole(principal: Principal, change = false): void {
+    if (!(change ? hasRole(principal, 'approver') : hasRole(principal, 'approver', 'auditor')))
+      throw new ProblemError({
+        status: 403,
+        type: PROBLEM.forbidden,
+        detail: change
+          ? 'only approvers give and end delegations'
+          : 'delegations are for approvers (auditors and admins see them)',
+      });
+  }
+
   function keyStillGrants(principal: Principal): boolean {
     if (principal.via !== 'api-key') return true;
     const keys = deps.config.apiKeys.filter((k) => sameIdentity(k.principal, principal.id));
@@ -542,7 +629,7 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
       // As the workflow judges it: no approver here, but maybe the delegate of one right now.
       if (!verdict.ok && verdict.code === 'not_an_approver') {
         const now = new Date().toISOString();
-        const held = await delegations.heldBy(principal.id, now);
+        const held = await delegationStore.heldBy(principal.id, now);
         if (held.length > 0) verdict = judgeDelegatedDecision(ctx, input, held, now);
       }
       if (!verdict.ok) wouldRefuse = verdict.detail;

@@ -224,6 +224,42 @@ describe.skipIf(!haveBrowser && !browserRequired)('approver console', () => {
     }
   }, 60_000);
 
+  it('hands approvals to a delegate and ends it again, refusals on the page', async () => {
+    const context = await personContext(browser);
+    const page = await context.newPage();
+    try {
+      await signInWithKey(page, h.url, h.keys['dana@example.com']!);
+      await page.getByRole('link', { name: 'Delegations' }).click();
+      await page.waitForURL(/\/console\/delegations/);
+      expect(await seriousViolations(page)).toEqual([]);
+      // To herself: refused, with the API's reason.
+      await page.getByLabel('Delegate (e-mail)').fill('dana@example.com');
+      await page.getByLabel('Reason').fill('away');
+      await page.getByRole('button', { name: 'Delegate' }).click();
+      expect(await textOf(page.locator('.flash-error'))).toContain('you cannot delegate to yourself');
+      await page.getByLabel('Delegate (e-mail)').fill('sam@example.com');
+      await page.getByLabel('For').selectOption({ label: '1 week' });
+      await page.getByLabel('Reason').fill('on leave this week');
+      await page.getByRole('button', { name: 'Delegate' }).click();
+      await page.waitForURL(/done=created/);
+      const listed = (await h.api('audit@example.com', '/v1/delegations')).body.items.find(
+        (d: { delegator: string; delegate: string }) =>
+          d.delegator === 'dana@example.com' && d.delegate === 'sam@example.com',
+      );
+      expect(listed).toMatchObject({ status: 'active', reason: 'on leave this week' });
+      const week = Date.parse(listed.endsAt) - Date.parse(listed.startsAt);
+      expect(Math.abs(week - 7 * 86_400_000)).toBeLessThan(60_000);
+      await page.getByRole('button', { name: 'End' }).click();
+      await page.waitForURL(/done=ended/);
+      const ended = (await h.api('audit@example.com', '/v1/delegations')).body.items.find(
+        (d: { id: string }) => d.id === listed.id,
+      );
+      expect(ended.status).toBe('ended');
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it('refuses the requester on their own request, with the reason on the page, and records it', async () => {
     const id = await submitPending('dana@example.com', 'console-self');
     const context = await personContext(browser);
