@@ -339,28 +339,16 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
     requireDelegationRole(principal, true);
     const raw = (req.body ?? {}) as Record<string, unknown>;
     const days = DURATIONS.find(([d]) => String(d) === raw.days)?.[0] ?? 1;
-    try {
-      const body = delegationSchema.parse({
-        delegate: typeof raw.delegate === 'string' ? raw.delegate.trim() : raw.delegate,
-        end: new Date(Date.now() + days * 86_400_000).toISOString(),
-        reason: typeof raw.reason === 'string' ? raw.reason.trim() : raw.reason,
-      });
-      await delegations.create(principal, body);
-    } catch (err) {
-      const problem = toProblem(err);
-      if (!problem || problem.status >= 500) throw err;
-      res
-        .status(problem.status)
-        .type('html')
-        .send(
-          delegationsPage(whoOf(s), await delegations.list(principal), {
-            kind: 'error',
-            text: problem.detail,
-          }),
-        );
-      return;
-    }
-    res.redirect(303, '/console/delegations?done=created');
+    await changeDelegations(res, s, 'created', () =>
+      delegations.create(
+        principal,
+        delegationSchema.parse({
+          delegate: typeof raw.delegate === 'string' ? raw.delegate.trim() : raw.delegate,
+          end: new Date(Date.now() + days * 86_400_000).toISOString(),
+          reason: typeof raw.reason === 'string' ? raw.reason.trim() : raw.reason,
+        }),
+      ),
+    );
   });
 
   router.post('/console/delegations/:id/end', form, requireSession, requireCsrf, async (req, res) => {
@@ -368,23 +356,7 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
     const principal = s.session.principal;
     requireDelegationRole(principal, true);
     const { id } = standingIdParamSchema.parse(req.params);
-    try {
-      await delegations.end(principal, id);
-    } catch (err) {
-      const problem = toProblem(err);
-      if (!problem || problem.status >= 500 || problem.status === 404) throw err;
-      res
-        .status(problem.status)
-        .type('html')
-        .send(
-          delegationsPage(whoOf(s), await delegations.list(principal), {
-            kind: 'error',
-            text: problem.detail,
-          }),
-        );
-      return;
-    }
-    res.redirect(303, '/console/delegations?done=ended');
+    await changeDelegations(res, s, 'ended', () => delegations.end(principal, id));
   });
 
   router.get('/console/requests/:id/audit', requireSession, async (req, res) => {
@@ -505,6 +477,28 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
           ...(returnTo ? { returnTo } : {}),
         }),
       );
+  }
+
+  /** Runs a delegation change; a refusal is answered on the delegations page with the API's reason. */
+  async function changeDelegations(
+    res: Response,
+    s: Signed,
+    done: 'created' | 'ended',
+    change: () => Promise<unknown>,
+  ): Promise<void> {
+    try {
+      await change();
+    } catch (err) {
+      const problem = toProblem(err);
+      if (!problem || problem.status >= 500 || problem.status === 404) throw err;
+      const items = await delegations.list(s.session.principal);
+      res
+        .status(problem.status)
+        .type('html')
+        .send(delegationsPage(whoOf(s), items, { kind: 'error', text: problem.detail }));
+      return;
+    }
+    res.redirect(303, `/console/delegations?done=${done}`);
   }
 
   /** As /v1/delegations: approvers give and end theirs, auditors and admins see all. */
