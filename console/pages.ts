@@ -191,7 +191,7 @@ export function requestPage(who: Who, m: RequestPageModel): string {
         st.decisions.length
           ? html`<ul class="events">${st.decisions.map(
               (d) =>
-                html`<li>${statusBadge(d.decision === 'approve' ? 'approved' : 'denied')} by <strong>${d.approver.id}</strong> via ${d.approver.channel}, stage ${d.stage + 1}, ${time(d.at)}${d.reason ? html`<div class="reason">“${d.reason}”</div>` : ''}</li>`,
+                html`<li>${statusBadge(d.decision === 'approve' ? 'approved' : 'denied')} by <strong>${d.approver.id}</strong>${d.asDelegateOf ? html` as delegate of <strong>${d.asDelegateOf}</strong>` : ''}${d.standing ? ' (and the same again)' : ''} via ${d.approver.channel}, stage ${d.stage + 1}, ${time(d.at)}${d.reason ? html`<div class="reason">“${d.reason}”</div>` : ''}</li>`,
             )}</ul>`
           : html`<p>No decisions yet.</p>`
       }
