@@ -171,7 +171,9 @@ describe.skipIf(!haveBrowser && !browserRequired)('approver console', () => {
       await page.goto(`${h.url}/console/requests/${first.body.id}`);
       await page.getByRole('button', { name: 'Approve + same again 1h' }).click();
       await page.waitForURL(/done=approve/);
-      expect(await textOf(page.locator('main'))).toMatch(/by dev@example\.com \(and the same again\) via api/);
+      expect(await textOf(page.locator('main'))).toMatch(
+        /by dev@example\.com \(and the same again\) via api/,
+      );
       const done = await eventually(async () => {
         const s = await statusOf(first.body.id);
         return s.status === 'succeeded' ? s : undefined;
