@@ -1,6 +1,6 @@
-// Standing approvals and delegations as the workflow sees them (SPEC 14): claim a standing
-// approval for a request in its scope (the store's conditional UPDATE: a revoked or expired one
-// never comes back), store the one a request's approvers chose, and read the delegations a
+// Standing approvals and delegations as the workflow sees them (SPEC 14): find the standing
+// approval of a request's scope, then, once the workflow has judged it, claim it (the store's
+// conditional UPDATE: a revoked or expired one never comes back), store the one a request's approvers chose, and read the delegations a
 // decider holds. The workflow judges what it gets (workflows/rules.ts).
 import { DelegationStore } from '../audit/delegation-store.js';
 import { StandingStore, scopeHashOf } from '../audit/standing-store.js';
@@ -15,15 +15,23 @@ export function createStandingActivities({ audit }: ActivityDeps) {
     async delegationsHeld(input: { delegate: string; at: string }): Promise<Delegation[]> {
       return delegations.heldBy(input.delegate, input.at);
     },
-    async claimStanding(input: {
-      requestId: string;
+    /** The standing approval that may cover a request (not yet used: the workflow judges it first). */
+    async findStanding(input: {
       scope: StandingScope;
       parameters: Record<string, unknown>;
       now: string;
     }): Promise<{ scopeHash: string; found?: StandingApproval }> {
       const scopeHash = scopeHashOf(input.scope, input.parameters);
-      const found = await store.claim(scopeHash, input.requestId, input.now);
+      const found = await store.newestFor(scopeHash, input.now);
       return found ? { scopeHash, found } : { scopeHash };
+    },
+    /** Uses it for the request, unless it was revoked or expired since it was found. */
+    async claimStanding(input: {
+      id: string;
+      requestId: string;
+      now: string;
+    }): Promise<StandingApproval | null> {
+      return (await store.claim(input.id, input.requestId, input.now)) ?? null;
     },
     async createStanding(input: {
       id: string;

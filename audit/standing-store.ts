@@ -101,19 +101,28 @@ export class StandingStore {
     );
   }
 
+  /** The newest standing approval of this scope that is neither revoked nor expired at `now`. */
+  async newestFor(scopeHash: string, now: string): Promise<StandingApproval | undefined> {
+    const { rows } = await this.db.query<Row>(
+      `SELECT * FROM standing_approvals
+       WHERE scope_hash = $1 AND revoked_at IS NULL AND expires_at > $2
+       ORDER BY created_at DESC LIMIT 1`,
+      [scopeHash, now],
+    );
+    return rows[0] ? fromRow(rows[0]) : undefined;
+  }
+
   /**
-   * Claims one use for a request: the newest standing approval of this scope that is neither
-   * revoked nor expired at `now`. Atomic, so a revocation that commits first is always seen.
+   * Claims one use of a standing approval the workflow has judged to cover a request: one
+   * conditional UPDATE, so a revocation (or the expiry) that commits first is always seen, and a
+   * use is counted only for a request it approves.
    */
-  async claim(scopeHash: string, requestId: string, now: string): Promise<StandingApproval | undefined> {
+  async claim(id: string, requestId: string, now: string): Promise<StandingApproval | undefined> {
     const { rows } = await this.db.query<Row>(
       `UPDATE standing_approvals SET uses = uses + 1, last_used_at = $3, last_used_by_request = $2
-       WHERE id = (SELECT id FROM standing_approvals
-                   WHERE scope_hash = $1 AND revoked_at IS NULL AND expires_at > $3
-                   ORDER BY created_at DESC LIMIT 1)
-         AND revoked_at IS NULL AND expires_at > $3
+       WHERE id = $1 AND revoked_at IS NULL AND expires_at > $3
        RETURNING *`,
-      [scopeHash, requestId, now],
+      [id, requestId, now],
     );
     return rows[0] ? fromRow(rows[0]) : undefined;
   }

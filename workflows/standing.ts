@@ -34,23 +34,33 @@ export async function approveByStanding(
   if (!policy.standing || policy.risk === 'critical') return false;
   const { state, ledger } = request;
   const now = nowIso();
-  const claimed = await local.claimStanding({
-    requestId: state.requestId,
+  const candidate = await local.findStanding({
     scope: scopeOf(input, policy),
     parameters: input.request.parameters,
     now,
   });
-  const found = claimed.found;
-  if (!found) return false;
-  const verdict = standingCovers(found, {
-    scopeHash: claimed.scopeHash,
+  if (!candidate.found) return false;
+  const verdict = standingCovers(candidate.found, {
+    scopeHash: candidate.scopeHash,
     policy,
     requester: input.requester,
     agent: input.request.agent,
     now,
   });
   if (!verdict.ok) {
-    ledger.record('standing.not_applied', 'policy', { standingId: found.id, detail: verdict.detail });
+    ledger.record('standing.not_applied', 'policy', {
+      standingId: candidate.found.id,
+      detail: verdict.detail,
+    });
+    return false;
+  }
+  // Judged first, counted after: a use is recorded only for a request it approves.
+  const found = await local.claimStanding({ id: candidate.found.id, requestId: state.requestId, now });
+  if (!found) {
+    ledger.record('standing.not_applied', 'policy', {
+      standingId: candidate.found.id,
+      detail: `standing approval ${candidate.found.id} was revoked or expired meanwhile`,
+    });
     return false;
   }
   state.standing = { usedId: found.id, usedApprovers: found.approvers };
