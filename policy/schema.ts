@@ -255,10 +255,11 @@ function checkOutcome(policy: Pick<Policy, 'groups' | 'channels'>, outcome: Outc
         message: `minApprovals ${stage.minApprovals} exceeds the ${identities.length} distinct approver(s) of this stage (${list(identities)})`,
       });
     }
-    if (
-      stage.reminderBefore !== undefined &&
-      parseDuration(stage.reminderBefore) >= parseDuration(stage.timeout)
-    ) {
+    // An invalid duration is its own field's issue; the comparison needs both to parse.
+    const reminder =
+      stage.reminderBefore === undefined ? undefined : durationOrUndefined(stage.reminderBefore);
+    const timeout = durationOrUndefined(stage.timeout);
+    if (reminder !== undefined && timeout !== undefined && reminder >= timeout) {
       issues.push({
         path: [...here, 'reminderBefore'],
         message: `reminderBefore ${stage.reminderBefore} must be shorter than the timeout ${stage.timeout}`,
@@ -266,6 +267,14 @@ function checkOutcome(policy: Pick<Policy, 'groups' | 'channels'>, outcome: Outc
     }
   });
   return issues;
+}
+
+function durationOrUndefined(text: string): number | undefined {
+  try {
+    return parseDuration(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Break-glass needs reviewers (the stages') and is never a way around a deny. */

@@ -224,6 +224,16 @@ describe('load errors name the file, the rule and the field', () => {
     );
   });
 
+  it("an empty timeout beside a reminder is the timeout field's error, not a crash (found by the fuzz suite)", async () => {
+    const error = await loadError(
+      withStage((s) => {
+        s.timeout = '';
+        s.reminderBefore = '2s';
+      }),
+    );
+    expect(error.message).toContain('rules[1] (prod-data-export).stages[0].timeout: invalid duration ""');
+  });
+
   it('an aadObjectId or Slack userId mapped to two e-mails', async () => {
     const doc = base();
     doc.identities = [
