@@ -279,23 +279,7 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
         : {};
     const decision = raw.decision === 'approve-standing' ? 'approve' : raw.decision;
     const body = decisionSchema.parse({ decision, ...(reason ? { reason } : {}), ...standing });
-    const principal = s.session.principal;
-    try {
-      await decideAction(deps, principal, id, body);
-    } catch (err) {
-      const problem = toProblem(err);
-      // A refusal is answered on the request's own page, with the reason the rules gave.
-      if (!problem || problem.status >= 500 || problem.status === 404) throw err;
-      const state = await readActionFor(deps, principal, id);
-      res
-        .status(problem.status)
-        .type('html')
-        .send(
-          requestPage(whoOf(s), await pageModel(state, principal, { kind: 'error', text: problem.detail })),
-        );
-      return;
-    }
-    res.redirect(303, `/console/requests/${id}?done=${body.decision}`);
+    await changeRequest(res, s, id, body.decision, () => decideAction(deps, s.session.principal, id, body));
   });
 
   router.post('/console/requests/:id/review', form, requireSession, requireCsrf, async (req, res) => {
@@ -304,22 +288,7 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
     const raw = (req.body ?? {}) as Record<string, unknown>;
     const reason = typeof raw.reason === 'string' && raw.reason.trim() !== '' ? raw.reason.trim() : undefined;
     const body = reviewSchema.parse({ outcome: raw.outcome, ...(reason ? { reason } : {}) });
-    const principal = s.session.principal;
-    try {
-      await reviewAction(deps, principal, id, body);
-    } catch (err) {
-      const problem = toProblem(err);
-      if (!problem || problem.status >= 500 || problem.status === 404) throw err;
-      const state = await readActionFor(deps, principal, id);
-      res
-        .status(problem.status)
-        .type('html')
-        .send(
-          requestPage(whoOf(s), await pageModel(state, principal, { kind: 'error', text: problem.detail })),
-        );
-      return;
-    }
-    res.redirect(303, `/console/requests/${id}?done=review`);
+    await changeRequest(res, s, id, 'review', () => reviewAction(deps, s.session.principal, id, body));
   });
 
   router.get('/console/delegations', requireSession, async (req, res) => {
@@ -477,6 +446,31 @@ export function consoleRouter(deps: ApiDeps, opts: ConsoleOptions): Router {
           ...(returnTo ? { returnTo } : {}),
         }),
       );
+  }
+
+  /** Runs a decision or review; a refusal is answered on the request's own page, with the rules' reason. */
+  async function changeRequest(
+    res: Response,
+    s: Signed,
+    id: string,
+    done: string,
+    change: () => Promise<unknown>,
+  ): Promise<void> {
+    try {
+      await change();
+    } catch (err) {
+      const problem = toProblem(err);
+      if (!problem || problem.status >= 500 || problem.status === 404) throw err;
+      const principal = s.session.principal;
+      const state = await readActionFor(deps, principal, id);
+      const model = await pageModel(state, principal, { kind: 'error', text: problem.detail });
+      res
+        .status(problem.status)
+        .type('html')
+        .send(requestPage(whoOf(s), model));
+      return;
+    }
+    res.redirect(303, `/console/requests/${id}?done=${done}`);
   }
 
   /** Runs a delegation change; a refusal is answered on the delegations page with the API's reason. */

@@ -31,6 +31,17 @@ afterAll(async () => {
 
 const slackCalls = expectSlackAccepted(() => w);
 
+/** Waits until the request's workflow has closed (the index says when). */
+const closedWorkflow = (id: string) =>
+  eventually(
+    async () => {
+      const list = await w.h.api('audit@example.com', '/v1/actions?requester=ci@example.com&limit=50');
+      return list.body.items?.find((i: { id: string; closedAt?: string }) => i.id === id && i.closedAt);
+    },
+    20_000,
+    'workflow closed',
+  );
+
 async function submit(marker: string, as = 'ci@example.com'): Promise<string> {
   const res = await w.h.api(as, '/v1/actions', {
     body: httpRequest({ parameters: { method: 'POST', path: '/config', body: { m: marker } } }),
@@ -195,14 +206,7 @@ describe('Slack approvals', () => {
       body: { decision: 'approve' },
     });
     expect(ok.status).toBe(200);
-    await eventually(
-      async () => {
-        const list = await w.h.api('audit@example.com', '/v1/actions?requester=ci@example.com&limit=50');
-        return list.body.items?.find((i: { id: string; closedAt?: string }) => i.id === id && i.closedAt);
-      },
-      20_000,
-      'workflow closed',
-    );
+    await closedWorkflow(id);
     const before = Date.now();
     // A client that had not refreshed the card yet still sends the old button's click.
     expect((await postToSlackEvents(w, stale)).status).toBe(200);
@@ -268,14 +272,7 @@ describe('Slack break-glass', () => {
       'card without the review button',
     );
     // A late click on the old card, once the request has closed: answered, and in the trail.
-    await eventually(
-      async () => {
-        const list = await w.h.api('audit@example.com', '/v1/actions?requester=ci@example.com&limit=50');
-        return list.body.items?.find((i: { id: string; closedAt?: string }) => i.id === id && i.closedAt);
-      },
-      20_000,
-      'workflow closed',
-    );
+    await closedWorkflow(id);
     const late = Date.now();
     await postToSlackEvents(w, stale);
     expect((await ephemeralFor(w, 'U0DANA', late)).text).toMatch(/already been reviewed/);
