@@ -10,7 +10,6 @@ import { callbackSigningSecret } from './activities/callback.js';
 import { bannerText, DEMO_REQUESTER } from './api/banner.js';
 import { labelBoundsOf } from './api/metric-labels.js';
 import { createMetrics } from './api/metrics.js';
-import { buildKeyring } from './audit/keys.js';
 import type { AuditStore } from './audit/store.js';
 import type { ChannelAdapter } from './bots/channel.js';
 import type { ChannelPluginFactory } from './bots/plugin.js';
@@ -18,6 +17,7 @@ import { RefusalRecorder } from './bots/refusals.js';
 import { type DemoSecrets, loadDemoSecrets } from './config/demo-secrets.js';
 import { type AirlockEnv, parseEnv } from './config/env.js';
 import { ConfigError } from './config/errors.js';
+import { buildKeyring } from './lib/keys.js';
 import { apiHandler } from './startup/api.js';
 import { startChannels } from './startup/channels.js';
 import { loadConfig } from './startup/config.js';
@@ -227,7 +227,7 @@ export async function startAirlock(
   }
 }
 
-/** The master key (demo mode keeps one in the data directory) and what is derived from it (audit/keys.ts). */
+/** The master key (demo mode keeps one in the data directory) and what is derived from it (lib/keys.ts). */
 function keysOf(env: AirlockEnv, demo: DemoSecrets | undefined) {
   const masterKey = env.encryptionKey ?? demo?.masterKey;
   if (!masterKey) {

@@ -1,8 +1,8 @@
 // Audit activities: append events to the hash chain (idempotent by event key, so a retried
 // activity never doubles them) and keep the request index used by enrichment and listings.
 import { ApplicationFailure } from '@temporalio/common';
-import { storeCannotAccept } from '../audit/errors.js';
 import type { AuditEventInput, RequestIndexRow } from '../audit/types.js';
+import { storeCannotAccept } from '../db/errors.js';
 import { AUDIT_REJECTED } from '../workflows/failure-types.js';
 import type { MessageKind } from '../workflows/messages.js';
 import type { ActionState } from '../workflows/types.js';

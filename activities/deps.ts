@@ -2,12 +2,12 @@
 // clients) or by tests (fakes of Teams, Slack and executor targets only).
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import type { SigningKey } from '../audit/keys.js';
 import type { AuditStore } from '../audit/store.js';
 import type { AuditEventInput } from '../audit/types.js';
 import type { ChannelRouter } from '../bots/channel.js';
 import type { ServiceConfig } from '../config/types.js';
 import type { ExecutorRegistry } from '../executors/registry.js';
+import type { SigningKey } from '../lib/keys.js';
 import type { LoadedPolicy } from '../policy/load.js';
 import type { MessageProver } from '../temporal/message-proof.js';
 import type { StateSealer } from '../temporal/state-snapshot.js';

@@ -4,9 +4,9 @@
 // fails is a result (the card says why), never a blocked request; only transient errors are
 // thrown, for Temporal to retry. The policy is evaluated again here when a rule reads `preview`.
 import { Context } from '@temporalio/activity';
-import { canonicalJson } from '../audit/canonical.js';
 import type { Target } from '../config/types.js';
 import { ExecutorError, type PreviewOutcome } from '../executors/types.js';
+import { canonicalJson } from '../lib/canonical-json.js';
 import { sha256Hex } from '../lib/sha256.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
 import type { PolicyDecision } from '../policy/types.js';

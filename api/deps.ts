@@ -1,12 +1,12 @@
 // What the HTTP API needs, wired by the composition root (main.ts) or by tests.
 import type { PayloadCodec } from '@temporalio/common';
 import type { Logger } from 'pino';
-import type { SigningKey } from '../audit/keys.js';
 import type { AuditStore } from '../audit/store.js';
 import type { RateLimits } from '../config/env.js';
 import type { ServiceConfig } from '../config/types.js';
 import type { ConsoleOptions } from '../console/router.js';
 import type { ExecutorRegistry } from '../executors/registry.js';
+import type { SigningKey } from '../lib/keys.js';
 import type { McpGatewayDeps } from '../mcp/http.js';
 import type { LoadedPolicy } from '../policy/load.js';
 import type { ActionClient } from '../temporal/action-client.js';

@@ -1,7 +1,7 @@
 // Request ids and hashes: a random UUID, or one derived from (principal, idempotency key) so
 // the same key from the same caller always names the same workflow.
 import { randomUUID } from 'node:crypto';
-import { canonicalJson } from '../audit/canonical.js';
+import { canonicalJson } from '../lib/canonical-json.js';
 import { sha256Hex } from '../lib/sha256.js';
 
 export function requestIdFor(principal: string, idempotencyKey: string | undefined): string {

@@ -2,8 +2,9 @@
 // stored as-is (its payloads stay ciphertext) in the append-only archived_histories table, and a
 // `history.archived` chain event carrying its SHA-256, both in one transaction. Idempotent: a
 // second archive of the same request changes nothing. Also the archiver's resume cursor.
+
+import type { SqlDb, SqlExecutor } from '../db/sql.js';
 import { sha256Hex } from '../lib/sha256.js';
-import type { SqlDb, SqlExecutor } from './db.js';
 import { toIso } from './rows.js';
 import { AUDIT_APPEND_LOCK_KEY, appendInTransaction } from './store.js';
 import type { StoredAuditEvent } from './types.js';

@@ -1,7 +1,8 @@
 // The hash rule that links audit events into one tamper-evident chain. Changing anything here
 // breaks every stored chain, so it is deliberately tiny and frozen.
+
+import { canonicalJson, canonicalJsonMember } from '../lib/canonical-json.js';
 import { sha256Hex } from '../lib/sha256.js';
-import { canonicalJson, canonicalJsonMember } from './canonical.js';
 
 /** prev_hash of the very first event. */
 export const GENESIS_HASH = '0'.repeat(64);

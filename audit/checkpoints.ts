@@ -2,9 +2,9 @@
 // periodically (after each archiver run) and on every export. A copy of the evidence can then be
 // checked against a signature made at the time, not only against itself: rewriting the chain
 // after a checkpoint changes a hash that a signature already pins.
-import type { SqlDb, SqlExecutor } from './db.js';
-import type { SigningKey } from './keys.js';
-import { signingKeyId } from './keys.js';
+import type { SqlDb, SqlExecutor } from '../db/sql.js';
+import type { SigningKey } from '../lib/keys.js';
+import { signingKeyId } from '../lib/keys.js';
 import { type CheckpointStatement, signStatement, verifyStatement } from './signing.js';
 import { AUDIT_APPEND_LOCK_KEY } from './store.js';
 

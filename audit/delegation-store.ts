@@ -3,8 +3,8 @@
 // delegation at once; the workflow asks for the delegations a decider holds at the moment they
 // decide and judges them itself (workflows/rules.ts), and only direct ones: no chains.
 
+import type { SqlDb } from '../db/sql.js';
 import type { Delegation } from '../workflows/types.js';
-import type { SqlDb } from './db.js';
 
 interface Row {
   id: string;

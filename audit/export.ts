@@ -10,12 +10,12 @@
 // (whole requests, about one window of events per batch). What stays in memory for the whole
 // export is one entry per request (its id and event count) and the ids of the archived requests.
 
+import type { SqlDb } from '../db/sql.js';
+import type { SigningKey } from '../lib/keys.js';
 import { type ArchivedHistory, archivedHistoriesFor, HISTORY_ARCHIVED } from './archive-store.js';
 import { GENESIS_HASH } from './chain.js';
 import { checkpointPage, type StoredCheckpoint, signCheckpoint } from './checkpoints.js';
-import type { SqlDb } from './db.js';
 import { buildEvidenceRecords } from './evidence.js';
-import type { SigningKey } from './keys.js';
 import {
   type HeaderItem,
   type HistoryItem,

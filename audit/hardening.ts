@@ -2,8 +2,9 @@
 // refuse UPDATE/DELETE/TRUNCATE for everyone, but a role that owns a table (or is superuser)
 // could drop the triggers; the service should connect as a plain member of airlock_audit_writer
 // and leave the tables to a separate owner (docs/audit.md). Reported at start-up and by verify.
-import type { SqlExecutor } from './db.js';
-import { APPEND_ONLY_TABLES } from './migrations.js';
+
+import { APPEND_ONLY_TABLES } from '../db/migrations.js';
+import type { SqlExecutor } from '../db/sql.js';
 
 export interface AuditPrivileges {
   role: string;

@@ -3,8 +3,8 @@
 // carries, every checkpoint signature against the chain, rebuilds the evidence records from the
 // events, and checks the seal over the whole file. The first problem is named precisely.
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../lib/canonical-json.js';
 import { sha256Hex } from '../lib/sha256.js';
-import { canonicalJson } from './canonical.js';
 import { eventHash } from './chain.js';
 import { checkCheckpoint } from './checkpoints.js';
 import { buildEvidenceRecords } from './evidence.js';

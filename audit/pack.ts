@@ -3,10 +3,10 @@
 // item (a CSV row carries it in its `json` column), and the seal signs the SHA-256 of every byte
 // before it, so changing any single byte of a pack is detected offline.
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../lib/canonical-json.js';
+import type { SigningKey } from '../lib/keys.js';
 import type { StoredCheckpoint } from './checkpoints.js';
 import type { EvidenceRecord } from './evidence.js';
-import type { SigningKey } from './keys.js';
 import { type PublicJwk, signStatement } from './signing.js';
 import type { StoredAuditEvent } from './types.js';
 

@@ -1,6 +1,6 @@
 // request_index: a mutable one-row-per-request projection for fast enrichment ("recent history").
 // It is rebuilt from the chain if ever in doubt; the chain stays the source of truth.
-import type { SqlExecutor } from './db.js';
+import type { SqlExecutor } from '../db/sql.js';
 import type {
   HistoryCounts,
   HistoryQuery,

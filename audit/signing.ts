@@ -2,8 +2,8 @@
 // seal), and the public keys as a JWKS (RFC 8037 OKP keys). Pure node:crypto, so an auditor's
 // offline `verify-pack` runs the very same code with no server and no database.
 import { createPublicKey, sign, verify } from 'node:crypto';
-import { canonicalJson } from './canonical.js';
-import { type SigningKey, signingKeyId } from './keys.js';
+import { canonicalJson } from '../lib/canonical-json.js';
+import { type SigningKey, signingKeyId } from '../lib/keys.js';
 
 /** A public signing key as published at /.well-known/airlock-audit-keys.json. */
 export interface PublicJwk {

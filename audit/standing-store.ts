@@ -5,10 +5,10 @@
 // (action, resource, environment, requester, onBehalfOf, and the parameters but for those the
 // rule lets vary).
 
+import type { SqlDb } from '../db/sql.js';
+import { canonicalJson } from '../lib/canonical-json.js';
 import { sha256Hex } from '../lib/sha256.js';
 import type { StandingApproval, StandingScope } from '../workflows/types.js';
-import { canonicalJson } from './canonical.js';
-import type { SqlDb } from './db.js';
 
 /** The hash of what a standing approval covers: the same for every request in its scope. */
 export function scopeHashOf(scope: StandingScope, parameters: Record<string, unknown>): string {

@@ -1,9 +1,10 @@
 // The append-only, hash-chained audit trail (SPEC section 7) plus the request_index projection.
 // Writers are serialized by one advisory lock so the chain is a single line in id order.
-import { canonicalJson } from './canonical.js';
+
+import { AuditConflictError } from '../db/errors.js';
+import type { SqlDb, SqlExecutor } from '../db/sql.js';
+import { canonicalJson } from '../lib/canonical-json.js';
 import { eventHashOfCanonicalData, GENESIS_HASH } from './chain.js';
-import type { SqlDb, SqlExecutor } from './db.js';
-import { AuditConflictError } from './errors.js';
 import {
   dropSeededRequest,
   historyFor,

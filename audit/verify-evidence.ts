@@ -1,10 +1,11 @@
 // Verifies everything the database holds as evidence (GET /v1/audit/verify and `airlock audit
 // verify`): the hash chain (first broken link named), every signed checkpoint against the chain
 // as it is now, and every archived history against the SHA-256 its chain event carries.
+
+import type { SqlExecutor } from '../db/sql.js';
 import { sha256Hex } from '../lib/sha256.js';
 import { HISTORY_ARCHIVED } from './archive-store.js';
 import { allCheckpoints, type BadCheckpoint, checkCheckpoint, type StoredCheckpoint } from './checkpoints.js';
-import type { SqlExecutor } from './db.js';
 import type { VerifyResult } from './types.js';
 import { DEFAULT_VERIFY_PAGE_SIZE, verifyChain } from './verify.js';
 

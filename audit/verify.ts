@@ -1,8 +1,9 @@
 // Recomputes the hash chain from the stored rows, window by window (ranges of ids), so verifying
 // a large trail never loads it all; names the first link that does not hold.
-import { isCanonicalJsonText } from './canonical.js';
+
+import type { SqlExecutor } from '../db/sql.js';
+import { isCanonicalJsonText } from '../lib/canonical-json.js';
 import { eventHash, eventHashOfCanonicalData, GENESIS_HASH } from './chain.js';
-import type { SqlExecutor } from './db.js';
 import type { EventRow } from './rows.js';
 import type { BrokenLink, VerifyRange, VerifyResult } from './types.js';
 

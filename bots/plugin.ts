@@ -3,8 +3,8 @@
 // each configured factory once; nothing else knows which channels exist.
 import type { Router } from 'express';
 import type { Logger } from 'pino';
-import type { SqlDb } from '../audit/db.js';
 import type { AirlockEnv } from '../config/env.js';
+import type { SqlDb } from '../db/sql.js';
 import type { LoadedPolicy } from '../policy/load.js';
 import type { ActionClient } from '../temporal/action-client.js';
 import type { ChannelAdapter } from './channel.js';

@@ -4,14 +4,14 @@
 // the schema migrations as the tables' owner.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { SqlDb } from '../audit/db.js';
-import { openPglite } from '../audit/db-pglite.js';
-import { openPostgres } from '../audit/db-postgres.js';
-import { signingKeyId } from '../audit/keys.js';
-import { migrate } from '../audit/migrate.js';
 import { type PackProblem, verifyPack } from '../audit/pack-verify.js';
 import { publicKeyOfJwk } from '../audit/signing.js';
 import { verifyEvidence } from '../audit/verify-evidence.js';
+import { migrate } from '../db/migrate.js';
+import { openPglite } from '../db/pglite.js';
+import { openPostgres } from '../db/postgres.js';
+import type { SqlDb } from '../db/sql.js';
+import { signingKeyId } from '../lib/keys.js';
 
 export const AUDIT_USAGE = `  airlock audit verify [--database-url URL] [--keys JWKS.json]
                                          recompute the chain, checkpoints and histories in the database

@@ -2,7 +2,7 @@
 // most urgent deadline first. Read from request_index, where every write of a pending request
 // lists who may still decide it (workflows/state.ts), so the page costs one indexed query
 // whatever the number of pending requests, and never a state decryption per row.
-import type { SqlExecutor } from '../audit/db.js';
+import type { SqlExecutor } from '../db/sql.js';
 
 export interface InboxItem {
   id: string;

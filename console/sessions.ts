@@ -3,8 +3,8 @@
 // signs anyone in. Each session has its own CSRF token; signing out ends the row at once.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Principal } from '../api/auth.js';
-import type { SqlExecutor } from '../audit/db.js';
 import type { Role } from '../config/types.js';
+import type { SqlExecutor } from '../db/sql.js';
 
 export const DEFAULT_SESSION_TTL_MS = 8 * 3_600_000;
 const KNOWN_ROLES: readonly Role[] = ['requester', 'approver', 'auditor', 'admin'];

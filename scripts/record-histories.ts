@@ -33,16 +33,16 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { temporal } from '@temporalio/proto';
 import pg from 'pg';
 import pino from 'pino';
-import { payloadKeyFrom } from '../audit/keys.js';
 import { generateApiKey, hashApiKey } from '../config/api-keys.js';
 import { grantRoleName } from '../executors/postgres-grant.js';
+import { payloadKeyFrom } from '../lib/keys.js';
 import { startAirlock } from '../main.js';
 import { EncryptionCodec } from '../temporal/codec.js';
 import { startDevServer } from '../temporal/dev-server.js';
+import { ensureTemporalCli } from '../temporal/ensure-cli.mjs';
 import { startHttpTarget } from '../test/fakes/http-target.js';
 import { RecordingChannel } from '../test/fakes/recording-channel.js';
 import { createTestDatabase, TEST_PG_ADMIN_URL } from '../test/support/postgres.js';
-import { ensureTemporalCli } from './ensure-temporal.mjs';
 
 export const HISTORIES_DIR = fileURLToPath(new URL('../test/fixtures/histories/', import.meta.url));
 /**

@@ -4,8 +4,8 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureTemporalCli } from '../temporal/ensure-cli.mjs';
 import { ensureDependencies } from './ensure-deps.mjs';
-import { ensureTemporalCli } from './ensure-temporal.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureTemporalCli } from '../temporal/ensure-cli.mjs';
 import { ensureDependencies } from './ensure-deps.mjs';
-import { ensureTemporalCli } from './ensure-temporal.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 

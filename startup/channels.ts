@@ -2,11 +2,11 @@
 // only when its channel is on) and those a caller adds, behind one router for the activities.
 import type { Logger } from 'pino';
 import type { createMetrics } from '../api/metrics.js';
-import type { SqlDb } from '../audit/db.js';
 import { type ChannelAdapter, ChannelRouter } from '../bots/channel.js';
 import type { ChannelPlugin, ChannelPluginFactory } from '../bots/plugin.js';
 import type { RefusalRecorder } from '../bots/refusals.js';
 import type { AirlockEnv } from '../config/env.js';
+import type { SqlDb } from '../db/sql.js';
 import type { PolicyStore } from '../policy/store.js';
 import type { ActionClient } from '../temporal/action-client.js';
 import type { Lifetime } from './lifetime.js';

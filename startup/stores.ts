@@ -3,13 +3,13 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { OpenRequestCount } from '../api/metrics.js';
-import type { SqlDb } from '../audit/db.js';
-import { openPostgres } from '../audit/db-postgres.js';
 import { auditPrivileges } from '../audit/hardening.js';
-import { migrate } from '../audit/migrate.js';
 import { AuditStore } from '../audit/store.js';
 import type { AirlockEnv } from '../config/env.js';
 import { ConfigError } from '../config/errors.js';
+import { migrate } from '../db/migrate.js';
+import { openPostgres } from '../db/postgres.js';
+import type { SqlDb } from '../db/sql.js';
 import { PolicyLoadError } from '../policy/load.js';
 import { PolicyStore } from '../policy/store.js';
 import type { Lifetime } from './lifetime.js';
@@ -43,7 +43,7 @@ export async function openAuditStore(
 ): Promise<{ db: SqlDb; audit: AuditStore }> {
   const db: SqlDb = env.databaseUrl
     ? await openPostgres(env.databaseUrl)
-    : await (await import('../audit/db-pglite.js')).openPglite(resolve(dataDir, 'pglite'));
+    : await (await import('../db/pglite.js')).openPglite(resolve(dataDir, 'pglite'));
   lifetime.onStop(() => db.close());
   await migrateAuditSchema(env, db, logger);
   return { db, audit: new AuditStore(db) };

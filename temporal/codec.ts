@@ -8,7 +8,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import type { PayloadKey } from '../audit/keys.js';
+import type { PayloadKey } from '../lib/keys.js';
 
 // CommonJS package: named imports do not resolve under plain Node ESM.
 const PayloadMessage = proto.temporal.api.common.v1.Payload;

@@ -5,8 +5,8 @@
 // (its CLI, the Web UI, the codec server) can read and signal, but cannot approve, cancel,
 // redeem, complete or start a request: without the master key there is no valid proof.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { canonicalJson } from '../audit/canonical.js';
-import { messageProofKeyFrom } from '../audit/keys.js';
+import { canonicalJson } from '../lib/canonical-json.js';
+import { messageProofKeyFrom } from '../lib/keys.js';
 import type { MessageKind, Signed } from '../workflows/messages.js';
 
 const VERSION = 'v1';

@@ -2,7 +2,7 @@
 // teams-ai today; a move to the Microsoft 365 Agents SDK should touch only here). The plugin gives
 // the core a ChannelAdapter (cards out: post, update in place, reply) and a router for
 // POST /api/messages (clicks and commands in), over the service database for conversation links.
-import { migrate } from '../../audit/migrate.js';
+import { migrate } from '../../db/migrate.js';
 import type { ChannelPluginFactory } from '../plugin.js';
 import { AirlockTeamsAdapter, TeamsChannel } from './adapter.js';
 import { botFrameworkAuthOptions, credentialsFactory, expectedIssuer, teamsSettings } from './auth.js';

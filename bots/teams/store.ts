@@ -2,8 +2,8 @@
 // and which policy channel (conversationRef) each conversation is linked to. Kept in the service
 // database (PostgreSQL or PGlite) so every API/worker process posts to the same places.
 import type { ConversationReference } from 'botbuilder';
-import type { SqlDb } from '../../audit/db.js';
-import type { Migration } from '../../audit/migrations.js';
+import type { Migration } from '../../db/migrations.js';
+import type { SqlDb } from '../../db/sql.js';
 
 export const TEAMS_MIGRATIONS: Migration[] = [
   {

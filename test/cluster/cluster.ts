@@ -13,8 +13,8 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common';
 import pg from 'pg';
 import { stringify } from 'yaml';
-import { ensureTemporalCli } from '../../scripts/ensure-temporal.mjs';
 import { DYNAMIC_CONFIG, startDevServer, waitForFrontend } from '../../temporal/dev-server.js';
+import { ensureTemporalCli } from '../../temporal/ensure-cli.mjs';
 import { searchAttributeScript } from '../support/compose.js';
 import { TEST_PG_ADMIN_URL } from '../support/postgres.js';
 import {

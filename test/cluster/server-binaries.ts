@@ -1,8 +1,8 @@
 // Finds or builds the real Temporal server and its SQL schema tool the way
-// scripts/ensure-temporal.mjs provides the CLI: `go install` of the pinned module, the binaries
+// temporal/ensure-cli.mjs provides the CLI: `go install` of the pinned module, the binaries
 // cached in Go's bin directory, and a message saying what is happening and what to do.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { findExecutables, goInstall, hasGo } from '../../scripts/ensure-temporal.mjs';
+import { findExecutables, goInstall, hasGo } from '../../temporal/ensure-cli.mjs';
 import { TEMPORAL_SERVER_MODULES, TEMPORAL_SERVER_VERSION } from './contract.js';
 
 export interface TemporalServerBinaries {

@@ -12,8 +12,8 @@ import { createServer, request as httpRequestRaw, type IncomingMessage } from 'n
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgres } from '../../audit/db-postgres.js';
 import { AUDIT_APPEND_LOCK_KEY } from '../../audit/store.js';
+import { openPostgres } from '../../db/postgres.js';
 import { type HttpTargetFake, startHttpTarget } from '../fakes/http-target.js';
 import { CORE_POLICY, coreConfig, httpRequest, PRINCIPALS } from '../integration/core/fixtures.js';
 import { eventually, type Harness, startHarness } from '../support/harness.js';

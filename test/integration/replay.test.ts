@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { type History, historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, type ReplayResult, Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { payloadKeyFrom } from '../../audit/keys.js';
+import { payloadKeyFrom } from '../../lib/keys.js';
 import { HISTORIES_DIR, RECORDING_ENCRYPTION_KEY, SCENARIOS } from '../../scripts/record-histories.js';
 import { EncryptionCodec } from '../../temporal/codec.js';
 import { installRuntimeLogger } from '../../temporal/runtime-logger.js';

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
-import { ensureTemporalCli } from '../../scripts/ensure-temporal.mjs';
 import { type DevServer, startDevServer } from '../../temporal/dev-server.js';
+import { ensureTemporalCli } from '../../temporal/ensure-cli.mjs';
 import { workflowBundleOptions } from '../../temporal/worker.js';
 
 declare module 'vitest' {

@@ -17,12 +17,8 @@ import { problemMiddleware } from '../../../api/problem.js';
 import { archivedHistoriesFor, archiveHistory, HISTORY_ARCHIVED } from '../../../audit/archive-store.js';
 import { GENESIS_HASH } from '../../../audit/chain.js';
 import { checkpointsBetween, signCheckpoint } from '../../../audit/checkpoints.js';
-import type { SqlDb } from '../../../audit/db.js';
-import { openPostgres } from '../../../audit/db-postgres.js';
 import { buildEvidenceRecords } from '../../../audit/evidence.js';
 import { buildEvidencePack, EXPORT_WINDOW, type ExportOptions } from '../../../audit/export.js';
-import { signingKeyFrom } from '../../../audit/keys.js';
-import { migrate } from '../../../audit/migrate.js';
 import {
   type HistoryItem,
   PACK_FORMAT,
@@ -36,6 +32,10 @@ import { toJwk } from '../../../audit/signing.js';
 import { AuditStore } from '../../../audit/store.js';
 import type { AuditEventInput } from '../../../audit/types.js';
 import { run } from '../../../cli/airlock.js';
+import { migrate } from '../../../db/migrate.js';
+import { openPostgres } from '../../../db/postgres.js';
+import type { SqlDb } from '../../../db/sql.js';
+import { signingKeyFrom } from '../../../lib/keys.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 
 const key = signingKeyFrom(Buffer.alloc(32, 9));

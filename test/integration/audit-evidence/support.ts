@@ -3,7 +3,7 @@
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import pg from 'pg';
-import { buildKeyring } from '../../../audit/keys.js';
+import { buildKeyring } from '../../../lib/keys.js';
 import { EncryptionCodec } from '../../../temporal/codec.js';
 import { MessageProver } from '../../../temporal/message-proof.js';
 

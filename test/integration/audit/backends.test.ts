@@ -5,12 +5,12 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPglite } from '../../../audit/db-pglite.js';
-import { openPostgres } from '../../../audit/db-postgres.js';
-import { SqlConnectionError, SqlError } from '../../../audit/errors.js';
-import { migrate } from '../../../audit/migrate.js';
-import { MIGRATIONS } from '../../../audit/migrations.js';
 import { AuditStore } from '../../../audit/store.js';
+import { SqlConnectionError, SqlError } from '../../../db/errors.js';
+import { migrate } from '../../../db/migrate.js';
+import { MIGRATIONS } from '../../../db/migrations.js';
+import { openPglite } from '../../../db/pglite.js';
+import { openPostgres } from '../../../db/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 
 describe('openPostgres', () => {

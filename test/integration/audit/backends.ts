@@ -1,7 +1,8 @@
 // The two SQL backends the audit suite runs on: the machine's real PostgreSQL and in-memory PGlite.
-import type { SqlDb } from '../../../audit/db.js';
-import { openPglite } from '../../../audit/db-pglite.js';
-import { openPostgres } from '../../../audit/db-postgres.js';
+
+import { openPglite } from '../../../db/pglite.js';
+import { openPostgres } from '../../../db/postgres.js';
+import type { SqlDb } from '../../../db/sql.js';
 import { createTestDatabase } from '../../support/postgres.js';
 
 export interface Backend {

@@ -1,12 +1,12 @@
 // The audit store's contract, run unchanged on real PostgreSQL and on PGlite.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventHash, GENESIS_HASH } from '../../../audit/chain.js';
-import type { SqlDb } from '../../../audit/db.js';
-import { AuditAppendOnlyError, AuditConflictError } from '../../../audit/errors.js';
-import { migrate } from '../../../audit/migrate.js';
-import { MIGRATIONS } from '../../../audit/migrations.js';
 import { AUDIT_APPEND_LOCK_KEY, AuditStore } from '../../../audit/store.js';
 import type { AuditEventInput, StoredAuditEvent } from '../../../audit/types.js';
+import { AuditAppendOnlyError, AuditConflictError } from '../../../db/errors.js';
+import { migrate } from '../../../db/migrate.js';
+import { MIGRATIONS } from '../../../db/migrations.js';
+import type { SqlDb } from '../../../db/sql.js';
 import { BACKENDS, resetSchema } from './backends.js';
 
 const ev = (n: number, over: Partial<AuditEventInput> = {}): AuditEventInput => ({

@@ -3,10 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { SqlDb } from '../../../audit/db.js';
-import { openPostgres } from '../../../audit/db-postgres.js';
-import { migrate } from '../../../audit/migrate.js';
 import { AuditStore } from '../../../audit/store.js';
+import { migrate } from '../../../db/migrate.js';
+import { openPostgres } from '../../../db/postgres.js';
+import type { SqlDb } from '../../../db/sql.js';
 import { workflowIdFor } from '../../../temporal/action-client.js';
 import { sweepOrphanedSeeds } from '../../../temporal/seed-sweeper.js';
 import { silentLogger } from '../../support/harness.js';

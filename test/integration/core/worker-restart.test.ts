@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgres } from '../../../audit/db-postgres.js';
+import { openPostgres } from '../../../db/postgres.js';
 import { startHttpTarget } from '../../fakes/http-target.js';
 import { eventually, type Harness, startHarness } from '../../support/harness.js';
 import { CORE_POLICY, coreConfig, httpRequest, PRINCIPALS } from './fixtures.js';

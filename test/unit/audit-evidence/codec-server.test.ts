@@ -8,9 +8,9 @@ import { createAuthenticator } from '../../../api/auth.js';
 import { codecRouter } from '../../../api/codec-routes.js';
 import type { ApiDeps } from '../../../api/deps.js';
 import { problemMiddleware } from '../../../api/problem.js';
-import { buildKeyring } from '../../../audit/keys.js';
 import { generateApiKey, hashApiKey } from '../../../config/api-keys.js';
 import type { Role } from '../../../config/types.js';
+import { buildKeyring } from '../../../lib/keys.js';
 import { EncryptionCodec } from '../../../temporal/codec.js';
 import { type Listening, listen } from '../api-auth/listen.js';
 

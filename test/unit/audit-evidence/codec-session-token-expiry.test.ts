@@ -8,7 +8,7 @@ import { codecRouter } from '../../../api/codec-routes.js';
 import { codecSessionKey, openCodecSession, sessionExpiry } from '../../../api/codec-session.js';
 import type { ApiDeps } from '../../../api/deps.js';
 import { problemMiddleware } from '../../../api/problem.js';
-import { buildKeyring } from '../../../audit/keys.js';
+import { buildKeyring } from '../../../lib/keys.js';
 import { EncryptionCodec } from '../../../temporal/codec.js';
 import { type FakeOidcIssuer, startFakeOidcIssuer } from '../../fakes/oidc-issuer.js';
 import { type Listening, listen } from '../api-auth/listen.js';

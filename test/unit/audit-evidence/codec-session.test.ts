@@ -21,11 +21,11 @@ import {
 } from '../../../api/codec-session.js';
 import type { ApiDeps } from '../../../api/deps.js';
 import { problemMiddleware } from '../../../api/problem.js';
-import { buildKeyring } from '../../../audit/keys.js';
 import { generateApiKey, hashApiKey } from '../../../config/api-keys.js';
 import { parseEnv } from '../../../config/env.js';
 import { ConfigError } from '../../../config/errors.js';
 import type { ApiKeyEntry, Role } from '../../../config/types.js';
+import { buildKeyring } from '../../../lib/keys.js';
 import { sha256Hex } from '../../../lib/sha256.js';
 import { EncryptionCodec } from '../../../temporal/codec.js';
 import { type Listening, listen } from '../api-auth/listen.js';

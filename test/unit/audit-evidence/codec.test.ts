@@ -1,7 +1,7 @@
 // The payload codec: AES-256-GCM round trip, the key id in the metadata, rotation (old keys still
 // decrypt, new payloads use the current key), named errors, and pass-through of plain payloads.
 import { describe, expect, it } from 'vitest';
-import { payloadKeyFrom } from '../../../audit/keys.js';
+import { payloadKeyFrom } from '../../../lib/keys.js';
 import {
   ENCRYPTED_ENCODING,
   EncryptionCodec,

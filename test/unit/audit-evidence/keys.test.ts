@@ -1,8 +1,8 @@
 // Key handling: one master key derives independent, stable keys per purpose (HKDF), key ids are
 // short public hashes, old master keys stay usable, and a signature fails with any other key.
 import { describe, expect, it } from 'vitest';
-import { buildKeyring, payloadKeyFrom, signingKeyFrom, signingKeyId } from '../../../audit/keys.js';
 import { publicKeyOfJwk, signStatement, toJwk, verifyStatement } from '../../../audit/signing.js';
+import { buildKeyring, payloadKeyFrom, signingKeyFrom, signingKeyId } from '../../../lib/keys.js';
 
 const master = (n: number) => Buffer.alloc(32, n);
 const statement = (kid: string) => ({

@@ -7,11 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { eventHash, GENESIS_HASH } from '../../../audit/chain.js';
 import { checkpointStatement, type StoredCheckpoint } from '../../../audit/checkpoints.js';
 import { buildEvidenceRecords } from '../../../audit/evidence.js';
-import { type SigningKey, signingKeyFrom } from '../../../audit/keys.js';
 import { PACK_FORMAT, type PackFormat, type PackItem, writePack } from '../../../audit/pack.js';
 import { verifyPack } from '../../../audit/pack-verify.js';
 import { signStatement, toJwk } from '../../../audit/signing.js';
 import type { StoredAuditEvent } from '../../../audit/types.js';
+import { type SigningKey, signingKeyFrom } from '../../../lib/keys.js';
 
 const serviceKey = signingKeyFrom(Buffer.alloc(32, 5));
 const otherKey = signingKeyFrom(Buffer.alloc(32, 6));

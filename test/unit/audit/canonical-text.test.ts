@@ -2,7 +2,7 @@
 // verify hashes such text as stored, so a wrong true would accept a hash the rule does not give.
 // Checked against that definition on hand-picked cases and on seeded random texts.
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, isCanonicalJsonText } from '../../../audit/canonical.js';
+import { canonicalJson, isCanonicalJsonText } from '../../../lib/canonical-json.js';
 
 /** The definition the fast check stands in for. */
 function reallyCanonical(text: string): boolean {

@@ -1,6 +1,6 @@
 // canonicalJson: the byte-exact form every audit hash depends on.
 import { describe, expect, it } from 'vitest';
-import { CanonicalJsonError, canonicalJson } from '../../../audit/canonical.js';
+import { CanonicalJsonError, canonicalJson } from '../../../lib/canonical-json.js';
 
 describe('canonicalJson', () => {
   it('sorts keys, recursively, without whitespace', () => {

@@ -1,8 +1,8 @@
 // The frozen hash rule: a golden value guards against accidental changes.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../../audit/canonical.js';
 import { eventHash, eventHashOfCanonicalData, GENESIS_HASH, type HashedEvent } from '../../../audit/chain.js';
+import { canonicalJson } from '../../../lib/canonical-json.js';
 
 const event = {
   requestId: 'req-1',

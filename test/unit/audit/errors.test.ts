@@ -6,7 +6,7 @@ import {
   mapDbError,
   SqlConnectionError,
   SqlError,
-} from '../../../audit/errors.js';
+} from '../../../db/errors.js';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 

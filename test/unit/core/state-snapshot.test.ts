@@ -2,7 +2,7 @@
 // opens it, and a snapshot copied into another request's row is not taken for that request's.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { payloadKeyFrom } from '../../../audit/keys.js';
+import { payloadKeyFrom } from '../../../lib/keys.js';
 import { EncryptionCodec } from '../../../temporal/codec.js';
 import { stateSealer } from '../../../temporal/state-snapshot.js';
 import type { ActionState } from '../../../workflows/types.js';

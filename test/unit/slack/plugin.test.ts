@@ -6,7 +6,6 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SqlDb } from '../../../audit/db.js';
 import { buildApprovalCard } from '../../../bots/card.js';
 import type { ChannelPlugin, ChannelPluginContext } from '../../../bots/plugin.js';
 import type { RefusalRecorder } from '../../../bots/refusals.js';
@@ -14,6 +13,7 @@ import type { SlackAdapter } from '../../../bots/slack/adapter.js';
 import { createSlackPlugin } from '../../../bots/slack/index.js';
 import { parseEnv } from '../../../config/env.js';
 import { ConfigError } from '../../../config/errors.js';
+import type { SqlDb } from '../../../db/sql.js';
 import { parsePolicy } from '../../../policy/load.js';
 import type { ActionClient } from '../../../temporal/action-client.js';
 import { type FakeSlack, startFakeSlack } from '../../fakes/slack-api.js';

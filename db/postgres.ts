@@ -1,8 +1,8 @@
 // SqlDb over a pg.Pool: the production backend. Transactions get a dedicated client; connection
 // problems surface as SqlConnectionError after connectionTimeoutMillis instead of hanging.
 import pg from 'pg';
-import type { SqlDb, SqlExecutor, SqlRows } from './db.js';
 import { mapDbError } from './errors.js';
+import type { SqlDb, SqlExecutor, SqlRows } from './sql.js';
 
 export interface PostgresOptions {
   /** Pool size (default 10). */

@@ -1,4 +1,5 @@
-// The audit schema, as ordered single statements (PGlite's query runs one statement at a time).
+// Airlock's schema (the audit trail and the service's own tables) as ordered single statements,
+// since PGlite's query runs one statement at a time.
 // Every statement is idempotent on its own, so a half-applied migration can simply be re-run.
 import { APPEND_ONLY_SQLSTATE } from './errors.js';
 

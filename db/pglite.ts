@@ -1,8 +1,8 @@
 // SqlDb over PGlite (Postgres in WASM): the no-infrastructure backend for `npm start` and tests.
 // PGlite is single-connection; its own mutex already queues queries and transactions one at a time.
 import { PGlite } from '@electric-sql/pglite';
-import type { SqlDb, SqlExecutor, SqlRows } from './db.js';
 import { mapDbError } from './errors.js';
+import type { SqlDb, SqlExecutor, SqlRows } from './sql.js';
 
 type Queryable = Pick<PGlite, 'query'>;
 

@@ -1,7 +1,8 @@
 // Brings a database (PostgreSQL or PGlite) to the current audit schema; safe to run on every start
 // and from several processes at once (an advisory lock makes concurrent migrators take turns).
-import type { SqlDb } from './db.js';
+
 import { MIGRATIONS, type Migration } from './migrations.js';
+import type { SqlDb } from './sql.js';
 
 /** Advisory lock key held while migrating (arbitrary constant, "AIRMIG"). */
 export const MIGRATE_LOCK_KEY = 0x41_49_52_4d_49_47;
