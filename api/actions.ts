@@ -6,31 +6,21 @@ import type { z } from 'zod';
 import { DelegationStore } from '../audit/delegation-store.js';
 import type { RequestSummary } from '../audit/types.js';
 import { buildApprovalCard } from '../bots/card.js';
-import { callbackAllowed, callbackUrlProblem } from '../config/callback-allow.js';
 import { verifyGateToken } from '../executors/gate-token.js';
 import { gateClaimsOf } from '../executors/requester-secrets.js';
 import { parseDuration } from '../policy/duration.js';
-import { evaluatePolicy } from '../policy/evaluate.js';
 import { sameIdentity } from '../policy/identity.js';
-import { ActionError, isSettled, workflowIdFor } from '../temporal/action-client.js';
-import { type DecisionAnswer, REFUSAL_HTTP_STATUS } from '../workflows/messages.js';
+import { ActionError, isSettled } from '../temporal/action-client.js';
+import type { DecisionAnswer } from '../workflows/messages.js';
 import { tooManyRefusals } from '../workflows/rules.js';
-import {
-  type ActionRequestBody,
-  type ActionRequestInput,
-  type ActionState,
-  FINAL_STATUSES,
-  type RefusedAttempt,
-} from '../workflows/types.js';
+import { type ActionState, FINAL_STATUSES, type RefusedAttempt } from '../workflows/types.js';
+import { call, invalid, notFound, problemFor } from './action-errors.js';
 import { hasRole, type Principal, requireRole, roleProblem } from './auth.js';
 import { openCursor, signCursor } from './cursor.js';
 import type { ApiDeps } from './deps.js';
-import { hashOf, requestIdFor } from './ids.js';
-import { agentFor } from './on-behalf-of.js';
 import { linksFor, presentAction, previewForRequester } from './present.js';
 import { PROBLEM, ProblemError } from './problem.js';
 import {
-  actionRequestSchema,
   cancelSchema,
   completeSchema,
   decisionSchema,
@@ -40,7 +30,7 @@ import {
   reviewSchema,
   waitQuerySchema,
 } from './schemas.js';
-import { bindExecution } from './submit-binding.js';
+import { refuseGatewayLabels, submitAction } from './submit.js';
 
 export function actionsRouter(deps: ApiDeps): Router {
   const router = Router();
@@ -206,59 +196,6 @@ export function actionsRouter(deps: ApiDeps): Router {
   return router;
 }
 
-/**
- * The one submit path (REST and MCP): validates the body, resolves its executor, checks the
- * callback and justification, and starts the request's workflow. The requester is the
- * authenticated principal; an idempotency key may come from a header as well as the body.
- */
-export async function submitAction(
-  deps: ApiDeps,
-  principal: Principal,
-  rawBody: unknown,
-  headerKey?: string,
-): Promise<{ input: ActionRequestInput; created: boolean }> {
-  const parsed = actionRequestSchema.parse(rawBody) as ActionRequestBody;
-  const agent = agentFor(principal, parsed.agent);
-  const body: ActionRequestBody = agent ? { ...parsed, agent } : parsed;
-  if (headerKey && body.idempotencyKey && headerKey !== body.idempotencyKey) {
-    throw new ProblemError({
-      status: 400,
-      type: PROBLEM.invalidBody,
-      title: 'Conflicting idempotency keys',
-      detail: 'the Idempotency-Key header and the idempotencyKey field differ',
-      field: 'idempotencyKey',
-    });
-  }
-  const idempotencyKey = headerKey ?? body.idempotencyKey;
-  if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
-    throw invalid('idempotencyKey', 'must be 1 to 255 characters');
-  }
-  const execution = bindExecution(deps, body);
-  checkCallback(deps, body);
-  checkJustification(deps, body, principal.id);
-
-  const { idempotencyKey: _ignored, ...bodyWithoutKey } = body;
-  const requestId = requestIdFor(principal.id, idempotencyKey);
-  const input: ActionRequestInput = {
-    requestId,
-    requester: principal.id,
-    request: { ...bodyWithoutKey, ...(idempotencyKey ? { idempotencyKey } : {}) },
-    parametersHash: hashOf(body.parameters),
-    bodyHash: hashOf(bodyWithoutKey),
-    submittedAt: new Date().toISOString(),
-    execution,
-    links: {
-      api: `${deps.publicUrl}/v1/actions/${requestId}`,
-      temporalUi: deps.temporalUiUrl
-        ? `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${workflowIdFor(requestId)}`
-        : undefined,
-    },
-  };
-  const { created } = await call(() => deps.actions.start(input));
-  deps.metrics?.submitted(body.action, body.environment);
-  return { input, created };
-}
-
 /** A request as this principal may read it: a plain requester's view of others' is a 404. */
 export async function readActionFor(deps: ApiDeps, principal: Principal, id: string): Promise<ActionState> {
   const state = await call(() => deps.actions.state(id));
@@ -397,48 +334,6 @@ function viewerOf(req: Request, state: ActionState) {
 }
 
 /**
- * labels.via is the MCP gateway's mark (the card says "via MCP" from it): a REST caller that set
- * it would pass its request off as the gateway's.
- */
-function refuseGatewayLabels(body: unknown): void {
-  const labels = (body as { labels?: unknown } | undefined)?.labels;
-  if (labels && typeof labels === 'object' && Object.hasOwn(labels, 'via')) {
-    throw invalid('labels.via', 'is set by Airlock for requests made through the MCP gateway');
-  }
-}
-
-function checkCallback(deps: ApiDeps, body: ActionRequestBody): void {
-  if (body.callbackUrl === undefined) return;
-  const problem = callbackUrlProblem(body.callbackUrl);
-  if (problem) throw invalid('callbackUrl', problem);
-  if (!callbackAllowed(deps.config.callbacks.allow, body.callbackUrl)) {
-    throw invalid('callbackUrl', 'this callback URL is not allowed by the service configuration');
-  }
-}
-
-/** Fails fast with a 400 instead of a policy denial when the matching rule wants a longer justification. */
-function checkJustification(deps: ApiDeps, body: ActionRequestBody, requester: string): void {
-  const decision = evaluatePolicy(deps.policy.current(), {
-    action: body.action,
-    resource: body.resource,
-    environment: body.environment,
-    parameters: body.parameters,
-    agent: body.agent,
-    labels: body.labels,
-    justification: body.justification,
-    requester,
-    now: new Date().toISOString(),
-  });
-  const min = decision.requireJustification?.minLength ?? 0;
-  if (decision.effect !== 'deny' && (body.justification?.trim().length ?? 0) < min) {
-    throw invalid(
-      'justification',
-      `policy rule ${decision.rule} requires a justification of at least ${min} characters`,
-    );
-  }
-}
-
-/**
  * Records a refusal the API made before the workflow saw the attempt: through the workflow (it
  * keeps it in the state and the trail), or straight into the trail when the workflow has ended.
  */
@@ -524,57 +419,6 @@ function standingTtl(text: string): number {
   } catch (err) {
     throw invalid('standing.ttl', (err as Error).message);
   }
-}
-
-const invalid = (field: string, detail: string) =>
-  new ProblemError({
-    status: 400,
-    type: PROBLEM.invalidBody,
-    title: 'Invalid request',
-    detail: `${field}: ${detail}`,
-    field,
-  });
-
-const notFound = () =>
-  new ProblemError({ status: 404, type: PROBLEM.notFound, title: 'Not found', detail: 'no such request' });
-
-/** Runs a call to Temporal and turns typed refusals into problems. */
-async function call<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (!(err instanceof ActionError)) throw err;
-    throw problemFor(err);
-  }
-}
-
-function problemFor(err: ActionError): ProblemError {
-  if (err.code === 'not_found') return notFound();
-  if (err.code === 'unavailable') {
-    return new ProblemError({
-      status: 503,
-      type: PROBLEM.unavailable,
-      title: 'Unavailable',
-      detail: 'Temporal did not answer; retry later',
-    });
-  }
-  if (err.code === 'idempotency_conflict') {
-    return new ProblemError({
-      status: 409,
-      type: PROBLEM.idempotencyConflict,
-      title: 'Idempotency key reused',
-      detail: err.message,
-    });
-  }
-  const status = REFUSAL_HTTP_STATUS[err.code] ?? 409;
-  const slug = err.code === 'request_closed' ? 'request-ended' : err.code.replaceAll('_', '-');
-  return new ProblemError({
-    status,
-    type: `urn:airlock:problem:${slug}`,
-    title: status === 403 ? 'Refused' : 'Conflict',
-    detail: err.message,
-    extra: { code: err.code },
-  });
 }
 
 export type { Response };

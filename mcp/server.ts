@@ -16,10 +16,10 @@ import {
   type ServerRequest,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import { submitAction } from '../api/actions.js';
 import type { Principal } from '../api/auth.js';
 import type { ApiDeps } from '../api/deps.js';
 import { toProblem } from '../api/problem.js';
+import { submitAction } from '../api/submit.js';
 import { channelsOf } from '../policy/helpers.js';
 import { ActionError, isSettled } from '../temporal/action-client.js';
 import type { ActionRequestBody, ActionState } from '../workflows/types.js';
