@@ -14,15 +14,13 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { AuditStore } from '../audit/store.js';
-import type { AuditEventInput } from '../audit/types.js';
 import { generateApiKey, hashApiKey } from '../config/api-keys.js';
-import { migrate } from '../db/migrate.js';
 import { openPostgres } from '../db/postgres.js';
 import { freePort, startDevServer } from '../temporal/dev-server.js';
 import { ensureTemporalCli } from '../temporal/ensure-cli.mjs';
 import { startHttpTarget } from '../test/fakes/http-target.js';
 import { createTestDatabase } from '../test/support/postgres.js';
+import { measureAudit } from './audit.js';
 import { measureConsolePages } from './console.js';
 import {
   cpuMs,
@@ -383,36 +381,10 @@ ${mcpUpstreamConfig()}`,
     cleanups.push(() => auditDb.drop());
     const sql = await openPostgres(auditDb.url);
     cleanups.push(() => sql.close());
-    await migrate(sql);
-    const store = new AuditStore(sql);
-    const event = (i: number, kind: string): AuditEventInput => ({
-      requestId: `bench-${kind}-${Math.floor(i / 10)}`,
-      eventKey: `wf:${i % 10}`,
-      type: 'bench.event',
-      actor: 'bench@example.com',
-      at: new Date().toISOString(),
-      data: { i, parametersHash: 'a'.repeat(64), note: 'an ordinary event of a few hundred bytes'.repeat(3) },
+    const { appendOneRate, appendManyRate, verifyRate, totalEvents, verifyOk } = await measureAudit(sql, {
+      singles: Math.min(SIZES.audit, quick ? 3_000 : 20_000),
+      events: SIZES.audit,
     });
-    const singles = Math.min(SIZES.audit, quick ? 3_000 : 20_000);
-    let s = Date.now();
-    // AuditStore group-commits concurrent calls: the 10 callers' events share transactions (each
-    // call still gets its own outcome). Both figures are for callers in flight, not one at a time.
-    await pool('audit append (one event per call, 10 in flight, group-committed)', singles, 10, (i) =>
-      store.append(event(i, 'one')),
-    );
-    const appendOneRate = singles / ((Date.now() - s) / 1000);
-    const batch = 100;
-    s = Date.now();
-    await pool('audit appendMany (100 per call, 4 in flight, group-committed)', SIZES.audit / batch, 4, (b) =>
-      store.appendMany(Array.from({ length: batch }, (_, k) => event(b * batch + k, 'many'))),
-    );
-    const appendManyRate = SIZES.audit / ((Date.now() - s) / 1000);
-    const totalEvents = Number(
-      (await sql.query<{ n: string }>('SELECT count(*)::text AS n FROM audit_events')).rows[0]?.n ?? 0,
-    );
-    s = Date.now();
-    const verified = await store.verify();
-    const verifyRate = totalEvents / ((Date.now() - s) / 1000);
 
     // --- results --------------------------------------------------------------------------------
     const ratio = (a: number, b: number) => round(a / b, 2);
@@ -515,7 +487,7 @@ ${mcpUpstreamConfig()}`,
           appendManyPerSecond: round(appendManyRate),
           verifyPerSecond: round(verifyRate),
           verifiedEvents: totalEvents,
-          verifyOk: verified.ok,
+          verifyOk,
           goals: {
             appendPerSecond: {
               min: 5_000,
