@@ -7,7 +7,7 @@ import { callbackAllowed } from '../config/callback-allow.js';
 import { consoleLinkOf } from '../console/links.js';
 import { requesterSecrets } from '../executors/requester-secrets.js';
 import { canonicalOrUndefined } from '../policy/identity.js';
-import type { ActionState } from '../workflows/types.js';
+import type { CallbackSubject } from '../workflows/activity-inputs.js';
 import type { ActivityDeps } from './deps.js';
 
 const KDF_SALT = Buffer.from('airlock-kdf-v1', 'utf8');
@@ -39,7 +39,7 @@ export function callbackSigningSecret(
 }
 
 /** The outcome payload; secrets are added only for the requester's own callback. */
-export function callbackPayload(state: ActionState, masterKey: Buffer): Record<string, unknown> {
+export function callbackPayload(state: CallbackSubject, masterKey: Buffer): Record<string, unknown> {
   const payload: Record<string, unknown> = {
     id: state.requestId,
     status: state.status,
@@ -58,7 +58,7 @@ export function callbackPayload(state: ActionState, masterKey: Buffer): Record<s
 
 export function createCallbackActivities(deps: ActivityDeps) {
   return {
-    async sendCallback({ state }: { state: ActionState }): Promise<{ status: number }> {
+    async sendCallback({ outcome: state }: { outcome: CallbackSubject }): Promise<{ status: number }> {
       const url = state.request.callbackUrl;
       if (!url) return { status: 0 };
       if (!callbackAllowed(deps.config.callbacks.allow, url)) {

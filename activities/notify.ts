@@ -1,26 +1,25 @@
 // Card activities: post the stage's cards to its policy channels and keep every posted card
 // in step with the request's state. Partial failure is reported, not thrown.
 import { DelegationStore } from '../audit/delegation-store.js';
-import { buildApprovalCard, type CardContext } from '../bots/card.js';
+import { type ApprovalCard, withContext } from '../bots/card.js';
 import type { DestinationKind } from '../bots/channel.js';
 import type { ChannelDestination } from '../policy/types.js';
-import type { ActionState, PostedCard } from '../workflows/types.js';
+import type { PostCardsInput, RemindInput, UpdateCardsInput } from '../workflows/activity-inputs.js';
+import type { PostedCard } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 
 export function createNotifyActivities({ channels, policy, logger, audit }: ActivityDeps) {
   const delegations = new DelegationStore(audit.db);
-  /** Who may decide for the current stage's approvers now (a failed look-up only leaves the line out). */
-  const contextFor = async (state: ActionState): Promise<CardContext> => {
-    const stage = state.policy?.stages[state.stageIndex];
-    if (state.status !== 'pending_approval' || !stage) return {};
+  /** The card with who may decide for its approvers now (a failed look-up only leaves the line out). */
+  const withDelegates = async (card: ApprovalCard, delegatesOf: string[] | undefined) => {
+    if (!delegatesOf) return card;
     try {
-      return { delegates: await delegations.givenBy(stage.approverIdentities, new Date().toISOString()) };
+      return withContext(card, {
+        delegates: await delegations.givenBy(delegatesOf, new Date().toISOString()),
+      });
     } catch (err) {
-      logger.warn(
-        { requestId: state.requestId, err: String(err) },
-        'could not read delegations for the card',
-      );
-      return {};
+      logger.warn({ requestId: card.requestId, err: String(err) }, 'could not read delegations for the card');
+      return card;
     }
   };
   const destinations = (names: string[]): { found: ChannelDestination[]; unknown: string[] } => {
@@ -38,47 +37,29 @@ export function createNotifyActivities({ channels, policy, logger, audit }: Acti
   return {
     /** Posts the stage's cards (or, with `only`, just the ones that failed before). */
     async postCards({
-      state,
+      card,
       stage,
+      notify,
       only,
-    }: {
-      state: ActionState;
-      stage: number;
-      only?: DestinationKind[];
-    }): Promise<{ cards: PostedCard[]; errors: string[]; failed: DestinationKind[] }> {
-      const names = state.policy?.stages[stage]?.notify ?? [];
-      const { found, unknown } = destinations(names);
-      const result = await channels.post(
-        found,
-        buildApprovalCard(state, undefined, await contextFor(state)),
-        stage,
-        only,
-      );
+      delegatesOf,
+    }: PostCardsInput): Promise<{ cards: PostedCard[]; errors: string[]; failed: DestinationKind[] }> {
+      const { found, unknown } = destinations(notify);
+      const result = await channels.post(found, await withDelegates(card, delegatesOf), stage, only);
       const errors = [
         ...(only ? [] : unknown.map((n) => `channel ${n} is not defined in the current policy`)),
         ...result.errors,
       ];
-      if (errors.length) logger.warn({ requestId: state.requestId, errors }, 'some cards were not posted');
+      if (errors.length) logger.warn({ requestId: card.requestId, errors }, 'some cards were not posted');
       return { cards: result.cards, errors, failed: result.failed };
     },
-    async updateCards({ state, note }: { state: ActionState; note?: string }): Promise<{ errors: string[] }> {
-      const errors = await channels.update(
-        state.cards,
-        buildApprovalCard(state, note, await contextFor(state)),
-        note,
-      );
-      if (errors.length) logger.warn({ requestId: state.requestId, errors }, 'some cards were not updated');
+    async updateCards({ card, cards, note, delegatesOf }: UpdateCardsInput): Promise<{ errors: string[] }> {
+      const errors = await channels.update(cards, await withDelegates(card, delegatesOf), note);
+      if (errors.length) logger.warn({ requestId: card.requestId, errors }, 'some cards were not updated');
       return { errors };
     },
-    async remind({ state, stage }: { state: ActionState; stage: number }): Promise<{ errors: string[] }> {
-      const deadline = state.stageDeadline ?? 'soon';
-      const text = `Reminder: this request needs a decision before ${deadline} or it escalates.`;
-      return {
-        errors: await channels.reply(
-          state.cards.filter((c) => c.stage === stage),
-          text,
-        ),
-      };
+    async remind({ cards, deadline }: RemindInput): Promise<{ errors: string[] }> {
+      const text = `Reminder: this request needs a decision before ${deadline ?? 'soon'} or it escalates.`;
+      return { errors: await channels.reply(cards, text) };
     },
   };
 }

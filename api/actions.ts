@@ -237,11 +237,6 @@ export async function listActions(
 }
 
 /**
- * The one decision path of an authenticated principal (REST and the console): a caller without
- * the approver role is refused here (self-approval recorded), everyone else through the
- * workflow's rules; a decision on an ended request is recorded in the trail before the 409.
- */
-/**
  * A break-glass review (acknowledge, or flag an incident) by a principal, the one path for the
  * API and the console: the workflow judges it (a stage approver, never the requester); a review
  * after the request closed is recorded here, since its workflow no longer can.
@@ -279,6 +274,11 @@ export async function reviewAction(
   }
 }
 
+/**
+ * The one decision path of an authenticated principal (REST and the console): a caller without
+ * the approver role is refused here (self-approval recorded), everyone else through the
+ * workflow's rules; a decision on an ended request is recorded in the trail before the 409.
+ */
 export async function decideAction(
   deps: ApiDeps,
   principal: Principal,

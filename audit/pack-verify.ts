@@ -2,7 +2,6 @@
 // It recomputes the chain segment, checks every archived history against the hash its chain event
 // carries, every checkpoint signature against the chain, rebuilds the evidence records from the
 // events, and checks the seal over the whole file. The first problem is named precisely.
-import { createHash } from 'node:crypto';
 import { canonicalJson } from '../lib/canonical-json.js';
 import { sha256Hex } from '../lib/sha256.js';
 import { eventHash } from './chain.js';
@@ -361,7 +360,7 @@ function check(parsed: ReturnType<typeof parse>, options: VerifyPackOptions, res
     0,
     sealOffset,
   );
-  const sha256 = createHash('sha256').update(body).digest('hex');
+  const sha256 = sha256Hex(body);
   result.signedBy = seal!.kid;
   if (sha256 !== seal!.sha256)
     fail({

@@ -71,11 +71,30 @@ export interface CardContext {
   delegates?: readonly Pick<Delegation, 'delegator' | 'delegate' | 'endsAt'>[];
 }
 
+/**
+ * The card of a request as it stands. Pure and bounded, so the workflow builds it and hands the
+ * card, not the state, to the card activities; those add the context they look up.
+ */
 export function buildApprovalCard(
   state: ActionState,
   note?: string,
   context: CardContext = {},
 ): ApprovalCard {
+  return withContext(cardOf(state, note), context);
+}
+
+/** Adds the looked-up facts to a built card: who may decide for its approvers while it waits. */
+export function withContext(card: ApprovalCard, context: CardContext): ApprovalCard {
+  const delegates = card.status === 'pending_approval' ? field('Delegates', delegatesLine(context)) : [];
+  if (delegates.length === 0) return card;
+  // Just above the requester, after the break-glass and standing lines.
+  const at = card.fields.findIndex((f) => f.label === 'Requester');
+  const fields = [...card.fields];
+  fields.splice(at < 0 ? fields.length : at, 0, ...delegates);
+  return { ...card, fields };
+}
+
+function cardOf(state: ActionState, note: string | undefined): ApprovalCard {
   const r = state.request;
   const stage = state.policy?.stages[state.stageIndex];
   const agent = r.agent
@@ -106,7 +125,6 @@ export function buildApprovalCard(
     fields: [
       ...breakGlassFields(state),
       ...field('Standing approval', standingLine(state)),
-      ...field('Delegates', pending ? delegatesLine(context) : undefined),
       ...field('Requester', state.requester),
       ...field('Agent', agent),
       ...field('Origin', mcpOrigin(r)),

@@ -1,10 +1,11 @@
 // Console sessions, kept server-side in the audit database (console_sessions): the browser holds
 // only a random id, the table only its SHA-256, so neither a stolen table nor a guessed cookie
 // signs anyone in. Each session has its own CSRF token; signing out ends the row at once.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Principal } from '../api/auth.js';
 import type { Role } from '../config/types.js';
 import type { SqlExecutor } from '../db/sql.js';
+import { sha256Hex } from '../lib/sha256.js';
 
 export const DEFAULT_SESSION_TTL_MS = 8 * 3_600_000;
 const KNOWN_ROLES: readonly Role[] = ['requester', 'approver', 'auditor', 'admin'];
@@ -28,7 +29,6 @@ interface SessionRow {
   ended_at: Date | string | null;
 }
 
-const hashOf = (id: string) => createHash('sha256').update(id, 'utf8').digest('hex');
 const token = () => randomBytes(32).toString('base64url');
 
 export class SessionStore {
@@ -46,7 +46,7 @@ export class SessionStore {
       `INSERT INTO console_sessions (id_hash, principal, roles, via, on_behalf_of, csrf, created_at, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [
-        hashOf(id),
+        sha256Hex(id),
         principal.id,
         principal.roles.join(','),
         principal.via,
@@ -65,7 +65,7 @@ export class SessionStore {
     const { rows } = await this.db.query<SessionRow>(
       `SELECT principal, roles, via, on_behalf_of, csrf, expires_at, ended_at
          FROM console_sessions WHERE id_hash = $1`,
-      [hashOf(id)],
+      [sha256Hex(id)],
     );
     const row = rows[0];
     if (!row) return { ok: false, reason: 'invalid' };
@@ -88,7 +88,7 @@ export class SessionStore {
   async end(id: string, now = new Date()): Promise<void> {
     if (!SESSION_ID.test(id)) return;
     await this.db.query('UPDATE console_sessions SET ended_at = $2 WHERE id_hash = $1 AND ended_at IS NULL', [
-      hashOf(id),
+      sha256Hex(id),
       now.toISOString(),
     ]);
   }

@@ -126,7 +126,7 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     // GET /v1/actions lists from the index (Temporal visibility was the slow part); the
-    // workflow keeps the row current at every step since patch local-bookkeeping-steps-v1.
+    // workflow keeps the row current with every audit write.
     version: 'audit.003_request_list',
     statements: [
       'ALTER TABLE request_index ADD COLUMN IF NOT EXISTS risk text',

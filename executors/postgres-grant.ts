@@ -1,10 +1,10 @@
 // `postgres.grant`: a just-in-time login role on a target database with exactly the approved
 // privileges and a VALID UNTIL, created idempotently per request and revoked (sessions killed,
 // role dropped) when the TTL ends or the holder releases it. The password never leaves here.
-import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { z } from 'zod';
 import type { Target } from '../config/types.js';
+import { sha256Hex } from '../lib/sha256.js';
 import type { ExecutionResult } from '../workflows/types.js';
 import {
   connect,
@@ -102,7 +102,7 @@ export function grantRoleName(requestId: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9]/g, '')
     .slice(0, 12);
-  const digest = createHash('sha256').update(requestId).digest('hex').slice(0, 10);
+  const digest = sha256Hex(requestId).slice(0, 10);
   return `airlock_${readable}_${digest}`;
 }
 

@@ -1,9 +1,12 @@
 // What only the requester may receive: a gate-mode approval token while it is redeemable and a
 // JIT grant's password while the grant is active. Both are derived from the master key on demand
 // (never stored, never in Temporal history); the callback and the API's GET share this one rule.
-import type { ActionState } from '../workflows/types.js';
+import type { ActionRequestBody, ActionState } from '../workflows/types.js';
 import { type GateClaims, issueGateToken } from './gate-token.js';
 import { grantPassword } from './postgres-grant.js';
+
+/** The request fields a gate token binds. */
+type GateSubject = { request: Pick<ActionRequestBody, 'action' | 'environment' | 'resource'> };
 
 export interface RequesterSecrets {
   approvalToken?: string;
@@ -12,7 +15,7 @@ export interface RequesterSecrets {
 }
 
 export function requesterSecrets(
-  state: Pick<ActionState, 'requestId' | 'status' | 'request' | 'parametersHash' | 'gate' | 'grant'>,
+  state: Pick<ActionState, 'requestId' | 'status' | 'parametersHash' | 'gate' | 'grant'> & GateSubject,
   masterKey: Buffer,
 ): RequesterSecrets {
   const secrets: RequesterSecrets = {};
@@ -38,7 +41,7 @@ export function requesterSecrets(
 
 /** What a gate token of this request binds: the request as submitted and checked against its binding. */
 export function gateClaimsOf(
-  state: Pick<ActionState, 'requestId' | 'request' | 'parametersHash'>,
+  state: Pick<ActionState, 'requestId' | 'parametersHash'> & GateSubject,
 ): GateClaims {
   return {
     requestId: state.requestId,

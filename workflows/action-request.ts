@@ -3,6 +3,8 @@
 // Deterministic: all I/O happens in activities; the rules are in rules.ts, the messages in
 // request.ts, the audit buffer in ledger.ts.
 import { allHandlersFinished, condition, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { justificationShortfall } from '../policy/justification.js';
+import { updateCardsInput } from './activity-inputs.js';
 import { cards, local } from './activity-options.js';
 import { askApprovers, bestEffort } from './approvals.js';
 import { awaitReview, breakTheGlass } from './break-glass.js';
@@ -78,14 +80,8 @@ async function lifecycle(input: ActionRequestInput, request: ActionRequest): Pro
   }
   if (policy.effect === 'deny')
     return finish('denied', 'policy', policy.reason ?? `denied by policy rule ${policy.rule}`);
-  const minJustification = policy.requireJustification?.minLength ?? 0;
-  if ((input.request.justification?.trim().length ?? 0) < minJustification) {
-    return finish(
-      'denied',
-      'policy',
-      `rule ${policy.rule} requires a justification of at least ${minJustification} characters`,
-    );
-  }
+  const shortJustification = justificationShortfall(policy, input.request.justification);
+  if (shortJustification) return finish('denied', 'policy', shortJustification);
   const noPreview = missingRequiredPreview(policy.requirePreview, policy.rule, state.preview);
   if (noPreview) return finish('denied', 'policy', noPreview);
 
@@ -144,7 +140,7 @@ async function lifecycle(input: ActionRequestInput, request: ActionRequest): Pro
     state.stageDeadline = undefined;
     await ledger.flush();
     if (state.status !== status) request.setStatus(status);
-    if (state.cards.length > 0) await bestEffort(() => cards.updateCards({ state }));
+    if (state.cards.length > 0) await bestEffort(() => cards.updateCards(updateCardsInput(state)));
     // A grant's callback was sent when it became active; every request reports its end.
     await notifyRequester(request);
     await ledger.flush();

@@ -5,6 +5,7 @@
 import { condition, log } from '@temporalio/workflow';
 import type { DestinationKind } from '../bots/channel.js';
 import type { ApprovalStage } from '../policy/types.js';
+import { postCardsInput, remindInput, updateCardsInput } from './activity-inputs.js';
 import { cards } from './activity-options.js';
 import { failureMessage } from './failures.js';
 import type { ActionRequest } from './request.js';
@@ -32,7 +33,7 @@ export async function refreshCards(request: ActionRequest, note?: string): Promi
   const { state, ledger } = request;
   if (state.cards.length === 0) return;
   await ledger.flush();
-  await bestEffort(() => cards.updateCards(note === undefined ? { state } : { state, note }));
+  await bestEffort(() => cards.updateCards(updateCardsInput(state, note)));
 }
 
 /** Posts a stage's cards (to `only` the channels that failed, when given) and records the outcome. */
@@ -40,7 +41,7 @@ async function post(request: ActionRequest, stage: number, only?: DestinationKin
   const { state } = request;
   let posted: PostResult;
   try {
-    posted = await cards.postCards(only ? { state, stage, only } : { state, stage });
+    posted = await cards.postCards(postCardsInput(state, stage, only));
   } catch (err) {
     posted = { cards: [], errors: [failureMessage(err)], failed: only ?? 'all' };
   }
@@ -103,7 +104,7 @@ export async function askApprovers(request: ActionRequest, stages: ApprovalStage
         repostAt = Date.now() + repostDelayMs;
       } else if (wake.reason === 'reminder') {
         reminded = true;
-        await bestEffort(() => cards.remind({ state, stage: i }));
+        await bestEffort(() => cards.remind(remindInput(state, i)));
       }
     }
   }

@@ -5,6 +5,7 @@
 // overdue and posts the cards again, every `reviewWithin`, until someone reviews it.
 import { condition } from '@temporalio/workflow';
 import type { BreakGlassPolicy } from '../policy/types.js';
+import { postCardsInput } from './activity-inputs.js';
 import { cards } from './activity-options.js';
 import { bestEffort, refreshCards } from './approvals.js';
 import type { ActionRequest } from './request.js';
@@ -67,7 +68,7 @@ export async function awaitReview(request: ActionRequest, policy: BreakGlassPoli
 async function postLoudCards(request: ActionRequest): Promise<void> {
   const { state, ledger } = request;
   await ledger.flush();
-  const posted = await bestEffort(() => cards.postCards({ state, stage: 0 }));
+  const posted = await bestEffort(() => cards.postCards(postCardsInput(state, 0)));
   if (posted) state.cards.push(...posted.cards);
   if (!posted || posted.errors.length > 0) {
     ledger.record('notify.failed', 'system', {

@@ -3,6 +3,7 @@
 // requester to redeem it and report; `lease` grants access and revokes it when the lease ends.
 import { condition, uuid4 } from '@temporalio/workflow';
 import { sameIdentity } from '../policy/identity.js';
+import { callbackSubject } from './activity-inputs.js';
 import { callbacks, executors, local, revocations } from './activity-options.js';
 import { refreshCards } from './approvals.js';
 import { AUDIT_REJECTED, AUDIT_UNAVAILABLE } from './failure-types.js';
@@ -148,7 +149,7 @@ export async function notifyRequester(request: ActionRequest): Promise<void> {
   if (!state.request.callbackUrl) return;
   await ledger.flush();
   try {
-    const sent = await callbacks.sendCallback({ state });
+    const sent = await callbacks.sendCallback({ outcome: callbackSubject(state) });
     ledger.record('callback.sent', 'system', { status: sent.status });
   } catch (err) {
     ledger.record('callback.failed', 'system', { error: failureMessage(err) });

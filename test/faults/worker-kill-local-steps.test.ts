@@ -4,7 +4,7 @@
 // executor ran) blocks, the worker is killed with SIGKILL while blocked there, the database comes
 // back and a new worker takes over. Every request finishes exactly once, its audit events are
 // exactly those of an undisturbed request, and the chain verifies. The full run also kills the
-// worker while the executor's activity waits to write the events first (record-with-execution-v1).
+// worker while the executor's activity waits to write the events first.
 //
 // Only the worker goes through the proxy: the API keeps its direct connection, so it stays able to
 // read and verify the trail while the worker is stuck, and the only thing that blocks is the step.
@@ -340,7 +340,7 @@ describe('fault 1 at the local steps: kill -9 while a local activity is blocked 
     }, 300_000);
   }
 
-  // Not a local activity, but the step that replaced one (patch record-with-execution-v1): the
+  // Not a local activity, but a step with the same duty: the
   // executor's activity writes the events first. Here that write waits for the audit append lock
   // (held by the test), the worker is killed there, and the retry on the new worker comes after
   // the activity's 30 s heartbeat timeout: full run only.

@@ -35,7 +35,7 @@ describe('an audit write the store can never accept', () => {
       activities: {
         verifyMessage: verifyWith(testProver),
         async assessRequest() {
-          return { enrichment: {}, policy: NEEDS_DANA };
+          return { enrichment: { degraded: [] }, policy: NEEDS_DANA };
         },
         async postCards() {
           return { cards: [], errors: [], failed: [] };

@@ -1,4 +1,4 @@
-// Card activities are a convenience (patch cards-best-effort-v1): one that fails through all its
+// Card activities are a convenience: one that fails through all its
 // attempts is recorded and retried, never the end of the request. The real workflow on the real
 // dev server, with activities replaced by fakes that fail the way a broken channel plugin would.
 import { randomUUID } from 'node:crypto';
@@ -45,7 +45,7 @@ async function run(postCards: PostCards, ready: () => boolean) {
     activities: {
       verifyMessage: verifyWith(testProver),
       async assessRequest() {
-        return { enrichment: {}, policy: NEEDS_DANA };
+        return { enrichment: { degraded: [] }, policy: NEEDS_DANA };
       },
       postCards,
       async updateCards() {
@@ -83,12 +83,12 @@ async function run(postCards: PostCards, ready: () => boolean) {
     history = await handle.fetchHistory();
     return result;
   });
-  // The path with the patch marker replays deterministically.
+  // The failure-and-repost path replays deterministically.
   await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history!);
   return { state, events, updates };
 }
 
-describe('card activities that fail (cards-best-effort-v1)', () => {
+describe('card activities that fail', () => {
   it('record the failure, post again later, and let the request be decided and run', async () => {
     const posts: Array<{ only?: unknown }> = [];
     const { state, events, updates } = await run(

@@ -1,5 +1,5 @@
-// The executor's activity writes the workflow's buffered audit events before it runs anything
-// (patch record-with-execution-v1). The real workflow on the real dev server, with the activities
+// The executor's activity writes the workflow's buffered audit events before it runs anything,
+// so approval and execution cost one write instead of two. The real workflow on the real dev server, with the activities
 // replaced by recording fakes, so the test can make the audit store fail inside that activity:
 // the events must still be written before the action runs, exactly once, and in order.
 import { randomUUID } from 'node:crypto';
@@ -56,7 +56,7 @@ function fakeActivities(steps: Step[], opts: FakeOptions) {
     verifyMessage: verifyWith(testProver),
     async assessRequest() {
       if (opts.assessMs) await new Promise((r) => setTimeout(r, opts.assessMs));
-      return { enrichment: {}, policy: opts.policy ?? ALLOW };
+      return { enrichment: { degraded: [] }, policy: opts.policy ?? ALLOW };
     },
     async postCards() {
       return { cards: [], errors: [], failed: [] };
@@ -113,7 +113,7 @@ async function runOne(
   return { steps, state };
 }
 
-describe('audit events written by the executor activity (record-with-execution-v1)', () => {
+describe('audit events written by the executor activity', () => {
   it('hands the events before execution to the executor, which writes them first', async () => {
     const { steps, state } = await runOne({ auditDownInExecutor: false });
     expect(state.status).toBe('succeeded');
@@ -159,7 +159,7 @@ describe('events handed to an executor that failed', () => {
   });
 });
 
-describe('a decision that arrives while the request is evaluated (decide-after-evaluation-v1)', () => {
+describe('a decision that arrives while the request is evaluated', () => {
   it('waits for the policy answer, then counts, instead of being refused as not pending', async () => {
     let answer: unknown;
     const { state } = await runOne({ policy: NEEDS_DANA, assessMs: 3_000 }, async (handle) => {

@@ -1,9 +1,15 @@
 // buildApprovalCard: the channel-neutral card. Fields, bounded text that never splits a surrogate
 // pair, buttons only while a decision can be made, a status line per status, decisions and history.
 import { describe, expect, it } from 'vitest';
-import { type ApprovalCard, bound, buildApprovalCard, CARD_LIMITS } from '../../../bots/card.js';
+import { type ApprovalCard, bound, buildApprovalCard, CARD_LIMITS, withContext } from '../../../bots/card.js';
 import type { PolicyDecision } from '../../../policy/types.js';
-import type { ActionState, ActionStatus, RecordedDecision } from '../../../workflows/types.js';
+import {
+  callbackSubject,
+  postCardsInput,
+  remindInput,
+  updateCardsInput,
+} from '../../../workflows/activity-inputs.js';
+import type { ActionState, ActionStatus, PostedCard, RecordedDecision } from '../../../workflows/types.js';
 
 const POLICY_VERSION = 'abcdef0123456789'.repeat(4);
 
@@ -426,5 +432,104 @@ describe('buildApprovalCard: decisions, history, note', () => {
   it('carries the note, and has none by default', () => {
     expect(buildApprovalCard(state(), 'escalated to stage 2').note).toBe('escalated to stage 2');
     expect(buildApprovalCard(state()).note).toBeUndefined();
+  });
+});
+
+describe('withContext: the delegates line', () => {
+  const delegates = [
+    { delegator: 'dana@example.com', delegate: 'deputy@example.com', endsAt: '2030-01-03T00:00:00Z' },
+  ];
+
+  it('names who may decide for the approvers, just above the requester, while pending', () => {
+    const card = withContext(buildApprovalCard(state()), { delegates });
+    const labels = card.fields.map((f) => f.label);
+    expect(labels.indexOf('Delegates')).toBe(labels.indexOf('Requester') - 1);
+    expect(fieldOf(card, 'Delegates')).toBe(
+      'deputy@example.com as delegate of dana@example.com (until 2030-01-03T00:00:00Z)',
+    );
+    expect(buildApprovalCard(state(), undefined, { delegates })).toEqual(card);
+  });
+
+  it('says nothing of delegates once the request is decided, or when there are none', () => {
+    expect(
+      fieldOf(withContext(buildApprovalCard(state({ status: 'approved' })), { delegates }), 'Delegates'),
+    ).toBe(undefined);
+    const card = buildApprovalCard(state());
+    expect(withContext(card, { delegates: [] })).toBe(card);
+  });
+});
+
+describe('what the card and callback activities are given', () => {
+  const huge = 'x'.repeat(20_000);
+  const posted = (stage: number, n: number): PostedCard[] =>
+    Array.from({ length: n }, (_, i) => ({
+      channel: 'slack',
+      destination: `c${i}`,
+      messageId: `m${stage}-${i}`,
+      stage,
+    }));
+  const heavy = state({
+    request: { ...state().request, parameters: { sql: huge }, diff: { unified: huge } },
+    enrichment: { diffPreview: huge, degraded: [] },
+    refusals: Array.from({ length: 50 }, (_, i) => ({
+      code: 'not_an_approver' as const,
+      what: 'approve',
+      actor: `mallory${i}@example.com`,
+      channel: 'api' as const,
+      detail: 'not an approver of this stage',
+      at: '2030-01-02T03:00:00.000Z',
+    })),
+    cards: [...posted(0, 3), ...posted(1, 2)],
+  });
+
+  it('a post carries the bounded card and where it goes, not the state', () => {
+    const input = postCardsInput(heavy, 0);
+    expect(input).toEqual({
+      card: buildApprovalCard(heavy),
+      stage: 0,
+      notify: [],
+      delegatesOf: ['dana@example.com'],
+    });
+    const size = JSON.stringify(input).length;
+    expect(size).toBeLessThan(CARD_LIMITS.parameters + CARD_LIMITS.diff + 4_000);
+    expect(JSON.stringify(input)).not.toContain('mallory');
+  });
+
+  it('a repost names only the destinations that failed', () => {
+    const only = [{ name: 'ops-slack', kind: 'slack' as const }];
+    expect(postCardsInput(heavy, 1, only)).toMatchObject({ stage: 1, only });
+  });
+
+  it('an update carries the card, the posted cards and the note; delegates only while pending', () => {
+    expect(updateCardsInput(heavy, 'escalated to stage 2')).toEqual({
+      card: buildApprovalCard(heavy, 'escalated to stage 2'),
+      cards: heavy.cards,
+      note: 'escalated to stage 2',
+      delegatesOf: ['dana@example.com'],
+    });
+    expect(updateCardsInput({ ...heavy, status: 'denied' })).not.toHaveProperty('delegatesOf');
+  });
+
+  it("a reminder carries only the stage's cards and its deadline", () => {
+    expect(remindInput(heavy, 1)).toEqual({
+      requestId: heavy.requestId,
+      cards: posted(1, 2),
+      deadline: '2030-01-02T04:00:00.000Z',
+    });
+  });
+
+  it("the callback gets the request's end without its parameters, justification or preview", () => {
+    const subject = callbackSubject({ ...heavy, status: 'succeeded', decidedBy: 'dana@example.com' });
+    expect(subject.request).toEqual({
+      action: 'http.config.update',
+      resource: 'admin-api:/config',
+      environment: 'production',
+    });
+    expect(subject).toMatchObject({
+      status: 'succeeded',
+      decidedBy: 'dana@example.com',
+      requester: 'ci@example.com',
+    });
+    expect(JSON.stringify(subject)).not.toContain(huge.slice(0, 100));
   });
 });

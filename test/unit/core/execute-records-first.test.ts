@@ -1,5 +1,5 @@
 // executeAction writes the audit events it is handed before the executor runs, and runs nothing
-// when it cannot write them (patch record-with-execution-v1; the workflow side is
+// when it cannot write them (the workflow side is
 // test/integration/core/record-with-execution.test.ts).
 import { ApplicationFailure } from '@temporalio/common';
 import pino from 'pino';
