@@ -1,6 +1,7 @@
 // The zod schemas that validate every API input; the OpenAPI document is generated from the
 // same schemas, so the docs cannot drift from what the server accepts.
 import { z } from 'zod';
+import { REQUEST_ID_PATTERN } from '../lib/request-id.js';
 import type { ActionPreview } from '../workflows/preview-types.js';
 
 const MAX_DEPTH = 16;
@@ -246,7 +247,7 @@ export const evaluateSchema = z
   .superRefine(noControlCharacters(TEXT_FIELDS));
 
 export const idParamSchema = z.strictObject({
-  id: z.string().regex(/^[0-9a-f-]{36}$/, 'is not a request id'),
+  id: z.string().regex(REQUEST_ID_PATTERN, 'is not a request id'),
 });
 
 /** An instant: any ISO-8601 date or date-time, normalized to UTC `...Z`. */

@@ -6,11 +6,11 @@ import type { CreateTaskOptions, TaskStore } from '@modelcontextprotocol/sdk/exp
 import { ErrorCode, McpError, type Result, type Task } from '@modelcontextprotocol/sdk/types.js';
 import type { Principal } from '../api/auth.js';
 import type { AuditStore } from '../audit/store.js';
+import { isRequestId } from '../lib/request-id.js';
 import { type ActionClient, ActionError } from '../temporal/action-client.js';
 import type { ActionState } from '../workflows/types.js';
 import { type Channels, TASK_POLL_MS, taskOf, taskStatusOf, toolResultOf } from './results.js';
 
-const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PAGE = 50;
 
 export interface TaskStoreDeps {
@@ -97,7 +97,7 @@ export class RequestTaskStore implements TaskStore {
 
   /** The request's state when this principal submitted it; undefined for anything else. */
   async own(requestId: string): Promise<ActionState | undefined> {
-    if (!REQUEST_ID.test(requestId)) return undefined;
+    if (!isRequestId(requestId)) return undefined;
     let state: ActionState;
     try {
       state = await this.deps.actions.state(requestId);

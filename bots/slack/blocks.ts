@@ -2,6 +2,7 @@
 // Teams card, laid out for Slack and kept inside Slack's limits (50 blocks, 10 fields, 3000/2000/150
 // characters, and an undocumented ~13k total that Slack answers with msg_blocks_too_long).
 import type { types } from '@slack/bolt';
+import { isRequestId } from '../../lib/request-id.js';
 import type { ApprovalCard } from '../card.js';
 import { CLAIM_HEADING } from '../preview-text.js';
 import { codeBlock, escapeMrkdwn, fitMrkdwn, fitPlain, link, slackDate } from './text.js';
@@ -52,12 +53,6 @@ export interface ButtonValue {
   reasonRequired: boolean;
   /** On the "and the same again" button: for how long (the workflow holds it to the rule's maxTtl). */
   standingTtlMs?: number;
-}
-
-const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-export function isRequestId(value: unknown): value is string {
-  return typeof value === 'string' && REQUEST_ID.test(value);
 }
 
 export function parseButtonValue(raw: unknown): ButtonValue | undefined {

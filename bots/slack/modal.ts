@@ -2,7 +2,8 @@
 // Its private_metadata names the request and where to answer; it comes back inside the signed
 // view_submission, so nothing in it is taken from the user.
 import type { types } from '@slack/bolt';
-import { isRequestId, SLACK_IDS } from './blocks.js';
+import { isRequestId } from '../../lib/request-id.js';
+import { SLACK_IDS } from './blocks.js';
 import { fitMrkdwn } from './text.js';
 
 export interface DenyModalInput {

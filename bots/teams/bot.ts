@@ -5,6 +5,7 @@
 import { Application } from '@microsoft/teams-ai';
 import { type Activity, ActivityTypes, TeamsInfo, TurnContext as Turn, type TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
+import { isRequestId } from '../../lib/request-id.js';
 import type { LoadedPolicy } from '../../policy/compile.js';
 import type { DecisionVerb } from '../../workflows/types.js';
 import { bound } from '../card.js';
@@ -28,7 +29,6 @@ export interface BotDeps {
   directoryLookup: boolean;
 }
 
-const REQUEST_ID = /^[0-9a-zA-Z][0-9a-zA-Z_-]{0,127}$/;
 /** The invoke of a Universal Action (Action.Execute) and the invoke response that shows a message. */
 const CARD_ACTION_INVOKE = 'adaptiveCard/action';
 const CARD_MESSAGE_RESPONSE = 'application/vnd.microsoft.activity.message';
@@ -79,7 +79,7 @@ export function createBot(deps: BotDeps): Application {
   );
   app.adaptiveCards.actionExecute<CardActionData>(VERBS.acknowledge, async (context, _state, data) => {
     const requestId = typeof data?.requestId === 'string' ? data.requestId : '';
-    if (!REQUEST_ID.test(requestId)) return 'This card does not belong to an Airlock request.';
+    if (!isRequestId(requestId)) return 'This card does not belong to an Airlock request.';
     return acknowledgeFromChannel(deps.decisions, clickFrom(context, requestId), await identify(context));
   });
   // Any other card action (a verb from an older card, no Action.Execute at all): teams-ai would
@@ -149,7 +149,7 @@ export function createBot(deps: BotDeps): Application {
     standing = false,
   ): Promise<string> {
     const requestId = typeof data?.requestId === 'string' ? data.requestId : '';
-    if (!REQUEST_ID.test(requestId)) return 'This card does not belong to an Airlock request.';
+    if (!isRequestId(requestId)) return 'This card does not belong to an Airlock request.';
     const reason =
       typeof data.reason === 'string' && data.reason.trim() ? bound(data.reason.trim(), 500).text : undefined;
     return decideFromChannel(
