@@ -2,6 +2,7 @@
 // generated from. `tsx bench/report.ts` re-renders latest.md from latest.json.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { GOALS } from './goals.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the results object is plain JSON written by run.ts
 type Results = any;
@@ -30,7 +31,7 @@ export function renderMarkdown(r: Results): string {
     [
       'auto-allowed action over REST (`?wait=`), no-op executor',
       `${a.throughputPerSecond} req/s (${a.throughputRatio}x baseline); latency ${lat(a.latency)} (p50 ${a.latencyRatioP50}x baseline); ${a.profile.historyEvents} history events, ${a.profile.workflowTasks} workflow tasks, ${a.profile.activitiesPerRequest} activities; CPU per request: worker ${a.cpuMsPerRequest?.worker} ms, API ${a.cpuMsPerRequest?.api} ms, Temporal ${a.cpuMsPerRequest?.temporal} ms`,
-      'latency p50 <= 1.5x baseline; throughput >= 0.6x baseline',
+      `latency p50 <= ${GOALS.autoAllow.latencyRatioP50Max}x baseline; throughput >= ${GOALS.autoAllow.throughputRatioMin}x baseline`,
       `latency ${ok(a.goals.latencyRatioP50.met)}; throughput ${ok(a.goals.throughputRatio.met)}`,
     ],
     ...(s.mcp
@@ -38,7 +39,7 @@ export function renderMarkdown(r: Results): string {
           [
             'auto-allowed MCP tool call through `/mcp` to a stdio upstream, against the upstream called directly',
             `via Airlock ${lat(s.mcp.viaAirlock)}; direct ${lat(s.mcp.direct)}; overhead p50 ${s.mcp.overheadP50Ms} ms, p99 ${s.mcp.overheadP99Ms} ms; ${s.mcp.callsPerSecond} calls/s at ${r.sizes.concurrency} in flight`,
-            'overhead p50 <= the auto-allowed REST latency p50 + 20 ms',
+            `overhead p50 <= the auto-allowed REST latency p50 + ${GOALS.mcpOverheadOverRestMs} ms`,
             `overhead p50 ${ok(s.mcp.goals.overheadP50Ms.met)} (max ${s.mcp.goals.overheadP50Ms.max} ms)`,
           ],
         ]
@@ -46,7 +47,7 @@ export function renderMarkdown(r: Results): string {
     [
       'approval path: decision over the API on a pending request',
       `decision answer -> execution finished ${lat(ap.answerToExecutionFinished)}; the decision call itself ${lat(ap.decisionAnswer)}`,
-      'p50 <= 50 ms, p99 <= 250 ms',
+      `p50 <= ${GOALS.approvalPath.p50MsMax} ms, p99 <= ${GOALS.approvalPath.p99MsMax} ms`,
       `p50 ${ok(ap.goals.p50Ms.met)}; p99 ${ok(ap.goals.p99Ms.met)}`,
     ],
     ...(s.previews
@@ -62,7 +63,7 @@ export function renderMarkdown(r: Results): string {
     [
       `${m.pending} requests pending at once`,
       `worker ${rss('worker')}; API ${rss('api')}; GET ${lat(m.getWhilePending)}; list ${lat(m.listWhilePending)}; drain ${m.drainPerSecond} req/s after approval (decisions ${m.decisionsPerSecond}/s)`,
-      'RSS <= 400 MB per process; p99 <= 100 ms',
+      `RSS <= ${GOALS.manyPending.rssMbMax} MB per process; GET p99 <= ${GOALS.manyPending.getP99MsMax} ms; list p99 <= ${GOALS.manyPending.listP99MsMax} ms`,
       `RSS ${ok(m.goals.rssMbPerProcess.met)}; GET p99 ${ok(m.goals.getP99Ms.met)}; list p99 ${ok(m.goals.listP99Ms.met)}`,
     ],
     ...(m.console
@@ -70,7 +71,7 @@ export function renderMarkdown(r: Results): string {
           [
             `approver console with ${m.pending} requests pending, all waiting for the one approver`,
             `inbox ("waiting for me", ${m.console.inboxShown} shown) ${lat(m.console.inbox)}; request page ${lat(m.console.requestPage)}; one at a time on the loopback`,
-            'p95 <= 150 ms each',
+            `p95 <= ${GOALS.console.p95MsMax} ms each`,
             `inbox ${ok(m.console.goals.inboxP95Ms.met)}; request page ${ok(m.console.goals.requestPageP95Ms.met)}`,
           ],
         ]
@@ -78,7 +79,7 @@ export function renderMarkdown(r: Results): string {
     [
       'audit trail on PostgreSQL',
       `append ${au.appendOnePerCallPerSecond} events/s one per call, 10 calls in flight (${au.appendManyPerSecond}/s in batches of 100, 4 in flight; concurrent calls are group-committed); verify ${au.verifyPerSecond} events/s over ${au.verifiedEvents} events (ok: ${au.verifyOk})`,
-      '>= 5,000 events/s append; >= 100,000 events/s verify',
+      `>= ${GOALS.audit.appendPerSecondMin.toLocaleString('en-US')} events/s append; >= ${GOALS.audit.verifyPerSecondMin.toLocaleString('en-US')} events/s verify`,
       `append ${ok(au.goals.appendPerSecond.met)} (batched: ${ok(au.goals.appendPerSecond.metWithBatching)}); verify ${ok(au.goals.verifyPerSecond.met)}`,
     ],
   ];

@@ -22,6 +22,7 @@ import { startHttpTarget } from '../test/fakes/http-target.js';
 import { createTestDatabase } from '../test/support/postgres.js';
 import { measureAudit } from './audit.js';
 import { measureConsolePages } from './console.js';
+import { atLeast, atMost, GOALS } from './goals.js';
 import {
   cpuMs,
   type LatencySummary,
@@ -429,21 +430,24 @@ ${mcpUpstreamConfig()}`,
           throughputRatio: ratio(autoAllow.throughputPerSecond, baselinePerSecond),
           executedExactlyOnce,
           goals: {
-            latencyRatioP50: { max: 1.5, met: autoAllow.latency.p50Ms / baseline.latency.p50Ms <= 1.5 },
-            throughputRatio: {
-              min: 0.6,
-              met: autoAllow.throughputPerSecond / baselinePerSecond >= 0.6,
-            },
+            latencyRatioP50: atMost(
+              autoAllow.latency.p50Ms / baseline.latency.p50Ms,
+              GOALS.autoAllow.latencyRatioP50Max,
+            ),
+            throughputRatio: atLeast(
+              autoAllow.throughputPerSecond / baselinePerSecond,
+              GOALS.autoAllow.throughputRatioMin,
+            ),
           },
           profile: autoProfile,
         },
         mcp: {
           ...mcp,
           goals: {
-            overheadP50Ms: {
-              max: round(autoAllow.latency.p50Ms + 20),
-              met: mcp.overheadP50Ms <= autoAllow.latency.p50Ms + 20,
-            },
+            overheadP50Ms: atMost(
+              mcp.overheadP50Ms,
+              round(autoAllow.latency.p50Ms + GOALS.mcpOverheadOverRestMs),
+            ),
           },
         },
         approvalPath: {
@@ -452,8 +456,8 @@ ${mcpUpstreamConfig()}`,
           answerToExecutionFinished: summarize(answerToExecuted),
           answerToStatusSucceededSeenByPolling: summarize(answerToSettled),
           goals: {
-            p50Ms: { max: 50, met: summarize(answerToExecuted).p50Ms <= 50 },
-            p99Ms: { max: 250, met: summarize(answerToExecuted).p99Ms <= 250 },
+            p50Ms: atMost(summarize(answerToExecuted).p50Ms, GOALS.approvalPath.p50MsMax),
+            p99Ms: atMost(summarize(answerToExecuted).p99Ms, GOALS.approvalPath.p99MsMax),
           },
           profile: approvedProfile,
         },
@@ -468,18 +472,17 @@ ${mcpUpstreamConfig()}`,
           decisionsPerSecond: round(n / decideSeconds),
           drainPerSecond: round(n / drainSeconds),
           goals: {
-            rssMbPerProcess: {
-              max: 400,
-              met:
-                Math.max(
-                  memPending.worker?.rssMb ?? 0,
-                  memPending.api?.rssMb ?? 0,
-                  memAfter.worker?.peakRssMb ?? 0,
-                  memAfter.api?.peakRssMb ?? 0,
-                ) <= 400,
-            },
-            getP99Ms: { max: 100, met: summarize(getLat).p99Ms <= 100 },
-            listP99Ms: { max: 100, met: summarize(listLat).p99Ms <= 100 },
+            rssMbPerProcess: atMost(
+              Math.max(
+                memPending.worker?.rssMb ?? 0,
+                memPending.api?.rssMb ?? 0,
+                memAfter.worker?.peakRssMb ?? 0,
+                memAfter.api?.peakRssMb ?? 0,
+              ),
+              GOALS.manyPending.rssMbMax,
+            ),
+            getP99Ms: atMost(summarize(getLat).p99Ms, GOALS.manyPending.getP99MsMax),
+            listP99Ms: atMost(summarize(listLat).p99Ms, GOALS.manyPending.listP99MsMax),
           },
         },
         audit: {
@@ -490,11 +493,10 @@ ${mcpUpstreamConfig()}`,
           verifyOk,
           goals: {
             appendPerSecond: {
-              min: 5_000,
-              met: appendOneRate >= 5_000,
-              metWithBatching: appendManyRate >= 5_000,
+              ...atLeast(appendOneRate, GOALS.audit.appendPerSecondMin),
+              metWithBatching: appendManyRate >= GOALS.audit.appendPerSecondMin,
             },
-            verifyPerSecond: { min: 100_000, met: verifyRate >= 100_000 },
+            verifyPerSecond: atLeast(verifyRate, GOALS.audit.verifyPerSecondMin),
           },
         },
       },
