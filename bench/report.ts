@@ -78,7 +78,7 @@ export function renderMarkdown(r: Results): string {
       : []),
     [
       'audit trail on PostgreSQL',
-      `append ${au.appendOnePerCallPerSecond} events/s one per call, 10 calls in flight (${au.appendManyPerSecond}/s in batches of 100, 4 in flight; concurrent calls are group-committed); verify ${au.verifyPerSecond} events/s over ${au.verifiedEvents} events (ok: ${au.verifyOk})`,
+      `append ${au.appendOnePerCallPerSecond} events/s one per call, 10 calls in flight (${au.appendManyPerSecond}/s in batches of 100, 4 in flight; concurrent calls are group-committed); verify ${au.verifyPerSecond} events/s over ${au.verifiedEvents} events (ok: ${au.verifyOk}); Temporal stopped first`,
       `>= ${GOALS.audit.appendPerSecondMin.toLocaleString('en-US')} events/s append; >= ${GOALS.audit.verifyPerSecondMin.toLocaleString('en-US')} events/s verify`,
       `append ${ok(au.goals.appendPerSecond.met)} (batched: ${ok(au.goals.appendPerSecond.metWithBatching)}); verify ${ok(au.goals.verifyPerSecond.met)}`,
     ],

@@ -378,6 +378,9 @@ ${mcpUpstreamConfig()}`,
     await stopChild(worker);
 
     // --- audit trail ----------------------------------------------------------------------------
+    // The store alone: Temporal goes first, so its background work after the drain (transfer and
+    // visibility tasks of thousands of closed workflows) does not share the two cores with it.
+    await dev.stop();
     const auditDb = await createTestDatabase('airlock_bench_audit');
     cleanups.push(() => auditDb.drop());
     const sql = await openPostgres(auditDb.url);

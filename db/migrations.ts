@@ -71,8 +71,8 @@ export const MIGRATIONS: Migration[] = [
          recorded_at timestamptz NOT NULL DEFAULT now(),
          UNIQUE (request_id, event_key)
        )`,
-      'CREATE INDEX IF NOT EXISTS audit_events_request_idx ON audit_events (request_id, id)',
-      'CREATE INDEX IF NOT EXISTS audit_events_type_at_idx ON audit_events (type, at)',
+      // No more indexes than the reads need: every append pays for each. A request's events are
+      // found through UNIQUE (request_id, event_key) and sorted (tens of rows); ranges go by id.
       ...appendOnly('audit_events'),
       `CREATE TABLE IF NOT EXISTS archived_histories (
          request_id text PRIMARY KEY,
