@@ -1,8 +1,9 @@
 // Airlock on a real Temporal cluster: the server's four services each in its own process on
 // PostgreSQL (test/cluster/cluster.ts), Airlock as two API and two worker processes on its own
 // PostgreSQL audit store. The core lifecycle through either API, a decision through the other API
-// than the submission, kill -9 of one Airlock worker while requests wait, kill -9 and restart of
-// the history service with many requests pending, and the archiver's Schedule across two workers.
+// than the submission, kill -9 of one Airlock worker while requests wait and while one executes,
+// kill -9 and restart of the history service with many requests pending, and the archiver's
+// Schedule across two workers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../temporal/dev-server.js';
 import { type HttpTargetFake, startHttpTarget } from '../fakes/http-target.js';
@@ -222,6 +223,35 @@ describe('Airlock on a Temporal cluster', () => {
     // Two workers again for what follows.
     await startWorker();
   });
+
+  it('kill -9 of the worker running the executor call: the other retries it, once at the target', async () => {
+    // One live worker takes the call, so the one to kill is known; a second one starts meanwhile.
+    const live = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+    for (const w of live.slice(1)) await killHard(w);
+    const running = live[0]!;
+    const id = await submit(apis[0]!, 'xkill-');
+    await waitForStatus(apis[0]!, id, ['pending_approval']);
+    target.hangNext(1);
+    expect((await decide(apis[1]!, id, 'approve')).status).toBe(200);
+    await eventually(
+      async () => (callsWith(target, 'xkill-').calls.some((c) => c.outcome === 'hung') ? true : undefined),
+      30_000,
+      'the executor call at the target',
+    );
+    await startWorker();
+    await killHard(running);
+    // The activity's heartbeat timeout (30 s) notices the dead worker; the retry runs on the other.
+    const done = await waitForStatus(apis[1]!, id, ['succeeded', 'failed'], 180_000);
+    expect(done.status).toBe('succeeded');
+    const { calls, effects } = callsWith(target, 'xkill-');
+    expect(effects).toBe(1);
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    // The retry carried the hung call's Idempotency-Key: had the first call gone through, the
+    // target would have answered the retry from it instead of acting twice.
+    expect(new Set(calls.map((c) => c.headers['idempotency-key'])).size).toBe(1);
+    await expectEnded(apis[0]!, id);
+    await startWorker();
+  }, 600_000);
 
   it.skipIf(ON_DEV_SERVER)(
     `kill -9 of the history service with ${PENDING} requests pending, then its restart: all finish`,
