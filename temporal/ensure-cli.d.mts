@@ -8,5 +8,7 @@ export declare function findExecutables(name: string, env?: NodeJS.ProcessEnv): 
 export declare function hasGo(): boolean;
 export declare function goInstall(
   modules: string[],
-  opts?: { log?: (m: string) => void; what?: string },
+  opts?: { log?: (m: string) => void; what?: string; gobin?: string },
 ): void;
+/** Go's bin directories (GOBIN, each GOPATH's bin, ~/go/bin), in that order. */
+export declare function goBinDirs(): string[];

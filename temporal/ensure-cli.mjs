@@ -18,7 +18,7 @@ function executable(path) {
   }
 }
 
-function goBinDirs() {
+export function goBinDirs() {
   const dirs = [];
   try {
     const gobin = execFileSync('go', ['env', 'GOBIN'], { encoding: 'utf8' }).trim();
@@ -53,10 +53,16 @@ export function hasGo() {
   return spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
 }
 
-/** `go install` of the given module@version paths; throws when Go reports an error. */
-export function goInstall(modules, { log = (m) => console.error(m), what = modules.join(' ') } = {}) {
+/**
+ * `go install` of the given module@version paths; throws when Go reports an error. `gobin`
+ * installs into that directory instead (for a binary whose name another one already takes).
+ */
+export function goInstall(modules, { log = (m) => console.error(m), what = modules.join(' '), gobin } = {}) {
   log(`[airlock] Installing ${what}: go install ${modules.join(' ')} (first build takes a few minutes)...`);
-  const res = spawnSync('go', ['install', ...modules], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const res = spawnSync('go', ['install', ...modules], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    ...(gobin ? { env: { ...process.env, GOBIN: gobin } } : {}),
+  });
   if (res.status !== 0) {
     throw new Error(
       `go install ${modules.join(' ')} failed with exit code ${res.status}; see Go's error above`,

@@ -2,17 +2,20 @@
 // PostgreSQL (test/cluster/cluster.ts), Airlock as two API and two worker processes on its own
 // PostgreSQL audit store. The core lifecycle through either API, a decision through the other API
 // than the submission, kill -9 of one Airlock worker while requests wait and while one executes,
-// kill -9 and restart of the history service with many requests pending, and the archiver's
-// Schedule across two workers.
+// kill -9 and restart of the history service with many requests pending, the archiver's Schedule
+// across two workers, and the Web UI scenarios on the compose file's UI release (test/cluster/ui-server.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../temporal/dev-server.js';
 import { type HttpTargetFake, startHttpTarget } from '../fakes/http-target.js';
 import { callsWith, expectAuditIntact, expectChainIntact, waitForStatus } from '../faults/support.js';
 import { CORE_POLICY, coreConfig, httpRequest, PRINCIPALS } from '../integration/core/fixtures.js';
+import { chromiumPath } from '../integration/ops/browser.js';
 import { type AirlockProcess, apiReady, startProcess, workerReady } from '../integration/ops/processes.js';
+import { findPendingWithSavedQuery, readInputWithCodecSession } from '../integration/ops/web-ui-scenarios.js';
 import { apiCaller, eventually, type Harness, startHarness } from '../support/harness.js';
 import { startCluster, startDevServerAsCluster, type TemporalCluster } from './cluster.js';
-import { AIRLOCK_ENV, TEMPORAL_SERVICES } from './contract.js';
+import { AIRLOCK_ENV, TEMPORAL_SERVICES, TEMPORAL_UI_VERSION } from './contract.js';
+import { startUiServer, type UiServer } from './ui-server.js';
 
 /** The same scenarios on the dev server instead, for its figures (no service to kill there). */
 const ON_DEV_SERVER = process.env.AIRLOCK_CLUSTER_TEMPORAL === 'dev-server';
@@ -29,6 +32,8 @@ const apis: Harness[] = [];
 const workers: AirlockProcess[] = [];
 const all: AirlockProcess[] = [];
 let apiPorts: number[] = [];
+/** The compose file's Web UI, on the cluster, its codec the in-process API's. */
+let ui: UiServer;
 
 /** Exactly the variables docker-compose.temporal.yml gives the role (test/cluster/contract.ts). */
 async function roleEnv(role: 'api' | 'worker', port: number): Promise<Record<string, string>> {
@@ -77,11 +82,22 @@ beforeAll(async () => {
   target = await startHttpTarget();
   // The in-process harness prepares the audit database, the config files and the keys (an API
   // role of its own that the scenarios do not use).
+  const uiPort = await freePort();
   h = await startHarness({
     policy: CORE_POLICY,
     config: coreConfig(target.url, 'postgres://unused@127.0.0.1:1/unused'),
     principals: PRINCIPALS,
-    env: { AIRLOCK_ROLE: 'api', TEMPORAL_ADDRESS: cluster.address, TEMPORAL_NAMESPACE: cluster.namespace },
+    env: {
+      AIRLOCK_ROLE: 'api',
+      TEMPORAL_ADDRESS: cluster.address,
+      TEMPORAL_NAMESPACE: cluster.namespace,
+      TEMPORAL_UI_URL: `http://localhost:${uiPort}`,
+    },
+  });
+  ui = await startUiServer({
+    temporalAddress: cluster.address,
+    port: uiPort,
+    codecEndpoint: `${h.airlock.publicUrl}/codec`,
   });
   apiPorts = [await freePort(), await freePort()];
   // The workers bundle the workflow code themselves: one after the other on a small machine.
@@ -96,6 +112,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const p of all) await killHard(p);
+  await ui?.stop();
   await h?.stop();
   await target?.close();
   await cluster?.stop();
@@ -296,6 +313,19 @@ describe('Airlock on a Temporal cluster', () => {
       await expectChainIntact(apis[1]!);
     },
     900_000,
+  );
+
+  // The SRE's and the auditor's Web UI scenarios (test/integration/ops/web-ui-scenarios.ts) on the
+  // compose file's UI release, built from its Go module, in front of the cluster.
+  it.skipIf(!chromiumPath)(
+    `the Web UI ${TEMPORAL_UI_VERSION}: a saved query finds a pending request and opens its history`,
+    () => findPendingWithSavedQuery({ uiUrl: ui.url, h }),
+    120_000,
+  );
+  it.skipIf(!chromiumPath)(
+    `the Web UI ${TEMPORAL_UI_VERSION}: an auditor's codec session decodes a request's input`,
+    () => readInputWithCodecSession({ uiUrl: ui.url, h }),
+    120_000,
   );
 
   it('runs the archiver Schedule once across the workers: each closed request archived once', async () => {

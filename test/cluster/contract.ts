@@ -12,6 +12,15 @@ export const TEMPORAL_SERVER_MODULES = [
   `go.temporal.io/server/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`,
 ];
 
+/**
+ * The Web UI release: the compose file's temporalio/ui tag and the ui-server module the cluster
+ * test builds (the one the pinned Temporal CLI embeds, so the dev server shows the same UI).
+ */
+export const TEMPORAL_UI_VERSION = '2.42.1';
+export const TEMPORAL_UI_MODULE = `github.com/temporalio/ui-server/v2/cmd/server@v${TEMPORAL_UI_VERSION}`;
+/** The UI sends credentials with its codec calls: the codec session cookie goes with them. */
+export const TEMPORAL_UI_CODEC_INCLUDE_CREDENTIALS = true;
+
 /** The persistence driver (compose: DB=postgres12, for PostgreSQL 12 and later). */
 export const TEMPORAL_DB_PLUGIN = 'postgres12';
 

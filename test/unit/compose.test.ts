@@ -19,6 +19,8 @@ import {
   TEMPORAL_NAMESPACE,
   TEMPORAL_SERVER_MODULES,
   TEMPORAL_SERVER_VERSION,
+  TEMPORAL_UI_CODEC_INCLUDE_CREDENTIALS,
+  TEMPORAL_UI_VERSION,
 } from '../cluster/contract.js';
 import {
   compose,
@@ -44,7 +46,7 @@ describe('docker-compose.temporal.yml', () => {
     expect(temporal.POSTGRES_USER).toBe(pg.POSTGRES_USER);
     expect(temporal.POSTGRES_PWD).toBe(pg.POSTGRES_PASSWORD);
     expect(compose.services.postgresql?.image).toMatch(/^postgres:16(\.|$)/);
-    expect(compose.services['temporal-ui']?.image).toMatch(/^temporalio\/ui:/);
+    expect(compose.services['temporal-ui']?.image).toBe(`temporalio/ui:${TEMPORAL_UI_VERSION}`);
   });
 
   it.each(services)('pins the image tag of %s (no latest, no variable)', (_name, service) => {
@@ -123,6 +125,7 @@ describe('docker-compose.temporal.yml', () => {
     expect(env.TEMPORAL_CODEC_ENDPOINT).toMatch(/^https?:\/\/.+\/codec$/);
     // The endpoint comes from a variable, so users point it at their Airlock.
     expect(JSON.stringify(ui.environment)).toMatch(/TEMPORAL_CODEC_ENDPOINT.*\$\{AIRLOCK_CODEC_ENDPOINT/);
+    expect(env.TEMPORAL_CODEC_INCLUDE_CREDENTIALS).toBe(String(TEMPORAL_UI_CODEC_INCLUDE_CREDENTIALS));
     expect(Object.keys(ui.depends_on ?? {})).toContain('temporal');
   });
 

@@ -1,17 +1,15 @@
-// The Temporal Web UI as the SRE console: on a dev server started here with its UI, headless
-// Chromium runs a saved query of docs/runbook.md ("pending in production"), finds the request,
-// opens its history and saves a screenshot under test-artifacts/. Then payloads: the dev server
-// points the UI at the service's codec (as `npm start` does); an auditor starts a codec session at
-// /codec/login and, with the UI's codec settings as docs/audit.md says, reads the request's input
-// decoded, which without the session stays ciphertext. Skips only where Debian's chromium is
-// absent and AIRLOCK_REQUIRE_BROWSER is unset (.ci/run installs it and sets it).
-import { mkdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+// The Temporal Web UI as the SRE console, on a dev server started here with its UI pointed at the
+// service's codec (as `npm start` does): the scenarios of web-ui-scenarios.ts (a saved query finds
+// a pending request and opens its history; an auditor's codec session decodes its input). The
+// cluster suite runs the same scenarios against the compose file's UI. Skips only where Debian's
+// chromium is absent and AIRLOCK_REQUIRE_BROWSER is unset (.ci/run installs it and sets it).
+import { afterAll, beforeAll, describe, inject, it } from 'vitest';
 import { type DevServer, freePort, startDevServer } from '../../../temporal/dev-server.js';
 import { startHttpTarget } from '../../fakes/http-target.js';
-import { eventually, type Harness, startHarness } from '../../support/harness.js';
-import { CORE_POLICY, coreConfig, httpRequest, PRINCIPALS } from '../core/fixtures.js';
-import { chromiumPath, launchChromium } from './browser.js';
+import { type Harness, startHarness } from '../../support/harness.js';
+import { CORE_POLICY, coreConfig, PRINCIPALS } from '../core/fixtures.js';
+import { chromiumPath } from './browser.js';
+import { findPendingWithSavedQuery, readInputWithCodecSession } from './web-ui-scenarios.js';
 
 const required = process.env.AIRLOCK_REQUIRE_BROWSER === '1';
 if (!chromiumPath && !required) {
@@ -47,134 +45,14 @@ describe.skipIf(!chromiumPath && !required)('Temporal Web UI', () => {
     await dev?.stop();
   });
 
-  it('finds a pending production request with a saved query and opens its history', async () => {
-    const res = await h.api('ci@example.com', '/v1/actions', {
-      body: httpRequest({ parameters: { method: 'POST', path: '/config', body: { m: 'ui-1' } } }),
-    });
-    expect(res.status).toBe(202);
-    const workflowId = `action-${res.body.id as string}`;
-    await eventually(
-      async () =>
-        (await h.api('audit@example.com', `/v1/actions/${res.body.id}`)).body.status === 'pending_approval'
-          ? true
-          : undefined,
-      30_000,
-      'pending',
-    );
-
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage();
-      const consoleErrors: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error') consoleErrors.push(m.text());
-      });
-      const query = 'AirlockStatus="pending_approval" AND AirlockEnvironment="production"';
-      // Visibility is eventually consistent: reload the list until the row shows.
-      const row = page.locator(`a[href*="/workflows/${workflowId}/"]`).first();
-      mkdirSync('test-artifacts', { recursive: true });
-      await eventually(
-        async () => {
-          await page.goto(`${dev.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
-          return await row.waitFor({ state: 'visible', timeout: 8_000 }).then(
-            () => true,
-            () => undefined,
-          );
-        },
-        45_000,
-        'the request in the query results',
-      ).catch(async (err: unknown) => {
-        await page.screenshot({ path: 'test-artifacts/web-ui-failure.png', fullPage: true });
-        const hrefs = await page.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-        throw new Error(
-          `${String(err)} at ${page.url()}; links: ${hrefs.join(' ')}; console: ${consoleErrors.join(' | ')}`,
-        );
-      });
-      await row.click();
-      await page.waitForURL(/\/history/, { timeout: 15_000 });
-      // The history view: its event timeline lists the workflow's activities (local ones by name too).
-      await page
-        .getByText('Event History')
-        .first()
-        .waitFor({ timeout: 15_000 })
-        .then(() => page.getByText('assessRequest').first().waitFor({ timeout: 15_000 }))
-        .catch(async (err: unknown) => {
-          await page.screenshot({ path: 'test-artifacts/web-ui-failure.png', fullPage: true });
-          throw new Error(`${String(err)} at ${page.url()}; console: ${consoleErrors.join(' | ')}`);
-        });
-      expect(await page.content()).toContain(workflowId);
-      await page.screenshot({ path: 'test-artifacts/web-ui-history.png', fullPage: true });
-    } finally {
-      await browser.close();
-    }
-  }, 120_000);
-  it("shows a request's input decoded only to an auditor with a codec session", async () => {
-    const marker = `ui-marker-${Date.now().toString(36)}`;
-    const res = await h.api('ci@example.com', '/v1/actions', {
-      body: httpRequest({ parameters: { method: 'POST', path: '/config', body: { m: marker } } }),
-    });
-    expect(res.status).toBe(202);
-    const workflowPage = `${uiUrl}/namespaces/default/workflows/action-${res.body.id as string}`;
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage();
-      const statuses: number[] = [];
-      page.on('response', (r) => {
-        if (r.url().endsWith('/codec/decode') && r.request().method() === 'POST') statuses.push(r.status());
-      });
-      /** Opens the request's page; resolves when the UI has had a decode answer and shows its input. */
-      const openInput = async () => {
-        statuses.length = 0;
-        await page.goto(workflowPage);
-        await eventually(async () => (statuses.length > 0 ? true : undefined), 30_000, 'a codec call');
-        await page.getByTestId('input-and-result').first().waitFor({ timeout: 15_000 });
-      };
-
-      // The UI's codec settings as a user sets them (docs/audit.md): the dev server configures only
-      // the endpoint, so the browser setting must override it to include credentials.
-      await openInput();
-      await page.locator('[data-testid^="data-encoder-status"]').first().click();
-      await page.getByTestId('override-accordion').getByRole('button').first().click();
-      await page.getByText('Use my browser setting and ignore Cluster-level setting.').click();
-      await page.getByTestId('data-encoder-endpoint-input').fill(`${h.airlock.publicUrl}/codec`);
-      // Keyboard, not clicks: in an 900px-high headless window the sticky top bar covers them.
-      await page.locator('#pass-access-credentials').focus();
-      await page.keyboard.press('Space');
-      expect(await page.locator('#pass-access-credentials').isChecked()).toBe(true);
-      await page.getByTestId('confirm-data-encoder-button').focus();
-      await page.keyboard.press('Enter');
-      expect(await page.evaluate("localStorage.getItem('includeCredentials')")).toBe('true');
-
-      // Without a session: the codec refuses (401), the input stays ciphertext.
-      await openInput();
-      expect(statuses).toContain(401);
-      expect(await page.getByTestId('input-and-result').first().textContent()).not.toContain(marker);
-      expect(await page.content()).not.toContain(marker);
-
-      // The auditor starts a session through the login form, then reopens the request.
-      await page.goto(`${h.airlock.publicUrl}/codec/login`);
-      await page.getByLabel('API key').fill(h.keys['audit@example.com']!);
-      await page.getByRole('button', { name: 'Start codec session' }).click();
-      await page.getByText('Signed in as').waitFor({ timeout: 10_000 });
-      // Cookies do not separate ports: the UI's own (_csrf) shows here too; ours has Path=/codec.
-      const cookies = await browser.cookies(`${h.airlock.publicUrl}/codec/decode`);
-      const cookie = cookies.find((c) => c.name === 'airlock_codec_session');
-      expect(cookie?.value).not.toContain(h.keys['audit@example.com']);
-      expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/codec' });
-      await openInput();
-      await page
-        .getByText(marker)
-        .first()
-        .waitFor({ timeout: 15_000 })
-        .catch(async (err: unknown) => {
-          await page.screenshot({ path: 'test-artifacts/web-ui-codec-failure.png', fullPage: true });
-          throw new Error(`${String(err)}; codec answers: ${statuses.join(' ')}`);
-        });
-      expect(statuses.every((s) => s === 200)).toBe(true);
-      mkdirSync('test-artifacts', { recursive: true });
-      await page.screenshot({ path: 'test-artifacts/web-ui-codec-decoded.png', fullPage: true });
-    } finally {
-      await browser.close();
-    }
-  }, 120_000);
+  it(
+    'finds a pending production request with a saved query and opens its history',
+    () => findPendingWithSavedQuery({ uiUrl, h }),
+    120_000,
+  );
+  it(
+    "shows a request's input decoded only to an auditor with a codec session",
+    () => readInputWithCodecSession({ uiUrl, h }),
+    120_000,
+  );
 });
