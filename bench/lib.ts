@@ -151,7 +151,11 @@ export function rssMb(pid: number | undefined): { rssMb: number; peakRssMb: numb
 }
 
 /** CPU time (user + system) a process has used so far, in ms, from /proc (Linux). */
-export function cpuMs(pid: number | undefined): number {
+/** A process, or several whose CPU time counts together (the cluster's Temporal services). */
+export type Pids = number | (number | undefined)[] | undefined;
+
+export function cpuMs(pid: Pids): number {
+  if (Array.isArray(pid)) return pid.reduce<number>((sum, p) => sum + cpuMs(p), 0);
   if (!pid) return Number.NaN;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

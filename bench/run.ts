@@ -1,6 +1,6 @@
-// `npm run bench [-- --quick]`: Airlock against bare Temporal, measured in one run on one fresh
-// local Temporal dev server and one fresh PostgreSQL database, so the ratios hold on a noisy
-// machine. Writes bench/results/latest.json and latest.md (the README's performance section is
+// `npm run bench [-- --quick] [--cluster]`: Airlock against bare Temporal, measured in one run on
+// one fresh Temporal (the local dev server, or with --cluster the real server's four services) and
+// one fresh PostgreSQL database, so the ratios hold on a noisy machine. Writes bench/results/latest.json and latest.md (the README's performance section is
 // generated from the markdown, never typed).
 //
 // Airlock runs as two real processes (main.ts with AIRLOCK_ROLE=worker and =api), the baseline
@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { generateApiKey, hashApiKey } from '../config/api-keys.js';
 import { openPostgres } from '../db/postgres.js';
-import { freePort, startDevServer } from '../temporal/dev-server.js';
+import { freePort } from '../temporal/dev-server.js';
 import { ensureTemporalCli } from '../temporal/ensure-cli.mjs';
 import { startHttpTarget } from '../test/fakes/http-target.js';
 import { createTestDatabase } from '../test/support/postgres.js';
@@ -26,6 +26,7 @@ import { atLeast, atMost, GOALS } from './goals.js';
 import {
   cpuMs,
   type LatencySummary,
+  type Pids,
   pool,
   round,
   rssMb,
@@ -45,10 +46,14 @@ import {
   seedPreviewTable,
 } from './previews.js';
 import { renderMarkdown, updateReadme } from './report.js';
+import { startBenchTemporal } from './temporal.js';
 
 const quick = process.argv.includes('--quick');
 // --sqlite: the dev server on a SQLite file (as `npm start` runs it) instead of in memory.
 const sqlite = process.argv.includes('--sqlite');
+// --cluster: the real Temporal server as four service processes on PostgreSQL (bench/temporal.ts);
+// its results go to bench/results/cluster.json and .md, and the README keeps the dev server's.
+const onCluster = process.argv.includes('--cluster');
 const SIZES = quick
   ? { latency: 30, throughput: 120, concurrency: 16, approvals: 30, pending: 500, audit: 5_000, previews: 5 }
   : {
@@ -110,11 +115,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
   try {
     log(`mode ${quick ? 'quick' : 'full'}: ${JSON.stringify(SIZES)}`);
-    const dev = await startDevServer({
-      cliPath,
-      headless: true,
-      ...(sqlite ? { dbFilename: join(dir, 'temporal.sqlite') } : {}),
-    });
+    const dev = await startBenchTemporal({ cluster: onCluster, sqlite, dir, cliPath });
     cleanups.push(() => dev.stop());
     const db = await createTestDatabase('airlock_bench');
     cleanups.push(() => db.drop());
@@ -128,9 +129,7 @@ async function main(): Promise<void> {
     const connection = await Connection.connect({ address: dev.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection });
-    log(
-      `Temporal dev server ${dev.address} (${sqlite ? 'SQLite file' : 'in memory'}), PostgreSQL database ${db.name}`,
-    );
+    log(`Temporal at ${dev.address}: ${dev.description}; PostgreSQL database ${db.name}`);
 
     // --- baseline ---------------------------------------------------------------------------
     const baselineQueue = `bench-baseline-${randomBytes(4).toString('hex')}`;
@@ -158,7 +157,7 @@ async function main(): Promise<void> {
     await pool('baseline warm-up', 10, 4, runBaseline);
     const baseline = await measure('baseline', runBaseline, {
       worker: baseWorker.pid,
-      temporal: dev.process?.pid,
+      temporal: dev.pids(),
     });
     const baselineRss = rssMb(baseWorker.pid);
     const baselineHistory = await historyProfile(client, await lastBaselineId(client, baselineQueue));
@@ -237,7 +236,7 @@ ${mcpUpstreamConfig()}`,
       async () => {
         autoIds.push(await submitAuto());
       },
-      { worker: worker.pid, api: api.pid, temporal: dev.process?.pid },
+      { worker: worker.pid, api: api.pid, temporal: dev.pids() },
     );
     const executedExactlyOnce = target.sideEffects() - effectsBefore === autoIds.length;
     // The baseline's throughput once more, so drift on a shared machine (it moved 30-58 wf/s
@@ -247,7 +246,7 @@ ${mcpUpstreamConfig()}`,
     await pool('baseline warm-up', 10, 4, runBaseline);
     const baselineAgain = await measureThroughput('baseline again', runBaseline, {
       worker: baseWorkerAgain.pid,
-      temporal: dev.process?.pid,
+      temporal: dev.pids(),
     });
     await stopChild(baseWorkerAgain);
     const baselinePerSecond = round((baseline.throughputPerSecond + baselineAgain.throughputPerSecond) / 2);
@@ -405,7 +404,7 @@ ${mcpUpstreamConfig()}`,
       },
       sizes: SIZES,
       setup: {
-        temporal: `local dev server (temporal CLI start-dev, ${sqlite ? 'SQLite file' : 'in memory'}), fresh per run`,
+        temporal: dev.description,
         database: 'fresh PostgreSQL database per run',
         airlock: 'main.ts as two processes: AIRLOCK_ROLE=worker and AIRLOCK_ROLE=api',
         executor:
@@ -505,20 +504,26 @@ ${mcpUpstreamConfig()}`,
       },
     };
     mkdirSync(RESULTS, { recursive: true });
-    writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+    const name = onCluster ? 'cluster' : 'latest';
+    writeFileSync(join(RESULTS, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
     const md = renderMarkdown(results);
-    writeFileSync(join(RESULTS, 'latest.md'), md);
+    writeFileSync(join(RESULTS, `${name}.md`), md);
     process.stdout.write(md);
-    if (updateReadme(join(root, 'README.md'), md)) log('updated the performance section of README.md');
+    if (!onCluster && updateReadme(join(root, 'README.md'), md))
+      log('updated the performance section of README.md');
     // The files live in the repository, so they take its format (`npm test` runs `biome check`).
-    const written = ['README.md', 'bench/results/latest.md', 'bench/results/latest.json'];
+    const written = [
+      ...(onCluster ? [] : ['README.md']),
+      `bench/results/${name}.md`,
+      `bench/results/${name}.json`,
+    ];
     const formatted = spawnSync('npx', ['biome', 'format', '--write', ...written], {
       cwd: root,
       stdio: 'ignore',
     });
     if (formatted.status !== 0)
       log(`biome format failed: run \`npx biome format --write ${written.join(' ')}\``);
-    log(`wrote ${join(RESULTS, 'latest.json')} and latest.md`);
+    log(`wrote ${join(RESULTS, `${name}.json`)} and ${name}.md`);
   } finally {
     await cleanup();
     rmSync(dir, { recursive: true, force: true });
@@ -537,7 +542,7 @@ interface Measured {
 async function measure(
   label: string,
   run: () => Promise<unknown>,
-  pids: Record<string, number | undefined> = {},
+  pids: Record<string, Pids> = {},
 ): Promise<Measured> {
   const serial: number[] = [];
   await pool(`${label}: latency`, SIZES.latency, 1, async () => {
@@ -552,7 +557,7 @@ async function measure(
 async function measureThroughput(
   label: string,
   run: () => Promise<unknown>,
-  pids: Record<string, number | undefined> = {},
+  pids: Record<string, Pids> = {},
 ): Promise<Omit<Measured, 'latency'>> {
   const loaded: number[] = [];
   const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
