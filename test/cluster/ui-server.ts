@@ -3,7 +3,7 @@
 // at the cluster's frontend and at Airlock's codec. Its binary is called `server` too, so it goes
 // to a directory of its own next to Go's bin directory.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { goBinDirs, goInstall, hasGo } from '../../temporal/ensure-cli.mjs';
@@ -29,7 +29,10 @@ export function ensureUiServer(log: (m: string) => void = (m) => console.error(m
   const stamped = existsSync(binary)
     ? spawnSync('go', ['version', '-m', binary], { encoding: 'utf8' }).stdout
     : '';
-  const pinned = stamped.includes(UI_PACKAGE) && stamped.includes(`v${TEMPORAL_UI_VERSION}`);
+  // `go version -m`: "path <package>" and "mod <module> <version>" lines.
+  const pinned =
+    stamped.includes(`path\t${UI_PACKAGE}\n`) &&
+    stamped.includes(`\tgithub.com/temporalio/ui-server/v2\tv${TEMPORAL_UI_VERSION}\t`);
   if (!pinned) {
     mkdirSync(gobin, { recursive: true });
     goInstall([TEMPORAL_UI_MODULE], { log, what: `the Temporal Web UI ${TEMPORAL_UI_VERSION}`, gobin });
@@ -74,22 +77,23 @@ export async function startUiServer(opts: {
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://localhost:${opts.port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+    rmSync(root, { recursive: true, force: true });
+  };
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the Temporal UI server exited: ${stderr}`);
     const up = await fetch(`${url}/api/v1/settings`).then(
       (r) => r.ok,
       () => false,
     );
     if (up) break;
-    if (Date.now() > deadline) throw new Error(`the Temporal UI server did not answer on ${url}: ${stderr}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`the Temporal UI server did not answer on ${url}: ${stderr}`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return {
-    url,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return { url, stop };
 }
