@@ -319,12 +319,21 @@ describe('Airlock on a Temporal cluster', () => {
   // compose file's UI release, built from its Go module, in front of the cluster.
   it.skipIf(!chromiumPath)(
     `the Web UI ${TEMPORAL_UI_VERSION}: a saved query finds a pending request and opens its history`,
-    () => findPendingWithSavedQuery({ uiUrl: ui.url, h }),
+    async () => {
+      const { workflowId, historyPage } = await findPendingWithSavedQuery({ uiUrl: ui.url, h });
+      expect(historyPage).toContain(workflowId);
+    },
     120_000,
   );
   it.skipIf(!chromiumPath)(
     `the Web UI ${TEMPORAL_UI_VERSION}: an auditor's codec session decodes a request's input`,
-    () => readInputWithCodecSession({ uiUrl: ui.url, h }),
+    async () => {
+      const { marker, withoutSession, withSession } = await readInputWithCodecSession({ uiUrl: ui.url, h });
+      expect(withoutSession.codecStatuses).toContain(401);
+      expect(withoutSession.page).not.toContain(marker);
+      expect(withSession.codecStatuses.every((s) => s === 200)).toBe(true);
+      expect(withSession.page).toContain(marker);
+    },
     120_000,
   );
 

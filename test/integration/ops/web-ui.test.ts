@@ -3,7 +3,7 @@
 // a pending request and opens its history; an auditor's codec session decodes its input). The
 // cluster suite runs the same scenarios against the compose file's UI. Skips only where Debian's
 // chromium is absent and AIRLOCK_REQUIRE_BROWSER is unset (.ci/run installs it and sets it).
-import { afterAll, beforeAll, describe, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type DevServer, freePort, startDevServer } from '../../../temporal/dev-server.js';
 import { startHttpTarget } from '../../fakes/http-target.js';
 import { type Harness, startHarness } from '../../support/harness.js';
@@ -45,14 +45,15 @@ describe.skipIf(!chromiumPath && !required)('Temporal Web UI', () => {
     await dev?.stop();
   });
 
-  it(
-    'finds a pending production request with a saved query and opens its history',
-    () => findPendingWithSavedQuery({ uiUrl, h }),
-    120_000,
-  );
-  it(
-    "shows a request's input decoded only to an auditor with a codec session",
-    () => readInputWithCodecSession({ uiUrl, h }),
-    120_000,
-  );
+  it('finds a pending production request with a saved query and opens its history', async () => {
+    const { workflowId, historyPage } = await findPendingWithSavedQuery({ uiUrl, h });
+    expect(historyPage).toContain(workflowId);
+  }, 120_000);
+  it("shows a request's input decoded only to an auditor with a codec session", async () => {
+    const { marker, withoutSession, withSession } = await readInputWithCodecSession({ uiUrl, h });
+    expect(withoutSession.codecStatuses).toContain(401);
+    expect(withoutSession.page).not.toContain(marker);
+    expect(withSession.codecStatuses.every((s) => s === 200)).toBe(true);
+    expect(withSession.page).toContain(marker);
+  }, 120_000);
 });
