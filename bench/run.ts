@@ -115,8 +115,8 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
   try {
     log(`mode ${quick ? 'quick' : 'full'}: ${JSON.stringify(SIZES)}`);
-    const dev = await startBenchTemporal({ cluster: onCluster, sqlite, dir, cliPath });
-    cleanups.push(() => dev.stop());
+    const temporalServer = await startBenchTemporal({ cluster: onCluster, sqlite, dir, cliPath });
+    cleanups.push(() => temporalServer.stop());
     const db = await createTestDatabase('airlock_bench');
     cleanups.push(() => db.drop());
     const target = await startHttpTarget();
@@ -126,10 +126,12 @@ async function main(): Promise<void> {
     cleanups.push(() => previewDb.drop());
     log(`seeding ${PREVIEW_TABLE_ROWS} rows for the preview scenarios`);
     await seedPreviewTable(previewDb.url);
-    const connection = await Connection.connect({ address: dev.address });
+    const connection = await Connection.connect({ address: temporalServer.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection });
-    log(`Temporal at ${dev.address}: ${dev.description}; PostgreSQL database ${db.name}`);
+    log(
+      `Temporal at ${temporalServer.address}: ${temporalServer.description}; PostgreSQL database ${db.name}`,
+    );
 
     // --- baseline ---------------------------------------------------------------------------
     const baselineQueue = `bench-baseline-${randomBytes(4).toString('hex')}`;
@@ -138,7 +140,7 @@ async function main(): Promise<void> {
         BASELINE_WORKER,
         {
           ...process.env,
-          TEMPORAL_ADDRESS: dev.address,
+          TEMPORAL_ADDRESS: temporalServer.address,
           TEMPORAL_TASK_QUEUE: baselineQueue,
           ...MEMORY_SETTINGS,
         },
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
     await pool('baseline warm-up', 10, 4, runBaseline);
     const baseline = await measure('baseline', runBaseline, {
       worker: baseWorker.pid,
-      temporal: dev.pids(),
+      temporal: temporalServer.pids(),
     });
     const baselineRss = rssMb(baseWorker.pid);
     const baselineHistory = await historyProfile(client, await lastBaselineId(client, baselineQueue));
@@ -188,7 +190,7 @@ ${mcpUpstreamConfig()}`,
       AIRLOCK_DATA_DIR: join(dir, 'data'),
       AIRLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       DATABASE_URL: db.url,
-      TEMPORAL_ADDRESS: dev.address,
+      TEMPORAL_ADDRESS: temporalServer.address,
       TEMPORAL_TASK_QUEUE: `bench-airlock-${randomBytes(4).toString('hex')}`,
       LOG_LEVEL: 'info',
       // The load comes from one principal by design: measure the service, not its rate limits.
@@ -236,7 +238,7 @@ ${mcpUpstreamConfig()}`,
       async () => {
         autoIds.push(await submitAuto());
       },
-      { worker: worker.pid, api: api.pid, temporal: dev.pids() },
+      { worker: worker.pid, api: api.pid, temporal: temporalServer.pids() },
     );
     const executedExactlyOnce = target.sideEffects() - effectsBefore === autoIds.length;
     // The baseline's throughput once more, so drift on a shared machine (it moved 30-58 wf/s
@@ -246,7 +248,7 @@ ${mcpUpstreamConfig()}`,
     await pool('baseline warm-up', 10, 4, runBaseline);
     const baselineAgain = await measureThroughput('baseline again', runBaseline, {
       worker: baseWorkerAgain.pid,
-      temporal: dev.pids(),
+      temporal: temporalServer.pids(),
     });
     await stopChild(baseWorkerAgain);
     const baselinePerSecond = round((baseline.throughputPerSecond + baselineAgain.throughputPerSecond) / 2);
@@ -379,7 +381,7 @@ ${mcpUpstreamConfig()}`,
     // --- audit trail ----------------------------------------------------------------------------
     // The store alone: Temporal goes first, so its background work after the drain (transfer and
     // visibility tasks of thousands of closed workflows) does not share the two cores with it.
-    await dev.stop();
+    await temporalServer.stop();
     const auditDb = await createTestDatabase('airlock_bench_audit');
     cleanups.push(() => auditDb.drop());
     const sql = await openPostgres(auditDb.url);
@@ -404,7 +406,7 @@ ${mcpUpstreamConfig()}`,
       },
       sizes: SIZES,
       setup: {
-        temporal: dev.description,
+        temporal: temporalServer.description,
         database: 'fresh PostgreSQL database per run',
         airlock: 'main.ts as two processes: AIRLOCK_ROLE=worker and AIRLOCK_ROLE=api',
         executor:

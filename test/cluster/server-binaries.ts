@@ -16,21 +16,20 @@ export interface TemporalServerBinaries {
 
 const SERVER_MODULE = 'go.temporal.io/server';
 
-/** The main package and module version Go stamped into a binary, or undefined. */
-function builtFrom(binary: string): { path?: string; version?: string } | undefined {
+/** Whether Go stamped `binary` as built from package `pkg` of `module` at `version`. */
+export function builtFrom(binary: string, pkg: string, module: string, version: string): boolean {
   const res = spawnSync('go', ['version', '-m', binary], { encoding: 'utf8' });
-  if (res.status !== 0) return undefined;
+  if (res.status !== 0) return false;
   const path = /^\s*path\s+(\S+)/m.exec(res.stdout)?.[1];
-  const version = /^\s*mod\s+(\S+)\s+(\S+)/m.exec(res.stdout);
-  return { path, version: version?.[1] === SERVER_MODULE ? version[2] : undefined };
+  const mod = /^\s*mod\s+(\S+)\s+(\S+)/m.exec(res.stdout);
+  return path === pkg && mod?.[1] === module && mod[2] === version;
 }
 
 /** A binary named `name` built from `pkg` at the pinned version (another version is skipped). */
 function findBuilt(name: string, pkg: string): string | undefined {
-  return findExecutables(name).find((bin) => {
-    const b = builtFrom(bin);
-    return b?.path === pkg && b.version === `v${TEMPORAL_SERVER_VERSION}`;
-  });
+  return findExecutables(name).find((bin) =>
+    builtFrom(bin, pkg, SERVER_MODULE, `v${TEMPORAL_SERVER_VERSION}`),
+  );
 }
 
 function findBoth(): { server?: string; sqlTool?: string } {

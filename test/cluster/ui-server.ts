@@ -2,7 +2,7 @@
 // module built with `go install` like the Temporal server (test/cluster/server-binaries.ts), pointed
 // at the cluster's frontend and at Airlock's codec. Its binary is called `server` too, so it goes
 // to a directory of its own next to Go's bin directory.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import {
   TEMPORAL_UI_MODULE,
   TEMPORAL_UI_VERSION,
 } from './contract.js';
+import { builtFrom } from './server-binaries.js';
 
 export interface UiServer {
   /** The UI's base URL on `localhost` (the API's host name, so the codec cookie is same-site). */
@@ -26,13 +27,9 @@ export function ensureUiServer(log: (m: string) => void = (m) => console.error(m
   if (!hasGo()) throw new Error(`the cluster's Web UI builds ${TEMPORAL_UI_MODULE} with Go; install Go`);
   const gobin = join(goBinDirs()[0]!, `temporal-ui-${TEMPORAL_UI_VERSION}`);
   const binary = join(gobin, 'server');
-  const stamped = existsSync(binary)
-    ? spawnSync('go', ['version', '-m', binary], { encoding: 'utf8' }).stdout
-    : '';
-  // `go version -m`: "path <package>" and "mod <module> <version>" lines.
   const pinned =
-    stamped.includes(`path\t${UI_PACKAGE}\n`) &&
-    stamped.includes(`\tgithub.com/temporalio/ui-server/v2\tv${TEMPORAL_UI_VERSION}\t`);
+    existsSync(binary) &&
+    builtFrom(binary, UI_PACKAGE, 'github.com/temporalio/ui-server/v2', `v${TEMPORAL_UI_VERSION}`);
   if (!pinned) {
     mkdirSync(gobin, { recursive: true });
     goInstall([TEMPORAL_UI_MODULE], { log, what: `the Temporal Web UI ${TEMPORAL_UI_VERSION}`, gobin });
