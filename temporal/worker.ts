@@ -12,7 +12,7 @@ import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry'
 import { type BundleOptions, type InjectedSinks, type NativeConnection, Worker } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from '../activities/index.js';
 import type { AuditEventInput } from '../audit/types.js';
-import { bundleInThread } from './bundle.js';
+import { bundleInChildProcess } from './bundle.js';
 import type { EncryptionCodec } from './codec.js';
 import type { Tracing } from './tracing.js';
 
@@ -100,7 +100,7 @@ export async function createAirlockWorker(opts: WorkerOptions): Promise<Worker> 
       code: limitStackFrames(
         opts.workflowBundlePath
           ? await readFile(opts.workflowBundlePath, 'utf8')
-          : await bundleInThread(workflowBundleOptions({ tracing: opts.tracing !== undefined })),
+          : await bundleInChildProcess(workflowBundleOptions({ tracing: opts.tracing !== undefined })),
       ),
     },
     interceptors: { activity: opts.tracing?.activityInterceptors ?? [] },
