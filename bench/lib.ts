@@ -139,7 +139,13 @@ export async function stopChild(
 }
 
 /** Resident set size (and its peak) of a process, in MB, from /proc (Linux). */
-export function rssMb(pid: number | undefined): { rssMb: number; peakRssMb: number } | undefined {
+export interface Rss {
+  rssMb: number;
+  /** VmHWM: the most the process has held so far. */
+  peakRssMb: number;
+}
+
+export function rssMb(pid: number | undefined): Rss | undefined {
   if (!pid) return undefined;
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');

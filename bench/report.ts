@@ -11,6 +11,39 @@ const ok = (met: boolean | undefined) => (met === undefined ? '' : met ? 'met' :
 const lat = (l: { p50Ms: number; p95Ms: number; p99Ms: number }) =>
   `p50 ${l.p50Ms} / p95 ${l.p95Ms} / p99 ${l.p99Ms} ms`;
 
+/** bench/timeline.ts's phases of a one-at-a-time request, mean ms. */
+const phases = (p: Results) =>
+  p
+    ? `; one at a time: before start ${p.beforeStart}, first workflow task ${p.firstWorkflowTask}, activities ${p.activities}, to completion ${p.toCompletion}, after close ${p.afterClose} ms`
+    : '';
+
+/** The first phase after which a process's peak RSS was within 1 MB of its final peak. */
+function peakSetBy(trail: Results, role: string): string {
+  const final = trail?.at(-1)?.[role]?.peakRssMb;
+  const phase = trail?.find((t: Results) => final - (t[role]?.peakRssMb ?? 0) <= 1)?.after;
+  return phase ? `, reached by the end of: ${phase}` : '';
+}
+
+/** The worker's side of one request from the SDK's histograms (bench/sdk-metrics.ts), mean ms. */
+function workerSide(ws: Results, requests: number): string {
+  if (!ws) return '';
+  const per = (key: string) => (ws[key] ? `${ws[key].meanMs} ms x ${round1(ws[key].count / requests)}` : '');
+  const byLabel = (prefix: string) =>
+    Object.keys(ws)
+      .filter((k) => k.startsWith(`${prefix}{`))
+      .map((k) => `${/=([^}]*)/.exec(k)?.[1]} ${per(k)}`)
+      .join(', ');
+  const parts = [
+    `workflow task ${per('workflow_task_execution_latency')} (its wait for the worker ${ws.workflow_task_schedule_to_start_latency?.meanMs ?? '?'} ms)`,
+    byLabel('local_activity_execution_latency') &&
+      `local activities ${byLabel('local_activity_execution_latency')}`,
+    byLabel('activity_execution_latency') && `activities ${byLabel('activity_execution_latency')}`,
+    byLabel('request_latency') && `calls to Temporal ${byLabel('request_latency')}`,
+  ];
+  return `; in the worker (SDK metrics, one at a time): ${parts.filter(Boolean).join('; ')}`;
+}
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
 export function renderMarkdown(r: Results): string {
   const s = r.scenarios;
   const b = s.baseline;
@@ -19,18 +52,18 @@ export function renderMarkdown(r: Results): string {
   const m = s.manyPending;
   const au = s.audit;
   const rss = (p: string) =>
-    `${m.rssMb.whilePending[p]?.rssMb ?? '?'} MB while pending (peak ${m.rssMb.afterDrain[p]?.peakRssMb ?? '?'} MB)`;
+    `${m.rssMb.whilePending[p]?.rssMb ?? '?'} MB while pending (peak ${m.rssMb.afterDrain[p]?.peakRssMb ?? '?'} MB${peakSetBy(m.memoryTrail, p)})`;
   const rows: string[][] = [
     ['scenario', 'figures', 'goal', 'result'],
     [
       'baseline: bare Temporal workflow, one no-op activity',
-      `${b.throughputMeanPerSecond ?? b.throughputPerSecond} wf/s at ${r.sizes.concurrency} in flight${b.throughputRuns ? ` (mean of ${b.throughputRuns.join(' before and ')} after Airlock's run)` : ''}; latency ${lat(b.latency)}; ${b.historyEvents} history events; CPU per workflow: worker ${b.cpuMsPerRequest?.worker} ms, Temporal ${b.cpuMsPerRequest?.temporal} ms; worker RSS ${b.workerRssMb?.rssMb} MB`,
+      `${b.throughputMeanPerSecond ?? b.throughputPerSecond} wf/s at ${r.sizes.concurrency} in flight${b.throughputRuns ? ` (mean of ${b.throughputRuns.join(' before and ')} after Airlock's run)` : ''}; latency ${lat(b.latency)}; ${b.historyEvents} history events; CPU per workflow: worker ${b.cpuMsPerRequest?.worker} ms, Temporal ${b.cpuMsPerRequest?.temporal} ms; worker RSS ${b.workerRssMb?.rssMb} MB${phases(b.phases)}${workerSide(b.workerSide, b.latency.count)}`,
       'the floor',
       '',
     ],
     [
       'auto-allowed action over REST (`?wait=`), no-op executor',
-      `${a.throughputPerSecond} req/s (${a.throughputRatio}x baseline); latency ${lat(a.latency)} (p50 ${a.latencyRatioP50}x baseline); ${a.profile.historyEvents} history events, ${a.profile.workflowTasks} workflow tasks, ${a.profile.activitiesPerRequest} activities; CPU per request: worker ${a.cpuMsPerRequest?.worker} ms, API ${a.cpuMsPerRequest?.api} ms, Temporal ${a.cpuMsPerRequest?.temporal} ms`,
+      `${a.throughputPerSecond} req/s (${a.throughputRatio}x baseline); latency ${lat(a.latency)} (p50 ${a.latencyRatioP50}x baseline); ${a.profile.historyEvents} history events, ${a.profile.workflowTasks} workflow tasks, ${a.profile.activitiesPerRequest} activities; CPU per request: worker ${a.cpuMsPerRequest?.worker} ms, API ${a.cpuMsPerRequest?.api} ms, Temporal ${a.cpuMsPerRequest?.temporal} ms${phases(a.phases)}${workerSide(a.workerSide, a.latency.count)}`,
       `latency p50 <= ${GOALS.autoAllow.latencyRatioP50Max}x baseline; throughput >= ${GOALS.autoAllow.throughputRatioMin}x baseline`,
       `latency ${ok(a.goals.latencyRatioP50.met)}; throughput ${ok(a.goals.throughputRatio.met)}`,
     ],
@@ -39,7 +72,7 @@ export function renderMarkdown(r: Results): string {
           [
             'auto-allowed MCP tool call through `/mcp` to a stdio upstream, against the upstream called directly',
             `via Airlock ${lat(s.mcp.viaAirlock)}; direct ${lat(s.mcp.direct)}; overhead p50 ${s.mcp.overheadP50Ms} ms, p99 ${s.mcp.overheadP99Ms} ms; ${s.mcp.callsPerSecond} calls/s at ${r.sizes.concurrency} in flight`,
-            `overhead p50 <= the auto-allowed REST latency p50 + ${GOALS.mcpOverheadOverRestMs} ms`,
+            `overhead p50 <= the auto-allowed REST latency p50${s.mcp.restLatencyJustBefore ? ` measured just before (${s.mcp.restLatencyJustBefore.p50Ms} ms)` : ''} + ${GOALS.mcpOverheadOverRestMs} ms`,
             `overhead p50 ${ok(s.mcp.goals.overheadP50Ms.met)} (max ${s.mcp.goals.overheadP50Ms.max} ms)`,
           ],
         ]
@@ -76,6 +109,16 @@ export function renderMarkdown(r: Results): string {
           ],
         ]
       : []),
+    ...(s.archiver
+      ? [
+          [
+            'history archiver: one run over every request closed by then',
+            `${s.archiver.archived} histories in ${s.archiver.seconds} s (${s.archiver.perSecond}/s); CPU per history: worker ${s.archiver.cpuMsPerHistory.worker} ms, Temporal ${s.archiver.cpuMsPerHistory.temporal} ms`,
+            'measured, no goal',
+            '',
+          ],
+        ]
+      : []),
     [
       'audit trail on PostgreSQL',
       `append ${au.appendOnePerCallPerSecond} events/s one per call, 10 calls in flight (${au.appendManyPerSecond}/s in batches of 100, 4 in flight; concurrent calls are group-committed); verify ${au.verifyPerSecond} events/s over ${au.verifiedEvents} events (ok: ${au.verifyOk}); Temporal stopped first`,
@@ -87,7 +130,7 @@ export function renderMarkdown(r: Results): string {
   table.splice(1, 0, `|${rows[0]!.map(() => '---').join('|')}|`);
   return [
     `<!-- generated by ${r.generatedBy} (${r.mode} mode) at ${r.finishedAt}; do not edit -->`,
-    `Measured with \`npm run bench${r.mode === 'quick' ? ' -- --quick' : ''}\` on ${r.machine.cpus} CPU (${r.machine.cpuModel}), Node ${r.machine.node}. Executor: ${r.setup.executor}. Memory: ${r.setup.memory ?? 'defaults'}.`,
+    `Measured with \`npm run bench${r.mode === 'quick' ? ' -- --quick' : ''}\` on ${r.machine.cpus} CPU (${r.machine.cpuModel}), Node ${r.machine.node}. Executor: ${r.setup.executor}. Memory: ${r.setup.memory ?? 'defaults'}.${r.setup.archiver ? ` Archiver: ${r.setup.archiver}.` : ''}`,
     '',
     ...table,
     '',

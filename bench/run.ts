@@ -20,6 +20,7 @@ import { freePort } from '../temporal/dev-server.js';
 import { ensureTemporalCli } from '../temporal/ensure-cli.mjs';
 import { startHttpTarget } from '../test/fakes/http-target.js';
 import { createTestDatabase } from '../test/support/postgres.js';
+import { measureArchiver, pauseArchiver } from './archiver.js';
 import { measureAudit } from './audit.js';
 import { measureConsolePages } from './console.js';
 import { atLeast, atMost, GOALS } from './goals.js';
@@ -28,6 +29,7 @@ import {
   type LatencySummary,
   type Pids,
   pool,
+  type Rss,
   round,
   rssMb,
   spawnService,
@@ -46,7 +48,9 @@ import {
   seedPreviewTable,
 } from './previews.js';
 import { renderMarkdown, updateReadme } from './report.js';
+import { meanBetween, type SdkMeans, scrapeSdkMetrics } from './sdk-metrics.js';
 import { startBenchTemporal } from './temporal.js';
+import { meanPhases, millis, type TimedRun } from './timeline.js';
 
 const quick = process.argv.includes('--quick');
 // --sqlite: the dev server on a SQLite file (as `npm start` runs it) instead of in memory.
@@ -135,6 +139,7 @@ async function main(): Promise<void> {
 
     // --- baseline ---------------------------------------------------------------------------
     const baselineQueue = `bench-baseline-${randomBytes(4).toString('hex')}`;
+    const baselineMetrics = `127.0.0.1:${await freePort()}`;
     const startBaselineWorker = async (name: string) => {
       const child = await spawnService(
         BASELINE_WORKER,
@@ -142,6 +147,7 @@ async function main(): Promise<void> {
           ...process.env,
           TEMPORAL_ADDRESS: temporalServer.address,
           TEMPORAL_TASK_QUEUE: baselineQueue,
+          TEMPORAL_METRICS_ADDRESS: baselineMetrics,
           ...MEMORY_SETTINGS,
         },
         workerRunning,
@@ -151,18 +157,20 @@ async function main(): Promise<void> {
       return child;
     };
     const baseWorker = await startBaselineWorker('baseline');
-    const runBaseline = () =>
-      client.workflow.execute('baseline', {
-        taskQueue: baselineQueue,
-        workflowId: `baseline-${randomBytes(8).toString('hex')}`,
-      });
+    const runBaseline = async () => {
+      const workflowId = `baseline-${randomBytes(8).toString('hex')}`;
+      await client.workflow.execute('baseline', { taskQueue: baselineQueue, workflowId });
+      return workflowId;
+    };
     await pool('baseline warm-up', 10, 4, runBaseline);
-    const baseline = await measure('baseline', runBaseline, {
-      worker: baseWorker.pid,
-      temporal: temporalServer.pids(),
-    });
+    const baseline = await measure(
+      'baseline',
+      runBaseline,
+      { worker: baseWorker.pid, temporal: temporalServer.pids() },
+      baselineMetrics,
+    );
     const baselineRss = rssMb(baseWorker.pid);
-    const baselineHistory = await historyProfile(client, await lastBaselineId(client, baselineQueue));
+    const baselineHistory = await historyProfile(client, baseline.serialRuns.at(-1)!.workflowId);
     await stopChild(baseWorker);
 
     // --- Airlock (worker and API as separate processes) ---------------------------------------
@@ -182,6 +190,7 @@ ${PREVIEW_BINDINGS}
 ${mcpUpstreamConfig()}`,
     );
     const apiPort = await freePort();
+    const airlockMetrics = `127.0.0.1:${await freePort()}`;
     const airlockEnv: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -192,6 +201,7 @@ ${mcpUpstreamConfig()}`,
       DATABASE_URL: db.url,
       TEMPORAL_ADDRESS: temporalServer.address,
       TEMPORAL_TASK_QUEUE: `bench-airlock-${randomBytes(4).toString('hex')}`,
+      TEMPORAL_METRICS_ADDRESS: airlockMetrics,
       LOG_LEVEL: 'info',
       // The load comes from one principal by design: measure the service, not its rate limits.
       AIRLOCK_RATE_LIMIT_WRITES: 'off',
@@ -215,7 +225,13 @@ ${mcpUpstreamConfig()}`,
     cleanups.push(() => stopChild(api));
     const url = `http://127.0.0.1:${apiPort}`;
     await waitForHealth(url);
+    await pauseArchiver(client, airlockEnv.TEMPORAL_TASK_QUEUE!);
     const http = apiClient(url, keys);
+    // Each process's RSS and peak after every phase: the peak may be set before the pending phase.
+    const memoryTrail: { after: string; worker?: Rss; api?: Rss }[] = [];
+    const markMemory = (after: string) =>
+      memoryTrail.push({ after, worker: rssMb(worker.pid), api: rssMb(api.pid) });
+    markMemory('start');
 
     let seq = 0;
     const autoBody = () => ({
@@ -236,11 +252,15 @@ ${mcpUpstreamConfig()}`,
     const autoAllow = await measure(
       'auto-allow',
       async () => {
-        autoIds.push(await submitAuto());
+        const id = await submitAuto();
+        autoIds.push(id);
+        return `action-${id}`;
       },
       { worker: worker.pid, api: api.pid, temporal: temporalServer.pids() },
+      airlockMetrics,
     );
     const executedExactlyOnce = target.sideEffects() - effectsBefore === autoIds.length;
+    markMemory('auto-allow');
     // The baseline's throughput once more, so drift on a shared machine (it moved 30-58 wf/s
     // between runs) brackets Airlock's run: the ratio is against the mean of both.
     log('baseline throughput again, after Airlock (Airlock idles meanwhile)');
@@ -256,14 +276,24 @@ ${mcpUpstreamConfig()}`,
       client,
       autoIds.slice(0, 20).map((id) => `action-${id}`),
     );
+    // The last 20 one-at-a-time runs of each (warm): where the latency goes.
+    const baselinePhases = await meanPhases(client, baseline.serialRuns.slice(-20));
+    const autoPhases = await meanPhases(client, autoAllow.serialRuns.slice(-20));
 
     // --- MCP gateway -----------------------------------------------------------------------------
+    // The gateway's overhead is judged against REST latency measured just before it, in the same
+    // conditions: the MCP calls come thousands of requests after the first REST figure (and before
+    // the archiver was paused, its runs had doubled REST latency by then on the cluster).
+    const restBeforeMcp = await measureSerial('auto-allow again, before MCP', async () => {
+      return `action-${await submitAuto()}`;
+    });
     const mcp = await measureMcpOverhead({
       url,
       requesterKey: keys.requester,
       callsFile: join(dir, 'mcp-calls.jsonl'),
       sizes: { latency: SIZES.latency, throughput: SIZES.throughput / 2, concurrency: SIZES.concurrency },
     });
+    markMemory('MCP');
 
     // --- approval path --------------------------------------------------------------------------
     const submitPending = async (tag: string) => {
@@ -288,6 +318,7 @@ ${mcpUpstreamConfig()}`,
     const decisionAnswer: number[] = [];
     const answerToExecuted: number[] = [];
     const answerToSettled: number[] = [];
+    const sdkBeforeDecisions = await scrapeSdkMetrics(airlockMetrics);
     await pool('approval: decide', approvalIds.length, 1, async (i) => {
       const id = approvalIds[i]!;
       const t0 = Date.now();
@@ -308,15 +339,18 @@ ${mcpUpstreamConfig()}`,
       answerToSettled.push(Date.now() - answered);
       answerToExecuted.push(Date.parse(done.executedAt) - answered);
     });
+    const decisionsWorkerSide = meanBetween(sdkBeforeDecisions, await scrapeSdkMetrics(airlockMetrics));
     const approvedProfile = await averageProfiles(
       client,
       approvalIds.slice(0, 20).map((id) => `action-${id}`),
     );
+    markMemory('approvals');
 
     // --- verified previews -------------------------------------------------------------------------
     log('previews: the executor on 1,000 and 1,000,000 rows, then submit to first card with and without');
     const previewTimes = await measurePreviewTimes(previewDb.url, SIZES.previews);
     const timeToCard = await measureTimeToCard(http, SIZES.previews);
+    markMemory('previews');
 
     // --- many pending ---------------------------------------------------------------------------
     const n = SIZES.pending;
@@ -341,6 +375,7 @@ ${mcpUpstreamConfig()}`,
     );
     process.stderr.write('\n');
     const memPending = { worker: rssMb(worker.pid), api: rssMb(api.pid) };
+    markMemory(`${n} pending`);
     const getLat: number[] = [];
     const listLat: number[] = [];
     const probes = quick ? 100 : 1000;
@@ -375,6 +410,17 @@ ${mcpUpstreamConfig()}`,
     await waitFor('drain', () => (target.sideEffects() - drainBase >= n ? true : undefined), 30 * 60_000, 50);
     const drainSeconds = (Date.now() - d0) / 1000;
     const memAfter = { worker: rssMb(worker.pid), api: rssMb(api.pid) };
+    markMemory('drain');
+
+    // --- history archiver -------------------------------------------------------------------------
+    log('history archiver: one run over every request closed so far');
+    const airlockDb = await openPostgres(db.url);
+    cleanups.push(() => airlockDb.close());
+    const archiverRun = await measureArchiver(client, airlockDb, airlockEnv.TEMPORAL_TASK_QUEUE!, {
+      worker: worker.pid,
+      temporal: temporalServer.pids(),
+    });
+    markMemory('archiver');
     await stopChild(api);
     await stopChild(worker);
 
@@ -413,13 +459,16 @@ ${mcpUpstreamConfig()}`,
           'http.request against a local fake target answering 200 at once (no custom executor hook in startAirlock)',
         baseline: 'bench/baseline: one workflow, one no-op activity, default Worker options, own process',
         load: `latency: one request at a time; throughput: ${SIZES.concurrency} in flight`,
+        archiver:
+          "the history archiver's Schedule paused during the scenarios, then one triggered run over every request closed by then",
         memory: `every worker and the API with ${Object.entries(MEMORY_SETTINGS)
           .map(([k, v]) => `${k}=${v}`)
           .join(' ')}, as npm start and the Dockerfile run them`,
       },
       scenarios: {
         baseline: {
-          ...baseline,
+          ...withoutRuns(baseline),
+          phases: baselinePhases,
           /** Before and after Airlock's run; the throughput ratio is against their mean. */
           throughputRuns: [baseline.throughputPerSecond, baselineAgain.throughputPerSecond],
           throughputMeanPerSecond: baselinePerSecond,
@@ -428,7 +477,8 @@ ${mcpUpstreamConfig()}`,
           activities: baselineHistory.activities,
         },
         autoAllow: {
-          ...autoAllow,
+          ...withoutRuns(autoAllow),
+          phases: autoPhases,
           latencyRatioP50: ratio(autoAllow.latency.p50Ms, baseline.latency.p50Ms),
           latencyRatioP99: ratio(autoAllow.latency.p99Ms, baseline.latency.p99Ms),
           throughputRatio: ratio(autoAllow.throughputPerSecond, baselinePerSecond),
@@ -447,10 +497,11 @@ ${mcpUpstreamConfig()}`,
         },
         mcp: {
           ...mcp,
+          restLatencyJustBefore: restBeforeMcp.latency,
           goals: {
             overheadP50Ms: atMost(
               mcp.overheadP50Ms,
-              round(autoAllow.latency.p50Ms + GOALS.mcpOverheadOverRestMs),
+              round(restBeforeMcp.latency.p50Ms + GOALS.mcpOverheadOverRestMs),
             ),
           },
         },
@@ -459,6 +510,7 @@ ${mcpUpstreamConfig()}`,
           decisionAnswer: summarize(decisionAnswer),
           answerToExecutionFinished: summarize(answerToExecuted),
           answerToStatusSucceededSeenByPolling: summarize(answerToSettled),
+          workerSide: decisionsWorkerSide,
           goals: {
             p50Ms: atMost(summarize(answerToExecuted).p50Ms, GOALS.approvalPath.p50MsMax),
             p99Ms: atMost(summarize(answerToExecuted).p99Ms, GOALS.approvalPath.p99MsMax),
@@ -466,10 +518,12 @@ ${mcpUpstreamConfig()}`,
           profile: approvedProfile,
         },
         previews: { tableRows: PREVIEW_TABLE_ROWS, ...previewTimes, timeToCard },
+        archiver: archiverRun,
         manyPending: {
           pending: n,
           submitPerSecond: round(n / submitSeconds),
           rssMb: { idle: memBefore, whilePending: memPending, afterDrain: memAfter },
+          memoryTrail,
           getWhilePending: summarize(getLat),
           listWhilePending: summarize(listLat),
           console: consolePages,
@@ -536,23 +590,46 @@ interface Measured {
   /** CPU time each process spent per request during the throughput phase. */
   cpuMsPerRequest: Record<string, number>;
   latency: LatencySummary;
+  /** The one-at-a-time runs with the bench's clock around them (for meanPhases). */
+  serialRuns: TimedRun[];
+  /** The worker's SDK histograms over the one-at-a-time runs: mean ms per series. */
+  workerSide?: SdkMeans;
   throughputPerSecond: number;
   throughputLatency: LatencySummary;
 }
 
-/** Latency one at a time, then throughput (and the latency under that load) with N in flight. */
+/**
+ * Latency one at a time, then throughput (and the latency under that load) with N in flight.
+ * run answers the workflow id of what it ran.
+ */
 async function measure(
   label: string,
-  run: () => Promise<unknown>,
+  run: () => Promise<string>,
   pids: Record<string, Pids> = {},
+  sdkMetrics?: string,
 ): Promise<Measured> {
+  const serial = await measureSerial(label, run, sdkMetrics);
+  return { ...serial, ...(await measureThroughput(label, run, pids)) };
+}
+
+/**
+ * SIZES.latency runs one at a time: their latency, for meanPhases their clock times, and with the
+ * worker's SDK metrics address its side of them (sdk-metrics.ts).
+ */
+async function measureSerial(label: string, run: () => Promise<string>, sdkMetrics?: string) {
   const serial: number[] = [];
+  const serialRuns: TimedRun[] = [];
+  const before = sdkMetrics ? await scrapeSdkMetrics(sdkMetrics) : undefined;
   await pool(`${label}: latency`, SIZES.latency, 1, async () => {
     const s = performance.now();
-    await run();
+    const sentAt = Date.now();
+    const workflowId = await run();
     serial.push(performance.now() - s);
+    serialRuns.push({ workflowId, sentAt, answeredAt: Date.now() });
   });
-  return { latency: summarize(serial), ...(await measureThroughput(label, run, pids)) };
+  const workerSide =
+    sdkMetrics && before ? meanBetween(before, await scrapeSdkMetrics(sdkMetrics)) : undefined;
+  return { latency: summarize(serial), serialRuns, ...(workerSide ? { workerSide } : {}) };
 }
 
 /** Throughput with N in flight, the latency under that load, and each process's CPU per request. */
@@ -560,7 +637,7 @@ async function measureThroughput(
   label: string,
   run: () => Promise<unknown>,
   pids: Record<string, Pids> = {},
-): Promise<Omit<Measured, 'latency'>> {
+): Promise<Omit<Measured, 'latency' | 'serialRuns' | 'workerSide'>> {
   const loaded: number[] = [];
   const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
   const s = performance.now();
@@ -580,12 +657,7 @@ async function measureThroughput(
   };
 }
 
-async function lastBaselineId(client: Client, queue: string): Promise<string> {
-  for await (const wf of client.workflow.list({ query: `TaskQueue = '${queue}'`, pageSize: 1 })) {
-    return wf.workflowId;
-  }
-  throw new Error('no baseline workflow found');
-}
+const withoutRuns = ({ serialRuns: _, ...rest }: Measured) => rest;
 
 interface HistoryProfile {
   events: number;
@@ -599,12 +671,7 @@ interface HistoryProfile {
 async function historyProfile(client: Client, workflowId: string): Promise<HistoryProfile> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const events = history.events ?? [];
-  const ms = (t: unknown) => {
-    const ts = t as { seconds?: { toNumber(): number } | number; nanos?: number } | null | undefined;
-    if (!ts) return 0;
-    const sec = typeof ts.seconds === 'number' ? ts.seconds : (ts.seconds?.toNumber() ?? 0);
-    return sec * 1000 + (ts.nanos ?? 0) / 1e6;
-  };
+  const ms = millis;
   const scheduled = new Map<string, { type: string; at: number }>();
   const started = new Map<string, number>();
   const acc: Record<string, { count: number; totalMs: number; queueMs: number }> = {};
