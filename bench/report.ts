@@ -14,13 +14,13 @@ const lat = (l: { p50Ms: number; p95Ms: number; p99Ms: number }) =>
 /** bench/timeline.ts's phases of a one-at-a-time request, mean ms. */
 const phases = (p: Results) =>
   p
-    ? `; one at a time: before start ${p.beforeStart}, first workflow task ${p.firstWorkflowTask}, activities ${p.activities}, to completion ${p.toCompletion}, after close ${p.afterClose} ms`
+    ? `; one at a time (mean of the last ${p.sampled}): before start ${p.beforeStart}, first workflow task ${p.firstWorkflowTask}, activities ${p.activities}, to completion ${p.toCompletion}, after close ${p.afterClose} ms`
     : '';
 
-/** The first phase after which a process's peak RSS was within 1 MB of its final peak. */
-function peakSetBy(trail: Results, role: string): string {
-  const final = trail?.at(-1)?.[role]?.peakRssMb;
-  const phase = trail?.find((t: Results) => final - (t[role]?.peakRssMb ?? 0) <= 1)?.after;
+/** The first phase after which a process's peak RSS was within 1 MB of `peak` (the one printed). */
+function peakSetBy(trail: Results, role: string, peak: number | undefined): string {
+  if (peak === undefined) return '';
+  const phase = trail?.find((t: Results) => peak - (t[role]?.peakRssMb ?? 0) <= 1)?.after;
   return phase ? `, reached by the end of: ${phase}` : '';
 }
 
@@ -52,7 +52,7 @@ export function renderMarkdown(r: Results): string {
   const m = s.manyPending;
   const au = s.audit;
   const rss = (p: string) =>
-    `${m.rssMb.whilePending[p]?.rssMb ?? '?'} MB while pending (peak ${m.rssMb.afterDrain[p]?.peakRssMb ?? '?'} MB${peakSetBy(m.memoryTrail, p)})`;
+    `${m.rssMb.whilePending[p]?.rssMb ?? '?'} MB while pending (peak ${m.rssMb.afterDrain[p]?.peakRssMb ?? '?'} MB${peakSetBy(m.memoryTrail, p, m.rssMb.afterDrain[p]?.peakRssMb)})`;
   const rows: string[][] = [
     ['scenario', 'figures', 'goal', 'result'],
     [

@@ -13,7 +13,7 @@ export interface TimedRun {
   answeredAt: number;
 }
 
-/** Mean milliseconds of each phase; the phases add up to the mean latency of the runs. */
+/** Mean milliseconds of each phase; they add up to the mean latency of the runs sampled. */
 export interface Phases {
   sampled: number;
   beforeStart: number;
@@ -36,7 +36,9 @@ export const millis = (t: unknown): number => {
  * beforeStart: send -> WorkflowExecutionStarted (HTTP, auth, Airlock's own writes, the start call);
  * firstWorkflowTask: -> the first WorkflowTaskCompleted (queue, replay-free run, local activities);
  * activities: -> the last ActivityTaskCompleted; toCompletion: -> WorkflowExecutionCompleted;
- * afterClose: -> the answer (the result long poll, decoding, the HTTP answer).
+ * afterClose: -> the answer (the result long poll, decoding, the HTTP answer). A request still
+ * open 300 ms in may be answered by a state query before its close: its afterClose is then
+ * negative (and toCompletion longer); auto-allowed requests close well before that.
  */
 export async function meanPhases(client: Client, runs: TimedRun[]): Promise<Phases> {
   const each = await Promise.all(runs.map((r) => phasesOf(client, r)));

@@ -22,7 +22,9 @@ export function bundleInChildProcess(
       else reject(new Error(`bundling the workflow code failed: ${m.error}`));
     });
     child.once('error', reject);
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': it waits for the IPC channel, so the last bytes of a multi-MB answer
+    // are read before we conclude there was none.
+    child.once('close', (code, signal) => {
       if (!answered)
         reject(new Error(`the workflow bundler process exited with ${signal ?? `code ${code}`}`));
     });
