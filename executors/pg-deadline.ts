@@ -12,6 +12,11 @@ import { connect } from './pg-util.js';
 const SERVER_FIRST_MS = 200;
 /** After the cancel, time for the backend to stop before it is terminated. */
 const CANCEL_WAIT_MS = 2_000;
+/**
+ * How long pg_terminate_backend waits for the backend to be gone (PostgreSQL 14+): the request's
+ * advisory lock goes with it, so a retry right after is not told another attempt still runs.
+ */
+const TERMINATE_WAIT_MS = 2_000;
 
 export class DeadlineExceeded extends Error {
   override readonly name = 'DeadlineExceeded';
@@ -69,7 +74,10 @@ async function signalBackend(
   let side: pg.Client | undefined;
   try {
     side = await connect(target);
-    await side.query(`SELECT ${how}($1)`, [pid]);
+    await side.query(
+      how === 'pg_terminate_backend' ? `SELECT ${how}($1, ${TERMINATE_WAIT_MS})` : `SELECT ${how}($1)`,
+      [pid],
+    );
   } catch {
     // The socket drop still ends the query on Airlock's side.
   } finally {
