@@ -157,13 +157,24 @@ async function decideAbortable(id: string): Promise<{ status: number; body: any 
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
-const approve = (id: string) =>
-  h.api('dana@example.com', `/v1/actions/${id}/decisions`, { body: { decision: 'approve' } });
-
 const eventTypes = async (id: string): Promise<string[]> => {
   const res = await h.api('audit@example.com', `/v1/actions/${id}/audit`);
   return res.status === 200 ? res.body.events.map((e: { type: string }) => e.type) : [];
 };
+
+/**
+ * Approves once the card step is in the trail: the request is pending before its best-effort
+ * cards are tried, and a decision sent in between records decision.recorded ahead of notify.*,
+ * a different order from the reference request's (seen once in a loaded .ci/run).
+ */
+async function approve(id: string) {
+  await eventually(
+    async () => ((await eventTypes(id)).some((t) => t.startsWith('notify.')) ? true : undefined),
+    30_000,
+    `the card step of ${id} in its trail`,
+  );
+  return h.api('dana@example.com', `/v1/actions/${id}/decisions`, { body: { decision: 'approve' } });
+}
 
 /** GET /v1/actions/:id with a time limit: what the API answers while the worker is stuck. */
 async function probe(id: string, limitMs = 3_000): Promise<string> {
