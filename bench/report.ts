@@ -113,7 +113,7 @@ export function renderMarkdown(r: Results): string {
       ? [
           [
             'history archiver: one run over every request closed by then',
-            `${s.archiver.archived} histories in ${s.archiver.seconds} s (${s.archiver.perSecond}/s); CPU per history: worker ${s.archiver.cpuMsPerHistory.worker} ms, Temporal ${s.archiver.cpuMsPerHistory.temporal} ms`,
+            `${s.archiver.archived} histories in ${s.archiver.seconds} s (${s.archiver.perSecond}/s); CPU per history: worker ${s.archiver.cpuMsPerHistory.worker} ms, Temporal ${s.archiver.cpuMsPerHistory.temporal} ms${s.archiver.finished === false ? `; measured for ${s.archiver.seconds} s of the run, ${s.archiver.notYetArchived} still to archive` : ''}`,
             'measured, no goal',
             '',
           ],

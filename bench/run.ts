@@ -59,7 +59,16 @@ const sqlite = process.argv.includes('--sqlite');
 // its results go to bench/results/cluster.json and .md, and the README keeps the dev server's.
 const onCluster = process.argv.includes('--cluster');
 const SIZES = quick
-  ? { latency: 30, throughput: 120, concurrency: 16, approvals: 30, pending: 500, audit: 5_000, previews: 5 }
+  ? {
+      latency: 30,
+      throughput: 120,
+      concurrency: 16,
+      approvals: 30,
+      pending: 500,
+      audit: 5_000,
+      previews: 5,
+      archiverBudgetMs: 120_000,
+    }
   : {
       latency: 300,
       throughput: 2_000,
@@ -68,6 +77,7 @@ const SIZES = quick
       pending: 10_000,
       audit: 50_000,
       previews: 20,
+      archiverBudgetMs: 180_000,
     };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -416,10 +426,13 @@ ${mcpUpstreamConfig()}`,
     log('history archiver: one run over every request closed so far');
     const airlockDb = await openPostgres(db.url);
     cleanups.push(() => airlockDb.close());
-    const archiverRun = await measureArchiver(client, airlockDb, airlockEnv.TEMPORAL_TASK_QUEUE!, {
-      worker: worker.pid,
-      temporal: temporalServer.pids(),
-    });
+    const archiverRun = await measureArchiver(
+      client,
+      airlockDb,
+      airlockEnv.TEMPORAL_TASK_QUEUE!,
+      { worker: worker.pid, temporal: temporalServer.pids() },
+      SIZES.archiverBudgetMs,
+    );
     markMemory('archiver');
     await stopChild(api);
     await stopChild(worker);
@@ -459,8 +472,7 @@ ${mcpUpstreamConfig()}`,
           'http.request against a local fake target answering 200 at once (no custom executor hook in startAirlock)',
         baseline: 'bench/baseline: one workflow, one no-op activity, default Worker options, own process',
         load: `latency: one request at a time; throughput: ${SIZES.concurrency} in flight`,
-        archiver:
-          "the history archiver's Schedule paused during the scenarios, then one triggered run over every request closed by then",
+        archiver: `the history archiver's Schedule paused during the scenarios, then one triggered run over every request closed by then, measured for at most ${SIZES.archiverBudgetMs / 1000} s`,
         memory: `every worker and the API with ${Object.entries(MEMORY_SETTINGS)
           .map(([k, v]) => `${k}=${v}`)
           .join(' ')}, as npm start and the Dockerfile run them`,
