@@ -156,10 +156,10 @@ export function rssMb(pid: number | undefined): Rss | undefined {
   }
 }
 
-/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux). */
 /** A process, or several whose CPU time counts together (the cluster's Temporal services). */
 export type Pids = number | (number | undefined)[] | undefined;
 
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux). */
 export function cpuMs(pid: Pids): number {
   if (Array.isArray(pid)) return pid.reduce<number>((sum, p) => sum + cpuMs(p), 0);
   if (!pid) return Number.NaN;
@@ -171,6 +171,33 @@ export function cpuMs(pid: Pids): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/** The machine's CPU ticks so far: all of them, and those the hypervisor gave to others (steal). */
+export interface HostTicks {
+  total: number;
+  steal: number;
+}
+
+export function hostTicks(): HostTicks | undefined {
+  try {
+    // "cpu  user nice system idle iowait irq softirq steal guest guest_nice" (proc(5)); the guest
+    // columns are already counted in user and nice.
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9);
+    const ticks = fields.map(Number);
+    return { total: ticks.reduce((a, b) => a + b, 0), steal: ticks[7] ?? 0 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The share of CPU time the host took for other guests between two readings, in percent: a
+ * run with much of it is slower across the board, the baseline too.
+ */
+export function stealPercent(from: HostTicks | undefined, to: HostTicks | undefined): number | undefined {
+  if (!from || !to || to.total <= from.total) return undefined;
+  return round(((to.steal - from.steal) / (to.total - from.total)) * 100);
 }
 
 /**

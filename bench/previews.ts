@@ -20,6 +20,19 @@ export const PREVIEW_TABLE_ROWS = 1_000_000;
 const INDEXED_UPDATE = 'UPDATE bench_rows SET v = v + 1 WHERE grp = 42';
 const FULL_UPDATE = 'UPDATE bench_rows SET v = v + 1';
 
+// Each rolled-back full-table UPDATE leaves a million dead rows behind: a VACUUM before every run
+// gives each the same table, instead of whatever autovacuum has cleared by then.
+const VACUUM = 'VACUUM bench_rows';
+async function vacuum(url: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(VACUUM);
+  } finally {
+    await c.end();
+  }
+}
+
 /** 1,000,000 rows in 1,000 groups of 1,000, the group indexed. */
 export async function seedPreviewTable(url: string): Promise<void> {
   const c = new pg.Client({ connectionString: url });
@@ -58,6 +71,7 @@ export async function measurePreviewTimes(url: string, runs: number): Promise<Pr
     const samples: number[] = [];
     let rows = 0;
     for (let i = 0; i <= runs; i++) {
+      await vacuum(url);
       const started = performance.now();
       const p = await previewSql({
         requestId: randomUUID(),
@@ -79,6 +93,7 @@ export async function measurePreviewTimes(url: string, runs: number): Promise<Pr
     const samples: number[] = [];
     try {
       for (let i = 0; i <= runs; i++) {
+        await c.query(VACUUM);
         const started = performance.now();
         await c.query('BEGIN');
         await c.query(sql);

@@ -26,6 +26,7 @@ import { measureConsolePages } from './console.js';
 import { atLeast, atMost, GOALS } from './goals.js';
 import {
   cpuMs,
+  hostTicks,
   type LatencySummary,
   type Pids,
   pool,
@@ -33,6 +34,7 @@ import {
   round,
   rssMb,
   spawnService,
+  stealPercent,
   stopChild,
   summarize,
   waitFor,
@@ -119,6 +121,7 @@ const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 
 async function main(): Promise<void> {
   const startedAt = new Date();
+  const ticksAtStart = hostTicks();
   const cliPath = ensureTemporalCli();
   if (!cliPath) throw new Error('the benchmark needs the Temporal CLI: install Go or set TEMPORAL_CLI_PATH');
   const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
@@ -462,6 +465,7 @@ ${mcpUpstreamConfig()}`,
         cpuModel: cpus()[0]?.model,
         memoryGb: round(totalmem() / 2 ** 30),
         node: process.version,
+        stealPercent: stealPercent(ticksAtStart, hostTicks()),
       },
       sizes: SIZES,
       setup: {
@@ -683,7 +687,6 @@ interface HistoryProfile {
 async function historyProfile(client: Client, workflowId: string): Promise<HistoryProfile> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const events = history.events ?? [];
-  const ms = millis;
   const scheduled = new Map<string, { type: string; at: number }>();
   const started = new Map<string, number>();
   const acc: Record<string, { count: number; totalMs: number; queueMs: number }> = {};
@@ -691,9 +694,10 @@ async function historyProfile(client: Client, workflowId: string): Promise<Histo
   for (const e of events) {
     if (e.workflowTaskCompletedEventAttributes) workflowTasks++;
     const sch = e.activityTaskScheduledEventAttributes;
-    if (sch) scheduled.set(String(e.eventId), { type: sch.activityType?.name ?? '?', at: ms(e.eventTime) });
+    if (sch)
+      scheduled.set(String(e.eventId), { type: sch.activityType?.name ?? '?', at: millis(e.eventTime) });
     const start = e.activityTaskStartedEventAttributes;
-    if (start) started.set(String(start.scheduledEventId), ms(e.eventTime));
+    if (start) started.set(String(start.scheduledEventId), millis(e.eventTime));
     const done = e.activityTaskCompletedEventAttributes;
     if (done) {
       const s = scheduled.get(String(done.scheduledEventId));
@@ -701,7 +705,7 @@ async function historyProfile(client: Client, workflowId: string): Promise<Histo
         const a = acc[s.type] ?? { count: 0, totalMs: 0, queueMs: 0 };
         acc[s.type] = a;
         a.count++;
-        a.totalMs += ms(e.eventTime) - s.at;
+        a.totalMs += millis(e.eventTime) - s.at;
         a.queueMs += (started.get(String(done.scheduledEventId)) ?? s.at) - s.at;
       }
     }
@@ -716,7 +720,7 @@ async function historyProfile(client: Client, workflowId: string): Promise<Histo
     events: events.length,
     workflowTasks,
     activities,
-    wallMs: round(ms(events[events.length - 1]?.eventTime) - ms(events[0]?.eventTime)),
+    wallMs: round(millis(events[events.length - 1]?.eventTime) - millis(events[0]?.eventTime)),
   };
 }
 
